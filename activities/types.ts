@@ -1,0 +1,4 @@
+// Activity interfaces as types only, so workflow code can proxy them without importing their I/O.
+import type { createConsumptionActivities } from './consumption.ts';
+
+export type ConsumptionActivities = ReturnType<typeof createConsumptionActivities>;

@@ -1,0 +1,48 @@
+// The HTTP API: built by a function and exported apart from listen(), so tests drive it in-process.
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
+import type { Client } from '@temporalio/client';
+import type { Db } from '../db/client.ts';
+import type { Config } from '../config/config.ts';
+import { authenticate } from './auth.ts';
+import { errorHandler, HttpProblem } from './problem.ts';
+import { httpMetrics, metricsRouter } from './metrics.ts';
+import { healthRouter } from './routes/health.ts';
+import { accountsRouter } from './routes/accounts.ts';
+import { pricesRouter } from './routes/prices.ts';
+import { consumptionsRouter } from './routes/consumptions.ts';
+import { rateLimit } from './rate-limit.ts';
+
+export interface AppDeps {
+  db: Db;
+  temporal: Client;
+  config: Config;
+  logger: Logger;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(pinoHttp({ logger: deps.logger, customProps: (req) => ({ principal: req.principal?.kind }) }));
+  app.use(httpMetrics());
+  app.use(express.json({ limit: '100kb', strict: true }));
+
+  app.use(healthRouter(deps));
+  app.use(metricsRouter());
+
+  const v1 = express.Router();
+  v1.use(authenticate(deps.db, deps.config.adminApiKey));
+  v1.use(rateLimit(deps.config.rateLimitPerMinute));
+  v1.use(accountsRouter(deps));
+  v1.use(pricesRouter(deps));
+  v1.use(consumptionsRouter(deps));
+  app.use('/v1', v1);
+
+  app.use((req) => {
+    throw new HttpProblem('not_found', `no route for ${req.method} ${req.path}`);
+  });
+  app.use(errorHandler);
+  return app;
+}

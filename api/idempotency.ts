@@ -1,0 +1,97 @@
+// Idempotency-Key handling for requests that move money.
+//
+// The first request with a key records (principal, key, request hash, a fresh resource id). Every request
+// with that key and the same body — a later retry or a concurrent twin — runs against that same resource
+// id; the operations behind it (a workflow id derived from the resource id, ledger entries with unique
+// business keys) are themselves idempotent, so racing twins converge on one effect and one answer. The
+// first finished answer (success or a 4xx business outcome) is stored and replayed from then on. A 5xx is
+// not stored: the client retries with the same key and the same resource id.
+import { createHash, randomUUID } from 'node:crypto';
+import type { Request, Response } from 'express';
+import type { Db } from '../db/client.ts';
+import { Prisma } from '../generated/prisma/client.ts';
+import { principalId, principalOf } from './auth.ts';
+import { HttpProblem, problemBody } from './problem.ts';
+import { BusinessError } from '../domain/errors.ts';
+
+export interface Outcome {
+  status: number;
+  body: unknown;
+  contentType?: string;
+}
+
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+export function requestHash(req: Request): string {
+  return createHash('sha256').update(`${req.method} ${req.baseUrl}${req.path}\n${canonical(req.body)}`).digest('hex');
+}
+
+export function idempotencyKeyOf(req: Request): string {
+  const key = req.get('idempotency-key');
+  if (!key) throw new HttpProblem('validation_error', 'the Idempotency-Key header is required for this request');
+  if (!KEY_PATTERN.test(key)) throw new HttpProblem('validation_error', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
+  return key;
+}
+
+function send(res: Response, outcome: Outcome, replayed: boolean) {
+  res.status(outcome.status);
+  if (replayed) res.set('Idempotent-Replayed', 'true');
+  const type = outcome.contentType ?? (outcome.status >= 400 ? 'application/problem+json' : 'application/json');
+  res.type(type).send(JSON.stringify(outcome.body));
+}
+
+/**
+ * Runs `handler(resourceId)` at most once in effect per (principal, Idempotency-Key). `handler` must be
+ * idempotent for a given resource id; it returns the outcome to store, or throws an HttpProblem (a 4xx
+ * is stored too; anything else is not).
+ */
+export async function idempotent(
+  db: Db,
+  req: Request,
+  res: Response,
+  handler: (resourceId: string) => Promise<Outcome>,
+): Promise<void> {
+  const key = idempotencyKeyOf(req);
+  const principal = principalId(principalOf(req));
+  const hash = requestHash(req);
+  await db.idempotencyRecord.createMany({
+    data: [{ principal, key, requestHash: hash, resourceId: randomUUID() }],
+    skipDuplicates: true,
+  });
+  const record = await db.idempotencyRecord.findUniqueOrThrow({ where: { principal_key: { principal, key } } });
+  if (record.requestHash !== hash) {
+    throw new HttpProblem('idempotency_key_reused', 'this Idempotency-Key was used with a different request');
+  }
+  if (record.completedAt && record.responseStatus) {
+    return send(res, { status: record.responseStatus, body: record.responseBody }, true);
+  }
+  let outcome: Outcome;
+  try {
+    outcome = await handler(record.resourceId);
+  } catch (err) {
+    if (err instanceof BusinessError) err = new HttpProblem(err.code, err.message, err.details);
+    if (!(err instanceof HttpProblem)) throw err;
+    outcome = { status: err.status, body: problemBody(err.code, err.detail, err.extra) };
+  }
+  // First answer wins; a concurrent twin that finished first has already stored the same outcome.
+  const stored = await db.idempotencyRecord.updateMany({
+    where: { principal, key, completedAt: null },
+    data: { responseStatus: outcome.status, responseBody: outcome.body as Prisma.InputJsonValue, completedAt: new Date() },
+  });
+  if (stored.count === 0) {
+    const winner = await db.idempotencyRecord.findUniqueOrThrow({ where: { principal_key: { principal, key } } });
+    if (winner.responseStatus) return send(res, { status: winner.responseStatus, body: winner.responseBody }, true);
+  }
+  send(res, outcome, false);
+}

@@ -1,0 +1,61 @@
+// RFC 9457 problem+json responses with the spec's machine codes, and the one error middleware.
+import type { ErrorRequestHandler, Response } from 'express';
+import { ZodError } from 'zod';
+import { BusinessError, ErrorCode, ErrorTitle, type ErrorCode as Code } from '../domain/errors.ts';
+
+export class HttpProblem extends Error {
+  constructor(
+    readonly code: Code,
+    readonly detail: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(detail);
+    this.name = 'HttpProblem';
+  }
+  get status(): number {
+    return ErrorCode[this.code];
+  }
+}
+
+export function problemBody(code: Code, detail: string, extra: Record<string, unknown> = {}) {
+  return {
+    type: `https://docs.prepaid-points.dev/problems/${code.replace(/_/g, '-')}`,
+    title: ErrorTitle[code],
+    status: ErrorCode[code],
+    detail,
+    code,
+    ...extra,
+  };
+}
+
+export function sendProblem(res: Response, code: Code, detail: string, extra: Record<string, unknown> = {}) {
+  res.status(ErrorCode[code]).type('application/problem+json').send(JSON.stringify(problemBody(code, detail, extra)));
+}
+
+export function zodProblem(err: ZodError): HttpProblem {
+  const errors = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  const first = errors[0];
+  const detail = first ? `${first.path || 'body'}: ${first.message}` : 'invalid request';
+  return new HttpProblem('validation_error', detail, { errors });
+}
+
+/** Converts anything thrown by a handler into problem+json; unknown errors are 500 and logged. */
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  if (res.headersSent) return;
+  if (err instanceof HttpProblem) return sendProblem(res, err.code, err.detail, err.extra);
+  if (err instanceof BusinessError) return sendProblem(res, err.code, err.message, err.details);
+  if (err instanceof ZodError) {
+    const p = zodProblem(err);
+    return sendProblem(res, p.code, p.detail, p.extra);
+  }
+  const e = err as { type?: string; status?: number; expose?: boolean; message?: string };
+  // body-parser: malformed JSON, wrong content type, too large.
+  if (e.type === 'entity.parse.failed' || (e.expose && e.status && e.status >= 400 && e.status < 500)) {
+    return sendProblem(res, 'validation_error', e.message ?? 'malformed request body');
+  }
+  req.log?.error({ err }, 'unhandled error');
+  res
+    .status(500)
+    .type('application/problem+json')
+    .send(JSON.stringify({ type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'unexpected error', code: 'internal_error' }));
+};

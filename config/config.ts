@@ -1,0 +1,83 @@
+// Runtime configuration from the environment, validated once at start-up.
+import { z } from 'zod';
+import { DEFAULT_PRICES, type PriceList } from '../domain/money.ts';
+
+const csv = z
+  .string()
+  .optional()
+  .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []));
+
+const intFrom = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  PUBLIC_BASE_URL: z.string().url().optional(),
+  DATABASE_URL: z.string().optional(),
+  DATA_DIR: z.string().default('.data'),
+  TEMPORAL_ADDRESS: z.string().optional(),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('points'),
+  TEMPORAL_UI_PORT: z.coerce.number().int().default(8233),
+  ADMIN_API_KEY: z.string().min(16, 'ADMIN_API_KEY must be at least 16 characters').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BUSINESS_TIMEZONE: z.string().default('Asia/Seoul'),
+  EXTRA_CLOSED_DATES: csv,
+  CHARGE_MIN_CARD: intFrom(50_000),
+  CHARGE_MIN_BANK_TRANSFER: intFrom(50_000),
+  CHARGE_MAX: intFrom(100_000_000),
+  BANK_NAME: z.string().default('Demo Bank'),
+  BANK_ACCOUNT_NUMBER: z.string().default('000-000000-00-000'),
+  BANK_ACCOUNT_HOLDER: z.string().default('Prepaid Points Operator'),
+  PRICE_LIST: z.string().optional(),
+  RATE_LIMIT_PER_MINUTE: intFrom(600),
+});
+
+export interface BankAccount {
+  bank: string;
+  accountNumber: string;
+  holder: string;
+}
+
+export interface ChargeLimits {
+  minimum: { card: number; bank_transfer: number };
+  maximum: number;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  publicBaseUrl: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  pgliteDir: string;
+  temporal: { address: string | undefined; namespace: string; taskQueue: string; uiPort: number };
+  adminApiKey: string | undefined;
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  calendar: { timeZone: string; extraClosedDates: string[] };
+  chargeLimits: ChargeLimits;
+  bankAccount: BankAccount;
+  prices: PriceList;
+  rateLimitPerMinute: number;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const e = EnvSchema.parse(env);
+  const prices = e.PRICE_LIST ? z.record(z.string(), z.number().int().positive()).parse(JSON.parse(e.PRICE_LIST)) : DEFAULT_PRICES;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicBaseUrl: e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`,
+    databaseUrl: e.DATABASE_URL || undefined,
+    dataDir: e.DATA_DIR,
+    pgliteDir: `${e.DATA_DIR}/pglite`,
+    temporal: { address: e.TEMPORAL_ADDRESS || undefined, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE, uiPort: e.TEMPORAL_UI_PORT },
+    adminApiKey: e.ADMIN_API_KEY,
+    logLevel: e.LOG_LEVEL,
+    calendar: { timeZone: e.BUSINESS_TIMEZONE, extraClosedDates: e.EXTRA_CLOSED_DATES },
+    chargeLimits: { minimum: { card: e.CHARGE_MIN_CARD, bank_transfer: e.CHARGE_MIN_BANK_TRANSFER }, maximum: e.CHARGE_MAX },
+    bankAccount: { bank: e.BANK_NAME, accountNumber: e.BANK_ACCOUNT_NUMBER, holder: e.BANK_ACCOUNT_HOLDER },
+    prices,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+  };
+}

@@ -1,0 +1,64 @@
+// Accounts (businesses) and their API keys. Keys are shown once and stored as SHA-256 hashes: they carry
+// 256 bits of randomness, so a fast hash is enough and lookups stay O(1).
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Db } from './client.ts';
+import type { Account } from '../generated/prisma/client.ts';
+import type { BillingMode } from '../generated/prisma/enums.ts';
+import { BusinessError } from '../domain/errors.ts';
+
+export type { Account };
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+export function newApiKey(): string {
+  return `pk_${randomBytes(32).toString('base64url')}`;
+}
+
+export interface NewAccount {
+  name: string;
+  parentId?: string | null;
+  billingMode?: BillingMode;
+}
+
+export async function createAccount(db: Db, input: NewAccount): Promise<{ account: Account; apiKey: string }> {
+  const billingMode = input.billingMode ?? 'own';
+  if (billingMode === 'parent' && !input.parentId) {
+    throw new BusinessError('validation_error', 'billingMode "parent" needs a parentId');
+  }
+  const apiKey = newApiKey();
+  const id = randomUUID();
+  const account = await db.$transaction(async (tx) => {
+    if (input.parentId) {
+      const parent = await tx.account.findUnique({ where: { id: input.parentId } });
+      if (!parent) throw new BusinessError('not_found', `account ${input.parentId} not found`);
+      if (parent.parentId) {
+        throw new BusinessError('invalid_state', 'a sub-account cannot be a partner itself (one level of partners)');
+      }
+    }
+    const created = await tx.account.create({
+      data: { id, name: input.name, parentId: input.parentId ?? null, billingMode, apiKeyHash: hashApiKey(apiKey), apiKeyHint: apiKey.slice(-4) },
+    });
+    await tx.wallet.create({ data: { accountId: id } });
+    return created;
+  });
+  return { account, apiKey };
+}
+
+export function findAccountByApiKey(db: Db, apiKey: string): Promise<Account | null> {
+  return db.account.findUnique({ where: { apiKeyHash: hashApiKey(apiKey) } });
+}
+
+/** The account whose balance a consumption of `account` debits. */
+export function fundingAccountId(account: Pick<Account, 'id' | 'parentId' | 'billingMode'>): string {
+  if (account.billingMode === 'parent') {
+    if (!account.parentId) throw new BusinessError('invalid_state', `account ${account.id} is parent-billed but has no partner`);
+    return account.parentId;
+  }
+  return account.id;
+}
+
+export function accountView(a: Account) {
+  return { id: a.id, name: a.name, parentId: a.parentId, billingMode: a.billingMode, createdAt: a.createdAt.toISOString() };
+}

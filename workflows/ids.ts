@@ -1,0 +1,29 @@
+// Workflow ids are business ids with a prefix, built here and nowhere else, with their inverse beside.
+// Pure: imported by workflows, activities and the API.
+
+export const WorkflowPrefix = {
+  charge: 'charge',
+  consumption: 'consumption',
+  refund: 'refund',
+  autoRecharge: 'auto-recharge',
+} as const;
+
+export type WorkflowKind = keyof typeof WorkflowPrefix;
+
+export const chargeWorkflowId = (chargeId: string) => `${WorkflowPrefix.charge}:${chargeId}`;
+export const consumptionWorkflowId = (consumptionId: string) => `${WorkflowPrefix.consumption}:${consumptionId}`;
+export const refundWorkflowId = (refundId: string) => `${WorkflowPrefix.refund}:${refundId}`;
+export const autoRechargeWorkflowId = (accountId: string) => `${WorkflowPrefix.autoRecharge}:${accountId}`;
+
+/** The inverse of the id builders: `charge:abc` → { kind: 'charge', id: 'abc' }. */
+export function parseWorkflowId(workflowId: string): { kind: WorkflowKind; id: string } | undefined {
+  const sep = workflowId.indexOf(':');
+  if (sep <= 0) return undefined;
+  const prefix = workflowId.slice(0, sep);
+  const id = workflowId.slice(sep + 1);
+  const kind = (Object.keys(WorkflowPrefix) as WorkflowKind[]).find((k) => WorkflowPrefix[k] === prefix);
+  return kind && id ? { kind, id } : undefined;
+}
+
+/** The business key of one step of one workflow: what makes a retried activity apply its effect once. */
+export const stepKey = (workflowId: string, step: string) => `${workflowId}/${step}`;

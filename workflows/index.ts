@@ -1,0 +1,2 @@
+// The worker's workflow entry: re-exports workflow functions and nothing else.
+export { consumptionWorkflow } from './consumption/workflow.ts';
