@@ -8,6 +8,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     fileParallelism: false,
     pool: 'forks',
+    globalSetup: ['test/support/global-setup.ts'],
     exclude: ['**/node_modules/**', '**/.git/**', '.tools/**', '.data/**', 'dist/**', 'generated/**'],
   },
 });

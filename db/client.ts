@@ -26,6 +26,7 @@ export interface DatabaseOptions {
   dataDir?: string;
   migrate?: boolean;
   poolSize?: number;
+  onIdleError?: (err: Error) => void;
 }
 
 export function pgRunner(pool: pg.Pool | pg.Client): SqlRunner {
@@ -64,6 +65,9 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
       }
     }
     const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10 });
+    // An idle connection closed by the server (restart, failover) must not crash the process; the pool
+    // drops it and opens a new one on the next query.
+    pool.on('error', (err) => opts.onIdleError?.(err));
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
     return {
       prisma,
@@ -71,7 +75,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
       runner: pgRunner(pool),
       async close() {
         await prisma.$disconnect();
-        await pool.end();
+        if (!pool.ended) await pool.end();
       },
     };
   }

@@ -1,0 +1,63 @@
+// `npm start`: the whole service on one machine with zero setup — a Temporal dev server (unless
+// TEMPORAL_ADDRESS is set), PostgreSQL (DATABASE_URL, or embedded PGlite under .data/), migrations, the
+// worker and the API. State lives under .data/, so a restart loses neither balances nor waiting charges.
+import { loadConfig } from '../config/config.ts';
+import { openDatabase } from '../db/client.ts';
+import { createLogger } from '../runtime/logger.ts';
+import { connectClient, connectWorker } from '../runtime/connect.ts';
+import { resolveAdminKey } from '../runtime/admin-key.ts';
+import { onShutdown } from '../runtime/shutdown.ts';
+import { startEmbeddedTemporal, type EmbeddedTemporal } from '../runtime/temporal-server.ts';
+import { createWorker } from '../worker/worker.ts';
+import { serviceActivityDeps } from '../worker/deps.ts';
+import { createApp } from '../api/app.ts';
+
+const config = loadConfig();
+const logger = createLogger(config.logLevel, 'points');
+const admin = resolveAdminKey(config.adminApiKey, config.dataDir);
+config.adminApiKey = admin.key;
+
+let embedded: EmbeddedTemporal | undefined;
+if (!config.temporal.address) {
+  logger.info('starting the embedded Temporal dev server');
+  embedded = await startEmbeddedTemporal({ dataDir: config.dataDir, namespace: config.temporal.namespace, uiPort: config.temporal.uiPort });
+}
+const temporalAddress = config.temporal.address ?? embedded!.address;
+
+logger.info(config.databaseUrl ? 'connecting to PostgreSQL and applying migrations' : `opening embedded PostgreSQL (PGlite) in ${config.pgliteDir}`);
+const db = await openDatabase({ url: config.databaseUrl, dataDir: config.pgliteDir, migrate: true, onIdleError: (err) => logger.warn({ err }, 'idle database connection lost') });
+
+const workerConnection = await connectWorker(temporalAddress);
+const worker = await createWorker({
+  connection: workerConnection,
+  namespace: config.temporal.namespace,
+  taskQueue: config.temporal.taskQueue,
+  ...serviceActivityDeps(db.prisma, config, logger),
+});
+const workerRun = worker.run();
+
+const temporal = await connectClient(temporalAddress, config.temporal.namespace);
+const app = createApp({ db: db.prisma, temporal: temporal.client, config, logger });
+const server = app.listen(config.port, config.host, () => {
+  const lines = [
+    '',
+    'Prepaid points service is running',
+    `  API          http://${config.host}:${config.port}   (health: /healthz, metrics: /metrics)`,
+    `  Temporal     ${temporalAddress}${embedded ? `   UI: ${embedded.uiUrl}` : ''}`,
+    `  Database     ${db.kind === 'pglite' ? `PGlite in ${config.pgliteDir}` : 'PostgreSQL (DATABASE_URL)'}`,
+    `  Admin key    ${admin.key}   (from ${admin.source})`,
+    '  Stop with Ctrl-C.',
+    '',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+});
+
+onShutdown(logger, async () => {
+  await new Promise<void>((r) => server.close(() => r()));
+  worker.shutdown();
+  await workerRun;
+  await temporal.close();
+  await workerConnection.close();
+  await db.close();
+  await embedded?.stop();
+});

@@ -1,0 +1,18 @@
+// Vitest global setup: the concurrency tests need real PostgreSQL. CI starts one and sets
+// DATABASE_URL_TEST; on a developer machine without it, a throwaway cluster is started here with the
+// machine's PostgreSQL binaries (scripts/ci-postgres.sh) and stopped afterwards.
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const script = fileURLToPath(new URL('../../scripts/ci-postgres.sh', import.meta.url));
+
+export default function setup(): (() => void) | void {
+  if (process.env.DATABASE_URL_TEST) return;
+  const port = process.env.TEST_PG_PORT ?? '55439';
+  const env = { ...process.env, CI_PG_PORT: port, CI_PG_DB: 'points_test' };
+  execFileSync(script, ['start'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  process.env.DATABASE_URL_TEST = `postgresql://postgres@127.0.0.1:${port}/points_test`;
+  return () => {
+    execFileSync(script, ['stop'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  };
+}

@@ -1,0 +1,27 @@
+// `npm run worker`: a Temporal worker alone, against DATABASE_URL and TEMPORAL_ADDRESS (run many).
+import { loadConfig } from '../config/config.ts';
+import { openDatabase } from '../db/client.ts';
+import { createLogger } from '../runtime/logger.ts';
+import { connectWorker } from '../runtime/connect.ts';
+import { onShutdown } from '../runtime/shutdown.ts';
+import { createWorker } from './worker.ts';
+import { serviceActivityDeps } from './deps.ts';
+
+const config = loadConfig();
+const logger = createLogger(config.logLevel, 'worker');
+if (!config.databaseUrl || !config.temporal.address) {
+  logger.fatal('npm run worker needs DATABASE_URL and TEMPORAL_ADDRESS (use npm start for the all-in-one service)');
+  process.exit(2);
+}
+const db = await openDatabase({ url: config.databaseUrl, migrate: true, onIdleError: (err) => logger.warn({ err }, 'idle database connection lost') });
+const connection = await connectWorker(config.temporal.address);
+const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, ...serviceActivityDeps(db.prisma, config, logger) });
+const running = worker.run();
+logger.info(`worker polling task queue ${config.temporal.taskQueue}`);
+onShutdown(logger, async () => {
+  worker.shutdown();
+  await running;
+  await connection.close();
+  await db.close();
+});
+await running;
