@@ -1,15 +1,19 @@
 // Every activity, built from its dependencies (the saga sample's createActivities(deps) pattern): tests
 // pass real PostgreSQL and fakes of the external gateway with the same types.
 import type { Db } from '../db/client.ts';
+import type { Logger } from 'pino';
 import { createConsumptionActivities } from './consumption.ts';
+import { createAdminEventActivities } from './admin-events.ts';
 
 export interface ActivityDeps {
   db: Db;
+  logger?: Logger;
 }
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createConsumptionActivities(deps),
+    ...createAdminEventActivities(deps),
   };
 }
 

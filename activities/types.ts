@@ -2,3 +2,6 @@
 import type { createConsumptionActivities } from './consumption.ts';
 
 export type ConsumptionActivities = ReturnType<typeof createConsumptionActivities>;
+import type { createAdminEventActivities } from './admin-events.ts';
+
+export type AdminEventActivities = ReturnType<typeof createAdminEventActivities>;

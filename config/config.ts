@@ -1,6 +1,7 @@
 // Runtime configuration from the environment, validated once at start-up.
 import { z } from 'zod';
 import { DEFAULT_PRICES, type PriceList } from '../domain/money.ts';
+import { assertValidCalendar, defaultCalendar, type BusinessCalendar } from '../domain/calendar.ts';
 
 const csv = z
   .string()
@@ -23,6 +24,13 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BUSINESS_TIMEZONE: z.string().default('Asia/Seoul'),
   EXTRA_CLOSED_DATES: csv,
+  /** JSON: ISO weekday (1=Mon) → {"open":"HH:mm","close":"HH:mm"} or null; replaces the default hours. */
+  BUSINESS_HOURS: z.string().optional(),
+  BANK_TRANSFER_CUTOFF: z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/).or(z.literal('none')).default('16:00'),
+  CONFIRM_WITHIN_BUSINESS_HOURS: z.coerce.number().positive().default(1),
+  EXPIRE_AFTER_BUSINESS_DAYS: z.coerce.number().int().positive().default(5),
+  REFUND_REMIND_AFTER_BUSINESS_DAYS: z.coerce.number().int().positive().default(1),
+  REFUND_OVERDUE_AFTER_BUSINESS_DAYS: z.coerce.number().int().positive().default(5),
   CHARGE_MIN_CARD: intFrom(50_000),
   CHARGE_MIN_BANK_TRANSFER: intFrom(50_000),
   CHARGE_MAX: intFrom(100_000_000),
@@ -54,7 +62,14 @@ export interface Config {
   temporal: { address: string | undefined; namespace: string; taskQueue: string; uiPort: number };
   adminApiKey: string | undefined;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
-  calendar: { timeZone: string; extraClosedDates: string[] };
+  /** The business calendar handed to workflows at start (plain JSON). */
+  calendar: BusinessCalendar;
+  schedule: {
+    confirmWithinBusinessHours: number;
+    expireAfterBusinessDays: number;
+    refundRemindAfterBusinessDays: number;
+    refundOverdueAfterBusinessDays: number;
+  };
   chargeLimits: ChargeLimits;
   bankAccount: BankAccount;
   prices: PriceList;
@@ -74,10 +89,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     temporal: { address: e.TEMPORAL_ADDRESS || undefined, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE, uiPort: e.TEMPORAL_UI_PORT },
     adminApiKey: e.ADMIN_API_KEY,
     logLevel: e.LOG_LEVEL,
-    calendar: { timeZone: e.BUSINESS_TIMEZONE, extraClosedDates: e.EXTRA_CLOSED_DATES },
+    calendar: buildCalendar(e),
+    schedule: {
+      confirmWithinBusinessHours: e.CONFIRM_WITHIN_BUSINESS_HOURS,
+      expireAfterBusinessDays: e.EXPIRE_AFTER_BUSINESS_DAYS,
+      refundRemindAfterBusinessDays: e.REFUND_REMIND_AFTER_BUSINESS_DAYS,
+      refundOverdueAfterBusinessDays: e.REFUND_OVERDUE_AFTER_BUSINESS_DAYS,
+    },
     chargeLimits: { minimum: { card: e.CHARGE_MIN_CARD, bank_transfer: e.CHARGE_MIN_BANK_TRANSFER }, maximum: e.CHARGE_MAX },
     bankAccount: { bank: e.BANK_NAME, accountNumber: e.BANK_ACCOUNT_NUMBER, holder: e.BANK_ACCOUNT_HOLDER },
     prices,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
   };
+}
+
+const Hours = z.object({ open: z.string(), close: z.string() }).nullable();
+
+function buildCalendar(e: z.infer<typeof EnvSchema>): BusinessCalendar {
+  const cal = defaultCalendar({ extraClosedDates: e.EXTRA_CLOSED_DATES });
+  cal.timeZone = e.BUSINESS_TIMEZONE;
+  cal.cutoff = e.BANK_TRANSFER_CUTOFF === 'none' ? null : e.BANK_TRANSFER_CUTOFF;
+  if (e.BUSINESS_HOURS) {
+    const hours = z.record(z.enum(['1', '2', '3', '4', '5', '6', '7']), Hours).parse(JSON.parse(e.BUSINESS_HOURS));
+    for (const day of [1, 2, 3, 4, 5, 6, 7] as const) cal.hours[day] = hours[String(day) as '1'] ?? null;
+  }
+  assertValidCalendar(cal);
+  return cal;
 }

@@ -4,6 +4,6 @@ import type { Db } from '../db/client.ts';
 import type { Config } from '../config/config.ts';
 import type { ActivityDeps } from '../activities/index.ts';
 
-export function serviceActivityDeps(db: Db, _config: Config, _logger: Logger): ActivityDeps {
-  return { db };
+export function serviceActivityDeps(db: Db, _config: Config, logger: Logger): ActivityDeps {
+  return { db, logger };
 }
