@@ -8,7 +8,8 @@ export async function asActivity<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (err) {
     if (err instanceof BusinessError) {
-      throw ApplicationFailure.create({ type: err.code, message: err.message, nonRetryable: true, details: [err.details] });
+      // BENIGN: an expected business outcome, logged at debug level rather than as an activity failure.
+      throw ApplicationFailure.create({ type: err.code, message: err.message, nonRetryable: true, details: [err.details], category: 'BENIGN' });
     }
     throw err;
   }
