@@ -19,7 +19,7 @@ export class HttpProblem extends Error {
 
 export function problemBody(code: Code, detail: string, extra: Record<string, unknown> = {}) {
   return {
-    type: `https://docs.prepaid-points.dev/problems/${code.replace(/_/g, '-')}`,
+    type: `urn:prepaid-points:problem:${code}`,
     title: ErrorTitle[code],
     status: ErrorCode[code],
     detail,
