@@ -53,11 +53,15 @@ const server = app.listen(config.port, config.host, () => {
 });
 
 onShutdown(logger, async () => {
-  await new Promise<void>((r) => server.close(() => r()));
-  worker.shutdown();
-  await workerRun;
-  await temporal.close();
-  await workerConnection.close();
-  await db.close();
-  await embedded?.stop();
+  try {
+    await new Promise<void>((r) => server.close(() => r()));
+    // The Temporal runtime also reacts to SIGINT/SIGTERM and may already be draining the worker.
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await workerRun;
+    await temporal.close();
+    await workerConnection.close();
+    await db.close();
+  } finally {
+    await embedded?.stop();
+  }
 });

@@ -19,7 +19,8 @@ const worker = await createWorker({ connection, namespace: config.temporal.names
 const running = worker.run();
 logger.info(`worker polling task queue ${config.temporal.taskQueue}`);
 onShutdown(logger, async () => {
-  worker.shutdown();
+  // The Temporal runtime also reacts to SIGINT/SIGTERM and may already be draining the worker.
+  if (worker.getState() === 'RUNNING') worker.shutdown();
   await running;
   await connection.close();
   await db.close();
