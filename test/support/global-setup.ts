@@ -8,7 +8,8 @@ const script = fileURLToPath(new URL('../../scripts/ci-postgres.sh', import.meta
 
 export default function setup(): (() => void) | void {
   if (process.env.DATABASE_URL_TEST) return;
-  const port = process.env.TEST_PG_PORT ?? '55439';
+  // A port of its own per run, so two test runs on one machine never stop each other's cluster.
+  const port = process.env.TEST_PG_PORT ?? String(55500 + Math.floor(Math.random() * 400));
   const env = { ...process.env, CI_PG_PORT: port, CI_PG_DB: 'points_test' };
   execFileSync(script, ['start'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   process.env.DATABASE_URL_TEST = `postgresql://postgres@127.0.0.1:${port}/points_test`;
