@@ -9,6 +9,7 @@ export default defineConfig({
     fileParallelism: false,
     pool: 'forks',
     globalSetup: ['test/support/global-setup.ts'],
+    reporters: ['default', './test/support/summary-reporter.ts'],
     exclude: ['**/node_modules/**', '**/.git/**', '.tools/**', '.data/**', 'dist/**', 'generated/**'],
   },
 });

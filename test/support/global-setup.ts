@@ -14,6 +14,6 @@ export default function setup(): (() => void) | void {
   execFileSync(script, ['start'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   process.env.DATABASE_URL_TEST = `postgresql://postgres@127.0.0.1:${port}/points_test`;
   return () => {
-    execFileSync(script, ['stop'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(script, ['stop'], { env, stdio: 'ignore' });
   };
 }
