@@ -1,0 +1,216 @@
+// The OpenAPI 3.1 description of the v1 HTTP contract, served at /openapi.json, and a self-contained
+// page at /docs that renders it (no external assets: the service runs offline).
+import { Router } from 'express';
+
+const json = (schema: object) => ({ 'application/json': { schema } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
+const ok = (description: string, schema: object) => ({ description, content: json(schema) });
+const idParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string', format: 'uuid' } });
+const idempotencyKey = { name: 'Idempotency-Key', in: 'header', required: true, schema: { type: 'string', minLength: 1, maxLength: 255 } };
+const body = (schema: object) => ({ required: true, content: json(schema) });
+const common = { '400': problem('validation_error'), '401': problem('unauthorized'), '404': problem('not_found (also for another tenant\'s resources)'), '429': problem('rate_limited') };
+const points = { type: 'integer', minimum: 0 };
+const uuid = { type: 'string', format: 'uuid' };
+const time = { type: 'string', format: 'date-time' };
+
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Prepaid points service',
+    version: '1.0.0',
+    description:
+      'Top-ups (card, bank transfer), consumption and refunds of prepaid points (1 point = 1 KRW). Errors are application/problem+json with a machine `code`. POSTs that move money require an Idempotency-Key: the same key and body replay the stored answer; a different body is 409 idempotency_key_reused.',
+  },
+  security: [{ bearer: [] }],
+  components: {
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An account API key, a partner key (also acts for its sub-accounts) or the admin key.' } },
+    schemas: {
+      Problem: {
+        type: 'object',
+        required: ['type', 'title', 'status', 'detail', 'code'],
+        properties: {
+          type: { type: 'string' },
+          title: { type: 'string' },
+          status: { type: 'integer' },
+          detail: { type: 'string' },
+          code: {
+            type: 'string',
+            enum: ['validation_error', 'unauthorized', 'forbidden', 'not_found', 'insufficient_balance', 'idempotency_key_reused', 'invalid_state', 'amount_below_minimum', 'amount_above_maximum', 'refund_exceeds_consumption', 'card_declined', 'rate_limited'],
+          },
+          balance: points,
+          required: points,
+          errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+        },
+      },
+      Account: {
+        type: 'object',
+        properties: { id: uuid, name: { type: 'string' }, parentId: { type: ['string', 'null'], format: 'uuid' }, billingMode: { enum: ['own', 'parent'] }, createdAt: time, apiKey: { type: 'string', description: 'only in the creation response' } },
+      },
+      Balance: {
+        type: 'object',
+        properties: { accountId: uuid, fundingAccountId: uuid, balance: points, pendingCharges: points, sendable: { type: 'object', additionalProperties: { type: 'integer' } } },
+      },
+      LedgerEntry: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' },
+          kind: { enum: ['charge', 'consumption', 'refund', 'adjustment'] },
+          amount: { type: 'integer' },
+          balanceAfter: points,
+          accountId: uuid,
+          fundingAccountId: uuid,
+          chargeId: uuid,
+          consumptionId: uuid,
+          refundId: uuid,
+          createdAt: time,
+        },
+      },
+      Charge: {
+        type: 'object',
+        properties: {
+          id: uuid,
+          accountId: uuid,
+          amount: points,
+          method: { enum: ['card', 'bank_transfer'] },
+          status: { enum: ['pending', 'awaiting_deposit', 'succeeded', 'failed', 'cancelled', 'rejected', 'expired'] },
+          origin: { enum: ['api', 'charge_link', 'auto_recharge'] },
+          bankAccount: { type: 'object' },
+          processingStartsAt: time,
+          expectedBy: time,
+          expiresAt: time,
+          depositedAmount: points,
+          creditedAmount: points,
+          timeline: { type: 'array', items: { type: 'object', properties: { type: { type: 'string' }, at: time } } },
+        },
+      },
+      Consumption: {
+        type: 'object',
+        properties: { id: uuid, accountId: uuid, fundingAccountId: uuid, amount: points, balanceAfter: points, item: { type: 'string' }, quantity: { type: 'integer' }, reference: { type: 'string' }, refundedAmount: points, refunds: { type: 'array', items: ref('Refund') } },
+      },
+      Refund: {
+        type: 'object',
+        properties: {
+          id: uuid,
+          consumptionId: uuid,
+          amount: points,
+          reason: { enum: ['send_failed', 'unreachable_number', 'duplicate_order', 'wrong_service', 'other'] },
+          status: { enum: ['pending_review', 'succeeded', 'rejected'] },
+          overdue: { type: 'boolean' },
+        },
+      },
+    },
+  },
+  paths: {
+    '/v1/accounts': {
+      post: {
+        summary: 'Create an account (admin; a partner only with parentId = itself). Returns its API key once.',
+        requestBody: body({ type: 'object', required: ['name'], additionalProperties: false, properties: { name: { type: 'string', minLength: 1, maxLength: 200 }, parentId: uuid, billingMode: { enum: ['own', 'parent'] } } }),
+        responses: { '201': ok('created', ref('Account')), '403': problem('forbidden'), ...common },
+      },
+    },
+    '/v1/accounts/{id}': { get: { summary: 'The account', parameters: [idParam('id')], responses: { '200': ok('the account', ref('Account')), ...common } } },
+    '/v1/accounts/{id}/balance': { get: { summary: 'Balance of the funding account, pending charges and sendable counts per item', parameters: [idParam('id')], responses: { '200': ok('balance', ref('Balance')), ...common } } },
+    '/v1/accounts/{id}/ledger': {
+      get: {
+        summary: 'Ledger entries, newest first',
+        parameters: [
+          idParam('id'),
+          { name: 'kind', in: 'query', schema: { enum: ['charge', 'consumption', 'refund', 'adjustment'] } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+          { name: 'cursor', in: 'query', schema: { type: 'string' } },
+        ],
+        responses: { '200': ok('a page', { type: 'object', properties: { entries: { type: 'array', items: ref('LedgerEntry') }, nextCursor: { type: ['string', 'null'] } } }), ...common },
+      },
+    },
+    '/v1/accounts/{id}/payment-methods': {
+      post: { summary: 'Store a card by gateway token', parameters: [idParam('id')], requestBody: body({ type: 'object', required: ['cardToken'], properties: { cardToken: { type: 'string' } } }), responses: { '201': ok('stored', { type: 'object', properties: { id: uuid, brand: { type: 'string' }, last4: { type: 'string' } } }), ...common } },
+    },
+    '/v1/charges': {
+      post: {
+        summary: 'Open a charge (top-up). Card: 201 when finished. Bank transfer: 202 awaiting deposit, with bankAccount, processingStartsAt, expectedBy, expiresAt.',
+        parameters: [idempotencyKey],
+        requestBody: body({ type: 'object', required: ['accountId', 'amount', 'method'], properties: { accountId: uuid, amount: { type: 'integer', minimum: 1 }, method: { enum: ['card', 'bank_transfer'] }, depositorName: { type: 'string' }, paymentMethodId: uuid } }),
+        responses: { '201': ok('card charge finished', ref('Charge')), '202': ok('awaiting deposit', ref('Charge')), '409': problem('invalid_state or idempotency_key_reused'), '422': problem('amount_below_minimum, amount_above_maximum, card_declined'), ...common },
+      },
+      get: {
+        summary: 'List charges (admin: all; the awaiting_deposit queue oldest first)',
+        parameters: [
+          { name: 'accountId', in: 'query', schema: uuid },
+          { name: 'status', in: 'query', schema: { type: 'string' } },
+        ],
+        responses: { '200': ok('charges', { type: 'object', properties: { charges: { type: 'array', items: ref('Charge') } } }), ...common },
+      },
+    },
+    '/v1/charges/{id}': { get: { summary: 'A charge with its timeline', parameters: [idParam('id')], responses: { '200': ok('the charge', ref('Charge')), ...common } } },
+    '/v1/charges/{id}/cancel': { post: { summary: 'Cancel while awaiting_deposit', parameters: [idParam('id')], responses: { '200': ok('cancelled', ref('Charge')), '409': problem('invalid_state'), ...common } } },
+    '/v1/charges/{id}/confirm-deposit': {
+      post: { summary: 'Admin: confirm the deposit; credits the deposited amount', parameters: [idParam('id')], requestBody: body({ type: 'object', required: ['depositedAmount'], properties: { depositedAmount: { type: 'integer', minimum: 1 }, depositorName: { type: 'string' }, memo: { type: 'string' } } }), responses: { '200': ok('succeeded', ref('Charge')), '403': problem('forbidden'), '409': problem('invalid_state'), ...common } },
+    },
+    '/v1/charges/{id}/reject': { post: { summary: 'Admin: reject a bank-transfer request', parameters: [idParam('id')], requestBody: body({ type: 'object', required: ['reason'], properties: { reason: { type: 'string' } } }), responses: { '200': ok('rejected', ref('Charge')), '403': problem('forbidden'), '409': problem('invalid_state'), ...common } } },
+    '/v1/consumptions': {
+      post: {
+        summary: 'Consume points after a paid operation succeeded: an amount, or an item and quantity',
+        parameters: [idempotencyKey],
+        requestBody: body({ type: 'object', required: ['accountId'], properties: { accountId: uuid, amount: { type: 'integer', minimum: 1 }, item: { type: 'string' }, quantity: { type: 'integer', minimum: 1 }, reference: { type: 'string' }, memo: { type: 'string' } } }),
+        responses: { '201': ok('debited', ref('Consumption')), '402': problem('insufficient_balance (with balance and required)'), '409': problem('idempotency_key_reused'), ...common },
+      },
+    },
+    '/v1/consumptions/{id}': { get: { summary: 'A consumption with refundedAmount and its refunds', parameters: [idParam('id')], responses: { '200': ok('the consumption', ref('Consumption')), ...common } } },
+    '/v1/consumptions/{id}/refunds': {
+      post: {
+        summary: 'Refund part or all of a consumption. send_failed, unreachable_number, duplicate_order: credited (201); wrong_service, other: await review (202).',
+        parameters: [idParam('id'), idempotencyKey],
+        requestBody: body({ type: 'object', required: ['amount', 'reason'], properties: { amount: { type: 'integer', minimum: 1 }, reason: { enum: ['send_failed', 'unreachable_number', 'duplicate_order', 'wrong_service', 'other'] }, memo: { type: 'string' } } }),
+        responses: { '201': ok('credited', ref('Refund')), '202': ok('awaiting review', ref('Refund')), '422': problem('refund_exceeds_consumption'), ...common },
+      },
+    },
+    '/v1/refunds/{id}': { get: { summary: 'A refund', parameters: [idParam('id')], responses: { '200': ok('the refund', ref('Refund')), ...common } } },
+    '/v1/refunds/{id}/approve': { post: { summary: 'Admin: approve a refund awaiting review', parameters: [idParam('id')], responses: { '200': ok('credited', ref('Refund')), '403': problem('forbidden'), '409': problem('invalid_state'), ...common } } },
+    '/v1/refunds/{id}/reject': { post: { summary: 'Admin: reject a refund awaiting review', parameters: [idParam('id')], requestBody: body({ type: 'object', properties: { reason: { type: 'string' } } }), responses: { '200': ok('rejected', ref('Refund')), '403': problem('forbidden'), '409': problem('invalid_state'), ...common } } },
+    '/v1/prices': { get: { summary: 'The price list', responses: { '200': ok('items', { type: 'object', properties: { items: { type: 'array', items: { type: 'object', properties: { item: { type: 'string' }, unitPrice: points } } } } }), '401': problem('unauthorized') } } },
+    '/healthz': { get: { summary: 'Liveness', security: [], responses: { '200': ok('alive', { type: 'object' }) } } },
+    '/readyz': { get: { summary: 'Readiness: database and Temporal', security: [], responses: { '200': ok('ready', { type: 'object' }), '503': ok('not ready', { type: 'object' }) } } },
+    '/metrics': { get: { summary: 'Prometheus metrics', security: [], responses: { '200': { description: 'text exposition format' } } } },
+  },
+} as const;
+
+const DOCS_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Prepaid points API</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body{font:15px/1.5 system-ui,sans-serif;max-width:960px;margin:2rem auto;padding:0 1rem;color:#1f2328}
+h1{margin-bottom:.2rem} .op{border:1px solid #d0d7de;border-radius:6px;margin:.6rem 0;padding:.5rem .8rem}
+.m{display:inline-block;min-width:4.5rem;font-weight:700;font-family:monospace} .p{font-family:monospace}
+.get{color:#0969da}.post{color:#1a7f37}.put{color:#9a6700}.delete{color:#cf222e}
+details pre{background:#f6f8fa;padding:.5rem;overflow:auto;font-size:12px}
+</style></head><body>
+<h1>Prepaid points API</h1><p id="desc"></p><p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1)</p>
+<div id="ops"></div>
+<script>
+fetch('/openapi.json').then(r=>r.json()).then(doc=>{
+  document.getElementById('desc').textContent=doc.info.description;
+  const ops=document.getElementById('ops');
+  for(const [path,item] of Object.entries(doc.paths)) for(const [method,op] of Object.entries(item)){
+    const d=document.createElement('div');d.className='op';
+    const h=document.createElement('div');
+    h.innerHTML='<span class="m '+method+'">'+method.toUpperCase()+'</span> <span class="p"></span> — <span class="s"></span>';
+    h.querySelector('.p').textContent=path;h.querySelector('.s').textContent=op.summary||'';
+    d.appendChild(h);
+    const det=document.createElement('details');det.innerHTML='<summary>details</summary><pre></pre>';
+    det.querySelector('pre').textContent=JSON.stringify({parameters:op.parameters,requestBody:op.requestBody,responses:op.responses},null,2);
+    d.appendChild(det);ops.appendChild(d);
+  }
+});
+</script></body></html>`;
+
+export function openApiRouter(): Router {
+  const r = Router();
+  r.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
+  });
+  r.get('/docs', (_req, res) => {
+    res.type('html').send(DOCS_PAGE);
+  });
+  return r;
+}
