@@ -4,16 +4,23 @@ import type { Db } from '../db/client.ts';
 import type { Logger } from 'pino';
 import { createConsumptionActivities } from './consumption.ts';
 import { createAdminEventActivities } from './admin-events.ts';
+import { createChargeActivities } from './charges.ts';
+import type { PaymentGateway } from './gateway.ts';
+import { createRefundActivities } from './refunds.ts';
 
 export interface ActivityDeps {
   db: Db;
   logger?: Logger;
+  /** The card gateway; defaults to the simulated gateway of the spec (activities/gateway.ts). */
+  gateway?: PaymentGateway;
 }
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createConsumptionActivities(deps),
     ...createAdminEventActivities(deps),
+    ...createChargeActivities(deps),
+    ...createRefundActivities(deps),
   };
 }
 

@@ -5,3 +5,9 @@ export type ConsumptionActivities = ReturnType<typeof createConsumptionActivitie
 import type { createAdminEventActivities } from './admin-events.ts';
 
 export type AdminEventActivities = ReturnType<typeof createAdminEventActivities>;
+import type { createRefundActivities } from './refunds.ts';
+
+export type RefundActivities = ReturnType<typeof createRefundActivities>;
+import type { createChargeActivities } from './charges.ts';
+
+export type ChargeActivities = ReturnType<typeof createChargeActivities>;

@@ -9,9 +9,14 @@ import { authenticate } from './auth.ts';
 import { errorHandler, HttpProblem } from './problem.ts';
 import { httpMetrics, metricsRouter } from './metrics.ts';
 import { healthRouter } from './routes/health.ts';
+import { openApiRouter } from './openapi.ts';
 import { accountsRouter } from './routes/accounts.ts';
 import { pricesRouter } from './routes/prices.ts';
 import { consumptionsRouter } from './routes/consumptions.ts';
+import { chargesRouter } from './routes/charges.ts';
+import { paymentMethodsRouter } from './routes/payment-methods.ts';
+import type { PaymentGateway } from '../activities/gateway.ts';
+import { refundsRouter } from './routes/refunds.ts';
 import { rateLimit } from './rate-limit.ts';
 
 export interface AppDeps {
@@ -19,6 +24,8 @@ export interface AppDeps {
   temporal: Client;
   config: Config;
   logger: Logger;
+  /** Describes card tokens for stored cards; defaults to the simulated gateway. */
+  gateway?: PaymentGateway;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -31,6 +38,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(healthRouter(deps));
   app.use(metricsRouter());
+  app.use(openApiRouter());
 
   const v1 = express.Router();
   v1.use(authenticate(deps.db, deps.config.adminApiKey));
@@ -38,6 +46,9 @@ export function createApp(deps: AppDeps): Express {
   v1.use(accountsRouter(deps));
   v1.use(pricesRouter(deps));
   v1.use(consumptionsRouter(deps));
+  v1.use(paymentMethodsRouter(deps));
+  v1.use(chargesRouter(deps));
+  v1.use(refundsRouter(deps));
   app.use('/v1', v1);
 
   app.use((req) => {

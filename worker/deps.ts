@@ -3,7 +3,9 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/client.ts';
 import type { Config } from '../config/config.ts';
 import type { ActivityDeps } from '../activities/index.ts';
+import { SimulatedGateway } from '../activities/gateway.ts';
 
 export function serviceActivityDeps(db: Db, _config: Config, logger: Logger): ActivityDeps {
-  return { db, logger };
+  // The simulated card gateway of the spec is the one gateway so far; a real one would be chosen here.
+  return { db, logger, gateway: new SimulatedGateway(db) };
 }

@@ -1,2 +1,4 @@
 // The worker's workflow entry: re-exports workflow functions and nothing else.
 export { consumptionWorkflow } from './consumption/workflow.ts';
+export { chargeWorkflow } from './charge/workflow.ts';
+export { refundWorkflow } from './refund/workflow.ts';

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { AppDeps } from '../app.ts';
 import { accountFor, canActFor, principalOf } from '../auth.ts';
 import { idempotent } from '../idempotency.ts';
@@ -42,10 +43,14 @@ export function consumptionsRouter({ db, temporal, config }: AppDeps): Router {
     }
     if (priced.amount > MAX_POINTS) throw new HttpProblem('validation_error', 'amount: too large');
     await idempotent(db, req, res, async (consumptionId) => {
+      const workflowId = consumptionWorkflowId(consumptionId);
+      // A twin that arrives after the workflow ended reads its result; the id never runs twice (a refused
+      // consumption retried after a top-up must not debit behind the 402 its twin stored).
       const result = await temporal.workflow.execute<ConsumptionWorkflow>(consumptionWorkflowType, {
-        workflowId: consumptionWorkflowId(consumptionId),
+        workflowId,
         taskQueue: config.temporal.taskQueue,
         workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
         args: [
           {
             consumptionId,
@@ -57,6 +62,9 @@ export function consumptionsRouter({ db, temporal, config }: AppDeps): Router {
             memo: body.memo ?? null,
           },
         ],
+      }).catch((err: unknown) => {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) return temporal.workflow.getHandle<ConsumptionWorkflow>(workflowId).result();
+        throw err;
       });
       businessEvents.inc({ kind: 'consumption', outcome: result.status });
       if (result.status === 'insufficient_balance') {

@@ -1,8 +1,14 @@
 import type { Refund } from '../../generated/prisma/client.ts';
+import type { RefundRecord } from '../../workflows/refund/definitions.ts';
 import { toPoints } from '../../domain/money.ts';
 
-/** The JSON shape of a refund, shared by the refund endpoints and the consumption that lists them. */
-export function refundView(r: Refund) {
+const iso = (t: Date | string | null): string | undefined => (t === null ? undefined : typeof t === 'string' ? t : t.toISOString());
+
+/**
+ * The JSON shape of a refund, shared by the refund endpoints and the consumption that lists them; from a
+ * Refund row or from the record a refund workflow answers with.
+ */
+export function refundView(r: Refund | RefundRecord) {
   return {
     id: r.id,
     consumptionId: r.consumptionId,
@@ -13,11 +19,11 @@ export function refundView(r: Refund) {
     memo: r.memo ?? undefined,
     status: r.status,
     decisionReason: r.decisionReason ?? undefined,
-    reviewDueAt: r.reviewDueAt?.toISOString(),
-    remindedAt: r.remindedAt?.toISOString(),
+    reviewDueAt: iso(r.reviewDueAt),
+    remindedAt: iso(r.remindedAt),
     overdue: r.overdueAt !== null,
-    overdueAt: r.overdueAt?.toISOString(),
-    createdAt: r.createdAt.toISOString(),
-    completedAt: r.completedAt?.toISOString(),
+    overdueAt: iso(r.overdueAt),
+    createdAt: iso(r.createdAt),
+    completedAt: iso(r.completedAt),
   };
 }

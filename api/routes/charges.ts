@@ -1,0 +1,313 @@
+// Charges (top-ups). The API creates the charge id (one per principal and Idempotency-Key), starts the
+// charge's workflow and waits for its first answer; later decisions go to the workflow as updates. The
+// Charge and ChargeEvent rows, written by the workflow's activities, answer every read, also after the
+// workflow has closed.
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  ApplicationFailure,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import type { AppDeps } from '../app.ts';
+import { accountFor, canActFor, principalId, principalOf, requireAdmin, visibleAccountIds } from '../auth.ts';
+import { idempotent } from '../idempotency.ts';
+import { parse } from '../validation.ts';
+import { HttpProblem } from '../problem.ts';
+import { businessEvents } from '../metrics.ts';
+import type { Db } from '../../db/client.ts';
+import type { Config } from '../../config/config.ts';
+import type { Charge, ChargeEvent, Prisma } from '../../generated/prisma/client.ts';
+import { isErrorCode } from '../../domain/errors.ts';
+import { MAX_POINTS, toPoints } from '../../domain/money.ts';
+import { chargeWorkflowId } from '../../workflows/ids.ts';
+import {
+  awaitAcceptedUpdate,
+  cancelChargeUpdate,
+  chargeWorkflowType,
+  confirmDepositUpdate,
+  isTerminalChargeStatus,
+  rejectChargeUpdate,
+  type ChargeInput,
+  type ChargeSnapshot,
+  type ChargeStatus,
+  type ChargeWorkflow,
+} from '../../workflows/charge/definitions.ts';
+
+const Id = z.uuid({ message: 'must be a UUID' });
+const Points = z.number().int().positive();
+const STATUSES = ['pending', 'awaiting_deposit', 'succeeded', 'failed', 'cancelled', 'rejected', 'expired'] as const;
+
+const CreateCharge = z
+  .object({
+    accountId: Id,
+    amount: Points,
+    method: z.enum(['card', 'bank_transfer']),
+    depositorName: z.string().trim().min(1).max(100).optional(),
+    paymentMethodId: Id.optional(),
+  })
+  .strict()
+  .refine((b) => b.method !== 'card' || b.paymentMethodId !== undefined, { message: 'a card charge needs a paymentMethodId', path: ['paymentMethodId'] })
+  .refine((b) => b.method === 'card' || b.paymentMethodId === undefined, { message: 'paymentMethodId goes with method "card"', path: ['paymentMethodId'] })
+  .refine((b) => b.method === 'bank_transfer' || b.depositorName === undefined, { message: 'depositorName goes with method "bank_transfer"', path: ['depositorName'] });
+
+const ConfirmDeposit = z
+  .object({
+    depositedAmount: Points.max(MAX_POINTS),
+    depositorName: z.string().trim().min(1).max(100).optional(),
+    memo: z.string().max(500).optional(),
+  })
+  .strict();
+const RejectCharge = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
+const CancelCharge = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();
+
+const ListQuery = z
+  .object({
+    accountId: Id.optional(),
+    status: z.enum(STATUSES).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(200).optional(),
+  })
+  .strict();
+
+type ChargeWithEvents = Charge & { events: ChargeEvent[] };
+
+/** The JSON shape of a charge with its timeline. */
+export function chargeView(c: ChargeWithEvents) {
+  const amount = toPoints(c.amount);
+  const deposited = c.depositedAmount === null ? undefined : toPoints(c.depositedAmount);
+  return {
+    id: c.id,
+    accountId: c.accountId,
+    amount,
+    method: c.method,
+    status: c.status,
+    origin: c.origin,
+    depositorName: c.depositorName ?? undefined,
+    paymentMethodId: c.paymentMethodId ?? undefined,
+    bankAccount: c.bankAccount ?? undefined,
+    processingStartsAt: c.processingStartsAt?.toISOString(),
+    expectedBy: c.expectedBy?.toISOString(),
+    expiresAt: c.expiresAt?.toISOString(),
+    depositedAmount: deposited,
+    /** Deposited minus requested (bank transfers), when they differ or not. */
+    difference: deposited === undefined ? undefined : deposited - amount,
+    creditedAmount: c.creditedAmount === null ? undefined : toPoints(c.creditedAmount),
+    failureCode: c.failureCode ?? undefined,
+    failureReason: c.failureReason ?? undefined,
+    gatewayReference: c.gatewayReference ?? undefined,
+    createdAt: c.createdAt.toISOString(),
+    completedAt: c.completedAt?.toISOString(),
+    timeline: c.events.map((e) => ({ type: e.type, at: e.at.toISOString(), data: e.data ?? undefined })),
+  };
+}
+
+const withEvents = { events: { orderBy: [{ at: 'asc' }, { id: 'asc' }] } } satisfies Prisma.ChargeInclude;
+
+function loadCharge(db: Db, id: string): Promise<ChargeWithEvents | null> {
+  return db.charge.findUnique({ where: { id }, include: withEvents });
+}
+
+/** Loads a charge the principal may see, or answers 404 as if it did not exist. */
+async function visibleCharge(db: Db, req: Request, id: string): Promise<ChargeWithEvents> {
+  const charge = await loadCharge(db, id);
+  const account = charge && (await db.account.findUnique({ where: { id: charge.accountId } }));
+  if (!charge || !account || !canActFor(principalOf(req), account)) throw new HttpProblem('not_found', `charge ${id} not found`);
+  return charge;
+}
+
+function checkLimits(config: Config, method: 'card' | 'bank_transfer', amount: number) {
+  const minimum = config.chargeLimits.minimum[method];
+  const maximum = config.chargeLimits.maximum;
+  if (amount < minimum) {
+    throw new HttpProblem('amount_below_minimum', `a ${method} charge is at least ${minimum} points`, { minimum, maximum });
+  }
+  if (amount > maximum) {
+    throw new HttpProblem('amount_above_maximum', `a charge is at most ${maximum} points`, { minimum, maximum });
+  }
+}
+
+/**
+ * Starts the charge's workflow (or finds the running one: racing twins share the id) and waits for its
+ * first answer. Undefined when the workflow has already closed (a card charge that finished before the
+ * update reached it, or a retried request whose first answer was lost): the read model has the outcome.
+ */
+async function startCharge(temporal: Client, config: Config, input: ChargeInput): Promise<ChargeSnapshot | undefined> {
+  const workflowId = chargeWorkflowId(input.chargeId);
+  let handle: WorkflowHandle<ChargeWorkflow>;
+  try {
+    handle = await temporal.workflow.start<ChargeWorkflow>(chargeWorkflowType, {
+      workflowId,
+      taskQueue: config.temporal.taskQueue,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      args: [input],
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    return undefined;
+  }
+  try {
+    return await handle.executeUpdate(awaitAcceptedUpdate);
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    return undefined;
+  }
+}
+
+type Action = 'confirm' | 'reject' | 'cancel';
+const OUTCOME: Record<Action, ChargeStatus> = { confirm: 'succeeded', reject: 'rejected', cancel: 'cancelled' };
+
+/** Answers a decision on a closed charge from the read model: the same decision again is harmless. */
+function answerClosed(charge: Charge, action: Action): void {
+  if (charge.status !== OUTCOME[action]) {
+    throw new HttpProblem('invalid_state', `charge ${charge.id} is ${charge.status}`, { status: charge.status });
+  }
+}
+
+/** Sends a decision to the charge's workflow; closed workflows and refusals become problems. */
+async function decide(db: Db, temporal: Client, charge: Charge, action: Action, send: (h: WorkflowHandle<ChargeWorkflow>) => Promise<unknown>) {
+  if (charge.method !== 'bank_transfer') {
+    throw new HttpProblem('invalid_state', `a ${charge.method} charge cannot be ${action === 'confirm' ? 'confirmed' : `${action}ed`}`, { status: charge.status });
+  }
+  if (isTerminalChargeStatus(charge.status)) return answerClosed(charge, action);
+  try {
+    await send(temporal.workflow.getHandle<ChargeWorkflow>(chargeWorkflowId(charge.id)));
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) {
+      const cause = err.cause;
+      if (cause instanceof ApplicationFailure && isErrorCode(cause.type)) throw new HttpProblem(cause.type, cause.message);
+      throw err;
+    }
+    if (err instanceof WorkflowNotFoundError) {
+      // The workflow closed between our read and the update: the read model has its outcome.
+      const now = await db.charge.findUniqueOrThrow({ where: { id: charge.id } });
+      return answerClosed(now, action);
+    }
+    throw err;
+  }
+}
+
+function encodeCursor(c: Charge): string {
+  return Buffer.from(`${c.createdAt.toISOString()}|${c.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+  const createdAt = new Date(at ?? '');
+  if (!id || !Id.safeParse(id).success || Number.isNaN(createdAt.getTime())) {
+    throw new HttpProblem('validation_error', 'cursor: not a cursor returned by this endpoint');
+  }
+  return { createdAt, id };
+}
+
+export function chargesRouter({ db, temporal, config }: AppDeps): Router {
+  const r = Router();
+
+  r.post('/charges', async (req, res) => {
+    const body = parse(CreateCharge, req.body);
+    const account = await accountFor(db, principalOf(req), body.accountId);
+    if (account.billingMode === 'parent') {
+      throw new HttpProblem('invalid_state', `account ${account.id} is billed to its partner; the partner ${account.parentId} tops up`, {
+        fundingAccountId: account.parentId,
+      });
+    }
+    checkLimits(config, body.method, body.amount);
+    if (body.paymentMethodId) {
+      const pm = await db.paymentMethod.findUnique({ where: { id: body.paymentMethodId } });
+      if (!pm || pm.accountId !== account.id) throw new HttpProblem('not_found', `payment method ${body.paymentMethodId} not found`);
+    }
+    await idempotent(db, req, res, async (chargeId) => {
+      const snapshot = await startCharge(temporal, config, {
+        chargeId,
+        accountId: account.id,
+        amount: body.amount,
+        method: body.method,
+        origin: 'api',
+        depositorName: body.depositorName ?? null,
+        paymentMethodId: body.paymentMethodId ?? null,
+        calendar: config.calendar,
+        schedule: { confirmWithinBusinessHours: config.schedule.confirmWithinBusinessHours, expireAfterBusinessDays: config.schedule.expireAfterBusinessDays },
+        bankAccount: config.bankAccount,
+      });
+      const charge = await loadCharge(db, chargeId);
+      if (!charge) {
+        // Refused before anything was recorded (the account or card changed since the checks above).
+        const refused = snapshot ?? (await temporal.workflow.getHandle<ChargeWorkflow>(chargeWorkflowId(chargeId)).result());
+        businessEvents.inc({ kind: 'charge', outcome: 'refused' });
+        const code = refused.failureCode && isErrorCode(refused.failureCode) ? refused.failureCode : 'invalid_state';
+        throw new HttpProblem(code, refused.failureReason ?? 'the charge was refused');
+      }
+      businessEvents.inc({ kind: 'charge', outcome: charge.failureCode ?? charge.status });
+      if (charge.failureCode === 'card_declined') {
+        throw new HttpProblem('card_declined', charge.failureReason ?? 'the card was declined', { chargeId, charge: chargeView(charge) });
+      }
+      return { status: charge.status === 'awaiting_deposit' ? 202 : 201, body: chargeView(charge) };
+    });
+  });
+
+  r.get('/charges/:id', async (req, res) => {
+    const id = parse(Id, req.params.id);
+    res.json(chargeView(await visibleCharge(db, req, id)));
+  });
+
+  r.get('/charges', async (req, res) => {
+    const q = parse(ListQuery, req.query);
+    const visible = await visibleAccountIds(db, principalOf(req));
+    if (q.accountId && visible && !visible.includes(q.accountId)) throw new HttpProblem('not_found', `account ${q.accountId} not found`);
+    // The admin's deposit queue (awaiting_deposit) reads oldest first; everything else newest first.
+    const dir: Prisma.SortOrder = q.status === 'awaiting_deposit' ? 'asc' : 'desc';
+    const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+    const cmp = dir === 'asc' ? 'gt' : 'lt';
+    const rows = await db.charge.findMany({
+      where: {
+        ...(q.accountId ? { accountId: q.accountId } : visible ? { accountId: { in: visible } } : {}),
+        ...(q.status ? { status: q.status } : {}),
+        ...(after ? { OR: [{ createdAt: { [cmp]: after.createdAt } }, { createdAt: after.createdAt, id: { [cmp]: after.id } }] } : {}),
+      },
+      orderBy: [{ createdAt: dir }, { id: dir }],
+      take: q.limit + 1,
+      include: withEvents,
+    });
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    res.json({ charges: page.map(chargeView), nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null });
+  });
+
+  r.post('/charges/:id/cancel', async (req, res) => {
+    const id = parse(Id, req.params.id);
+    const body = parse(CancelCharge, req.body ?? {});
+    const charge = await visibleCharge(db, req, id);
+    await decide(db, temporal, charge, 'cancel', (h) =>
+      h.executeUpdate(cancelChargeUpdate, { args: [{ reason: body.reason ?? null, by: principalId(principalOf(req)) }] }),
+    );
+    res.json(chargeView((await loadCharge(db, id))!));
+  });
+
+  r.post('/charges/:id/confirm-deposit', async (req, res) => {
+    requireAdmin(req);
+    const id = parse(Id, req.params.id);
+    const body = parse(ConfirmDeposit, req.body);
+    const charge = await visibleCharge(db, req, id);
+    await decide(db, temporal, charge, 'confirm', (h) =>
+      h.executeUpdate(confirmDepositUpdate, {
+        args: [{ depositedAmount: body.depositedAmount, depositorName: body.depositorName ?? null, memo: body.memo ?? null, by: 'admin' }],
+      }),
+    );
+    res.json(chargeView((await loadCharge(db, id))!));
+  });
+
+  r.post('/charges/:id/reject', async (req, res) => {
+    requireAdmin(req);
+    const id = parse(Id, req.params.id);
+    const body = parse(RejectCharge, req.body);
+    const charge = await visibleCharge(db, req, id);
+    await decide(db, temporal, charge, 'reject', (h) => h.executeUpdate(rejectChargeUpdate, { args: [{ reason: body.reason, by: 'admin' }] }));
+    res.json(chargeView((await loadCharge(db, id))!));
+  });
+
+  return r;
+}

@@ -1,0 +1,166 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import {
+  ApplicationFailure,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import type { AppDeps } from '../app.ts';
+import type { Db } from '../../db/client.ts';
+import type { Refund } from '../../generated/prisma/client.ts';
+import { canActFor, principalOf, requireAdmin, type Principal } from '../auth.ts';
+import { idempotent } from '../idempotency.ts';
+import { parse } from '../validation.ts';
+import { HttpProblem } from '../problem.ts';
+import { businessEvents } from '../metrics.ts';
+import { isErrorCode } from '../../domain/errors.ts';
+import { MAX_POINTS } from '../../domain/money.ts';
+import { refundWorkflowId } from '../../workflows/ids.ts';
+import {
+  approveRefundUpdate,
+  REFUND_REASONS,
+  refundNeedsReview,
+  refundOutcomeUpdate,
+  refundWorkflowType,
+  rejectRefundUpdate,
+  type RefundInput,
+  type RefundOutcome,
+  type RefundRecord,
+  type RefundWorkflow,
+} from '../../workflows/refund/definitions.ts';
+import { refundView } from './refund-view.ts';
+
+const Id = z.uuid({ message: 'must be a UUID' });
+
+const CreateRefund = z
+  .object({
+    amount: z.number().int().positive().max(MAX_POINTS),
+    reason: z.enum(REFUND_REASONS),
+    memo: z.string().max(500).optional(),
+  })
+  .strict();
+
+const Approve = z.object({ memo: z.string().trim().min(1).max(500).optional() }).strict();
+const Reject = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
+
+/** Loads a consumption whose account the principal may act for, or answers 404 as if it did not exist. */
+async function consumptionFor(db: Db, p: Principal, id: string) {
+  const c = await db.consumption.findUnique({ where: { id } });
+  const account = c && (await db.account.findUnique({ where: { id: c.accountId } }));
+  if (!c || !account || !canActFor(p, account)) throw new HttpProblem('not_found', `consumption ${id} not found`);
+  return c;
+}
+
+async function refundFor(db: Db, p: Principal, id: string): Promise<Refund> {
+  const refund = await db.refund.findUnique({ where: { id } });
+  const account = refund && (await db.account.findUnique({ where: { id: refund.accountId } }));
+  if (!refund || !account || !canActFor(p, account)) throw new HttpProblem('not_found', `refund ${id} not found`);
+  return refund;
+}
+
+/**
+ * Starts `refund:<id>` (or finds it: racing twins of one request share the id) and asks it for its first
+ * answer. A workflow that has already ended is never started again for the same id (REJECT_DUPLICATE):
+ * its result is the answer.
+ */
+async function requestRefund(temporal: Client, taskQueue: string, input: RefundInput): Promise<RefundOutcome> {
+  const workflowId = refundWorkflowId(input.refundId);
+  try {
+    const handle = await temporal.workflow.start<RefundWorkflow>(refundWorkflowType, {
+      workflowId,
+      taskQueue,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      args: [input],
+    });
+    return await handle.executeUpdate(refundOutcomeUpdate);
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError || err instanceof WorkflowNotFoundError) {
+      return temporal.workflow.getHandle<RefundWorkflow>(workflowId).result();
+    }
+    throw err;
+  }
+}
+
+/**
+ * Sends an admin decision. The workflow's validator refuses a contrary one (invalid_state); once the
+ * workflow has ended, the database answers: repeating the decision that was taken is harmless.
+ */
+async function decide(
+  db: Db,
+  temporal: Client,
+  refund: Refund,
+  kind: 'approve' | 'reject',
+  send: (handle: WorkflowHandle<RefundWorkflow>) => Promise<RefundRecord>,
+): Promise<RefundRecord | Refund> {
+  try {
+    return await send(temporal.workflow.getHandle<RefundWorkflow>(refundWorkflowId(refund.id)));
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && isErrorCode(err.cause.type)) {
+      throw new HttpProblem(err.cause.type, err.cause.message);
+    }
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    const current = await db.refund.findUniqueOrThrow({ where: { id: refund.id } });
+    if (!refundNeedsReview(current.reason)) {
+      throw new HttpProblem('invalid_state', `a ${current.reason} refund is credited automatically; there is nothing to decide`);
+    }
+    if (current.status === (kind === 'approve' ? 'succeeded' : 'rejected')) return current;
+    throw new HttpProblem('invalid_state', `refund ${refund.id} is ${current.status}; it cannot be ${kind === 'approve' ? 'approved' : 'rejected'}`);
+  }
+}
+
+export function refundsRouter({ db, temporal, config }: AppDeps): Router {
+  const r = Router();
+
+  r.post('/consumptions/:id/refunds', async (req, res) => {
+    const consumptionId = parse(Id, req.params.id);
+    const body = parse(CreateRefund, req.body);
+    await consumptionFor(db, principalOf(req), consumptionId);
+    await idempotent(db, req, res, async (refundId) => {
+      const outcome = await requestRefund(temporal, config.temporal.taskQueue, {
+        refundId,
+        consumptionId,
+        amount: body.amount,
+        reason: body.reason,
+        memo: body.memo ?? null,
+        calendar: config.calendar,
+        review: {
+          remindAfterBusinessDays: config.schedule.refundRemindAfterBusinessDays,
+          overdueAfterBusinessDays: config.schedule.refundOverdueAfterBusinessDays,
+        },
+      });
+      businessEvents.inc({ kind: 'refund', outcome: outcome.outcome === 'refused' ? outcome.code : outcome.refund.status });
+      if (outcome.outcome === 'refused') throw new HttpProblem(outcome.code, outcome.message, outcome.details);
+      // 201: credited automatically; 202: accepted, awaiting an admin's review.
+      return { status: refundNeedsReview(outcome.refund.reason) ? 202 : 201, body: refundView(outcome.refund) };
+    });
+  });
+
+  r.get('/refunds/:id', async (req, res) => {
+    const id = parse(Id, req.params.id);
+    res.json(refundView(await refundFor(db, principalOf(req), id)));
+  });
+
+  r.post('/refunds/:id/approve', async (req, res) => {
+    requireAdmin(req);
+    const id = parse(Id, req.params.id);
+    const body = parse(Approve, req.body ?? {});
+    const refund = await refundFor(db, principalOf(req), id);
+    const decided = await decide(db, temporal, refund, 'approve', (h) => h.executeUpdate(approveRefundUpdate, { args: [{ memo: body.memo ?? null }] }));
+    res.json(refundView(decided));
+  });
+
+  r.post('/refunds/:id/reject', async (req, res) => {
+    requireAdmin(req);
+    const id = parse(Id, req.params.id);
+    const body = parse(Reject, req.body ?? {});
+    const refund = await refundFor(db, principalOf(req), id);
+    const decided = await decide(db, temporal, refund, 'reject', (h) => h.executeUpdate(rejectRefundUpdate, { args: [{ reason: body.reason }] }));
+    res.json(refundView(decided));
+  });
+
+  return r;
+}
