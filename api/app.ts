@@ -26,6 +26,8 @@ export interface AppDeps {
   logger: Logger;
   /** Describes card tokens for stored cards; defaults to the simulated gateway. */
   gateway?: PaymentGateway;
+  /** The client shares a NativeConnection with a worker of this process: request eager workflow start. */
+  eagerStart?: boolean;
 }
 
 export function createApp(deps: AppDeps): Express {

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
 import { loadConfig } from '../config/config.ts';
 import { temporalCliPath } from '../config/temporal-binaries.ts';
 import { openDatabase } from '../db/client.ts';
@@ -59,7 +60,9 @@ const env = await TestWorkflowEnvironment.createLocal(path ? { server: { executa
 const db = await openDatabase({ url: process.env.DATABASE_URL, dataDir: 'memory://', migrate: true, poolSize: 20 });
 const worker = await createWorker({ connection: env.nativeConnection, taskQueue: config.temporal.taskQueue, db: db.prisma, options: { maxConcurrentActivityTaskExecutions: 32 } });
 const running = worker.run();
-const app = createApp({ db: db.prisma, temporal: env.client, config, logger: pino({ level: 'silent' }) });
+// The API's client shares the worker's native connection, as in `npm start`: eager workflow start.
+const client = new Client({ connection: env.nativeConnection });
+const app = createApp({ db: db.prisma, temporal: client, eagerStart: true, config, logger: pino({ level: 'silent' }) });
 const server = app.listen(0, '127.0.0.1');
 await new Promise((r) => server.once('listening', r));
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -79,7 +82,7 @@ await runLoad('POST /v1/consumptions (new keys)', REQUESTS - 20, CONCURRENCY, as
   const r = await fetch(`${base}/v1/consumptions`, { method: 'POST', headers: { ...headers, 'idempotency-key': `c-${i}` }, body: JSON.stringify({ accountId: account.id, item: 'sms', quantity: 1 }) });
   return r.status;
 });
-await runLoad('POST /v1/consumptions (replayed)', Math.min(REQUESTS, 200), CONCURRENCY, async (i) => {
+await runLoad('POST /v1/consumptions (replayed)', Math.min(REQUESTS - 20, 200), CONCURRENCY, async (i) => {
   const r = await fetch(`${base}/v1/consumptions`, { method: 'POST', headers: { ...headers, 'idempotency-key': `c-${i}` }, body: JSON.stringify({ accountId: account.id, item: 'sms', quantity: 1 }) });
   return r.status;
 });

@@ -187,4 +187,30 @@ describe('operations endpoints', () => {
     expect(metrics.status).toBe(200);
     expect(metrics.text).toContain('http_request_duration_seconds');
   });
+
+  it('/openapi.json describes every v1 route the app serves, and /docs renders it', async () => {
+    const doc = await request(svc.app).get('/openapi.json');
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toBe('3.1.0');
+    for (const path of ['/v1/accounts', '/v1/accounts/{id}/balance', '/v1/accounts/{id}/ledger', '/v1/charges', '/v1/charges/{id}/confirm-deposit', '/v1/consumptions', '/v1/consumptions/{id}/refunds', '/v1/refunds/{id}/approve', '/v1/prices']) {
+      expect(doc.body.paths[path], path).toBeDefined();
+    }
+    const routes: string[] = [];
+    const stack = (svc.app as unknown as { router: { stack: Layer[] } }).router.stack;
+    type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
+    const walk = (layers: Layer[]) => {
+      for (const l of layers) {
+        if (l.route) for (const m of Object.keys(l.route.methods)) routes.push(`${m} ${l.route.path}`);
+        else if (l.handle?.stack) walk(l.handle.stack);
+      }
+    };
+    walk(stack);
+    expect(routes.length).toBeGreaterThan(15);
+    const documented = new Set(Object.entries(doc.body.paths as Record<string, object>).flatMap(([p, item]) => Object.keys(item).map((m) => `${m} ${p.replace(/^\/v1/, '').replace(/\{(\w+)\}/g, ':$1')}`)));
+    const missing = routes.filter((r) => !documented.has(r) && !documented.has(r.replace(' /', ' /')));
+    expect(missing.filter((r) => !/\/(openapi\.json|docs)$/.test(r))).toEqual([]);
+    const docs = await request(svc.app).get('/docs');
+    expect(docs.status).toBe(200);
+    expect(docs.text).toContain('/openapi.json');
+  });
 });

@@ -31,7 +31,7 @@ const CreateConsumption = z
   })
   .refine((b) => b.item !== undefined || b.quantity === undefined, { message: 'quantity goes with item', path: ['quantity'] });
 
-export function consumptionsRouter({ db, temporal, config }: AppDeps): Router {
+export function consumptionsRouter({ db, temporal, config, eagerStart }: AppDeps): Router {
   const r = Router();
 
   r.post('/consumptions', async (req, res) => {
@@ -51,6 +51,9 @@ export function consumptionsRouter({ db, temporal, config }: AppDeps): Router {
         taskQueue: config.temporal.taskQueue,
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        // With a worker in this process sharing the client's connection (npm start), the server hands
+        // the first workflow task straight back to it.
+        requestEagerStart: eagerStart === true,
         args: [
           {
             consumptionId,
