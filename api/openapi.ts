@@ -130,7 +130,12 @@ export const openApiDocument = {
       post: {
         summary: 'Open a charge (top-up). Card: 201 when finished. Bank transfer: 202 awaiting deposit, with bankAccount, processingStartsAt, expectedBy, expiresAt.',
         parameters: [idempotencyKey],
-        requestBody: body({ type: 'object', required: ['accountId', 'amount', 'method'], properties: { accountId: uuid, amount: { type: 'integer', minimum: 1 }, method: { enum: ['card', 'bank_transfer'] }, depositorName: { type: 'string' }, paymentMethodId: uuid } }),
+        requestBody: body({
+          oneOf: [
+            { type: 'object', additionalProperties: false, required: ['accountId', 'amount', 'method', 'paymentMethodId'], properties: { accountId: uuid, amount: { type: 'integer', minimum: 1 }, method: { const: 'card' }, paymentMethodId: uuid } },
+            { type: 'object', additionalProperties: false, required: ['accountId', 'amount', 'method'], properties: { accountId: uuid, amount: { type: 'integer', minimum: 1 }, method: { const: 'bank_transfer' }, depositorName: { type: 'string', minLength: 1, maxLength: 100 } } },
+          ],
+        }),
         responses: { '201': ok('card charge finished', ref('Charge')), '202': ok('awaiting deposit', ref('Charge')), '409': problem('invalid_state or idempotency_key_reused'), '422': problem('amount_below_minimum, amount_above_maximum, card_declined'), ...common },
       },
       get: {
@@ -152,7 +157,12 @@ export const openApiDocument = {
       post: {
         summary: 'Consume points after a paid operation succeeded: an amount, or an item and quantity',
         parameters: [idempotencyKey],
-        requestBody: body({ type: 'object', required: ['accountId'], properties: { accountId: uuid, amount: { type: 'integer', minimum: 1 }, item: { type: 'string' }, quantity: { type: 'integer', minimum: 1 }, reference: { type: 'string' }, memo: { type: 'string' } } }),
+        requestBody: body({
+          oneOf: [
+            { type: 'object', additionalProperties: false, required: ['accountId', 'amount'], properties: { accountId: uuid, amount: { type: 'integer', minimum: 1 }, reference: { type: 'string', maxLength: 200 }, memo: { type: 'string', maxLength: 500 } } },
+            { type: 'object', additionalProperties: false, required: ['accountId', 'item'], properties: { accountId: uuid, item: { enum: ['sms', 'lms', 'mms', 'alimtalk'], description: 'an item of GET /v1/prices' }, quantity: { type: 'integer', minimum: 1, default: 1 }, reference: { type: 'string', maxLength: 200 }, memo: { type: 'string', maxLength: 500 } } },
+          ],
+        }),
         responses: { '201': ok('debited', ref('Consumption')), '402': problem('insufficient_balance (with balance and required)'), '409': problem('idempotency_key_reused'), ...common },
       },
     },
