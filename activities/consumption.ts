@@ -4,7 +4,8 @@ import { ledgerTransaction, postEntry } from '../db/ledger.ts';
 import { BusinessError } from '../domain/errors.ts';
 import { toPoints } from '../domain/money.ts';
 import { consumptionWorkflowId, stepKey } from '../workflows/ids.ts';
-import type { ConsumptionInput, ConsumptionRecord } from '../workflows/consumption/definitions.ts';
+import type { ConsumptionInput, ConsumptionRecord, DebitResult } from '../workflows/consumption/definitions.ts';
+import type { Tx } from '../db/ledger.ts';
 import { asActivity } from './failures.ts';
 
 export const consumptionDebitKey = (consumptionId: string) => stepKey(consumptionWorkflowId(consumptionId), 'debit');
@@ -14,16 +15,18 @@ export function createConsumptionActivities(deps: { db: Db }) {
   return {
     /**
      * Debits the funding account and records the consumption, atomically and once: a retry (or a
-     * concurrent twin) finds the consumption the first attempt recorded and returns it unchanged.
+     * concurrent twin) finds the consumption the first attempt recorded and returns it unchanged. Also
+     * says whether the debit left the funding balance below its enabled auto-recharge threshold.
      */
-    async debitConsumption(input: ConsumptionInput): Promise<ConsumptionRecord> {
+    async debitConsumption(input: ConsumptionInput): Promise<DebitResult> {
       return asActivity(() =>
         ledgerTransaction(db, async (tx) => {
           const key = consumptionDebitKey(input.consumptionId);
           const existing = await tx.consumption.findUnique({ where: { id: input.consumptionId } });
           if (existing) {
             const entry = await tx.ledgerEntry.findUniqueOrThrow({ where: { businessKey: key } });
-            return consumptionRecord(existing, toPoints(entry.balanceAfter));
+            const balanceAfter = toPoints(entry.balanceAfter);
+            return { ...consumptionRecord(existing, balanceAfter), autoRechargeDue: await autoRechargeDue(tx, existing.fundingAccountId, balanceAfter) };
           }
           const account = await tx.account.findUnique({ where: { id: input.accountId } });
           if (!account) throw new BusinessError('not_found', `account ${input.accountId} not found`);
@@ -49,11 +52,17 @@ export function createConsumptionActivities(deps: { db: Db }) {
               memo: input.memo ?? null,
             },
           });
-          return consumptionRecord(created, entry.balanceAfter);
+          return { ...consumptionRecord(created, entry.balanceAfter), autoRechargeDue: await autoRechargeDue(tx, funding, entry.balanceAfter) };
         }),
       );
     },
   };
+}
+
+/** One primary-key read: the funding account has auto-recharge switched on and is now below its threshold. */
+async function autoRechargeDue(tx: Tx, fundingAccountId: string, balanceAfter: number): Promise<boolean> {
+  const setting = await tx.autoRecharge.findUnique({ where: { accountId: fundingAccountId }, select: { enabled: true, threshold: true } });
+  return setting !== null && setting.enabled && BigInt(balanceAfter) < setting.threshold;
 }
 
 function consumptionRecord(

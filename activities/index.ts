@@ -7,12 +7,18 @@ import { createAdminEventActivities } from './admin-events.ts';
 import { createChargeActivities } from './charges.ts';
 import type { PaymentGateway } from './gateway.ts';
 import { createRefundActivities } from './refunds.ts';
+import type { Client } from '@temporalio/client';
+import { createAutoRechargeActivities, type ChargeSettings } from './auto-recharge.ts';
 
 export interface ActivityDeps {
   db: Db;
   logger?: Logger;
   /** The card gateway; defaults to the simulated gateway of the spec (activities/gateway.ts). */
   gateway?: PaymentGateway;
+  /** Starts and signals workflows from activities (the auto-recharge trigger). */
+  temporal?: Client;
+  /** Calendar, schedule and bank account for the charges auto-recharge starts (the service's Config). */
+  charging?: ChargeSettings;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -21,6 +27,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAdminEventActivities(deps),
     ...createChargeActivities(deps),
     ...createRefundActivities(deps),
+    ...createAutoRechargeActivities(deps),
   };
 }
 

@@ -11,3 +11,6 @@ export type RefundActivities = ReturnType<typeof createRefundActivities>;
 import type { createChargeActivities } from './charges.ts';
 
 export type ChargeActivities = ReturnType<typeof createChargeActivities>;
+import type { createAutoRechargeActivities } from './auto-recharge.ts';
+
+export type AutoRechargeActivities = ReturnType<typeof createAutoRechargeActivities>;

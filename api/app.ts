@@ -17,7 +17,10 @@ import { chargesRouter } from './routes/charges.ts';
 import { paymentMethodsRouter } from './routes/payment-methods.ts';
 import type { PaymentGateway } from '../activities/gateway.ts';
 import { refundsRouter } from './routes/refunds.ts';
+import { autoRechargeRouter } from './routes/auto-recharge.ts';
 import { rateLimit } from './rate-limit.ts';
+import { chargeLinksRouter, payRouter, redactChargeLinkTokens } from './routes/charge-links.ts';
+import { adminEventsRouter, adminPageRouter } from './routes/admin.ts';
 
 export interface AppDeps {
   db: Db;
@@ -34,13 +37,24 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  app.use(pinoHttp({ logger: deps.logger, customProps: (req) => ({ principal: req.principal?.kind }) }));
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      customProps: (req) => ({ principal: req.principal?.kind }),
+      // A charge-link token in a path is a bearer secret: keep it out of the access log.
+      serializers: { req: (req: { url?: string; params?: unknown }) => ({ ...req, url: redactChargeLinkTokens(req.url), params: undefined }) },
+    }),
+  );
   app.use(httpMetrics());
   app.use(express.json({ limit: '100kb', strict: true }));
 
   app.use(healthRouter(deps));
   app.use(metricsRouter());
   app.use(openApiRouter());
+  // Pages outside /v1's Bearer auth: the charge-link page (its token is the credential) and the admin page
+  // (its script sends the admin key to the JSON API).
+  app.use(payRouter(deps));
+  app.use(adminPageRouter(deps));
 
   const v1 = express.Router();
   v1.use(authenticate(deps.db, deps.config.adminApiKey));
@@ -51,6 +65,9 @@ export function createApp(deps: AppDeps): Express {
   v1.use(paymentMethodsRouter(deps));
   v1.use(chargesRouter(deps));
   v1.use(refundsRouter(deps));
+  v1.use(chargeLinksRouter(deps));
+  v1.use(adminEventsRouter(deps));
+  v1.use(autoRechargeRouter(deps));
   app.use('/v1', v1);
 
   app.use((req) => {

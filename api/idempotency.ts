@@ -33,12 +33,13 @@ function canonical(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
-export function requestHash(req: Request): string {
-  return createHash('sha256').update(`${req.method} ${req.baseUrl}${req.path}\n${canonical(req.body)}`).digest('hex');
+export function requestHash(req: Request, body: unknown = req.body): string {
+  return createHash('sha256').update(`${req.method} ${req.baseUrl}${req.path}\n${canonical(body)}`).digest('hex');
 }
 
-export function idempotencyKeyOf(req: Request): string {
-  const key = req.get('idempotency-key');
+/** The request's Idempotency-Key header, or `fallback` (a form's hidden field) when the header is absent. */
+export function idempotencyKeyOf(req: Request, fallback?: string): string {
+  const key = req.get('idempotency-key') ?? fallback;
   if (!key) throw new HttpProblem('validation_error', 'the Idempotency-Key header is required for this request');
   if (!KEY_PATTERN.test(key)) throw new HttpProblem('validation_error', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
   return key;
@@ -49,6 +50,13 @@ function send(res: Response, outcome: Outcome, replayed: boolean) {
   if (replayed) res.set('Idempotent-Replayed', 'true');
   const type = outcome.contentType ?? (outcome.status >= 400 ? 'application/problem+json' : 'application/json');
   res.type(type).send(JSON.stringify(outcome.body));
+}
+
+/** Who may replay whose answers: a (principal, key) pair and the hash of the request it was first used with. */
+export interface IdempotencyScope {
+  principal: string;
+  key: string;
+  requestHash: string;
 }
 
 /**
@@ -62,9 +70,20 @@ export async function idempotent(
   res: Response,
   handler: (resourceId: string) => Promise<Outcome>,
 ): Promise<void> {
-  const key = idempotencyKeyOf(req);
-  const principal = principalId(principalOf(req));
-  const hash = requestHash(req);
+  const scope = { principal: principalId(principalOf(req)), key: idempotencyKeyOf(req), requestHash: requestHash(req) };
+  const { outcome, replayed } = await idempotentOutcome(db, scope, handler);
+  send(res, outcome, replayed);
+}
+
+/**
+ * The core of `idempotent` for callers that render the outcome themselves (the charge-link page answers
+ * HTML forms): the stored or fresh outcome, and whether it was replayed.
+ */
+export async function idempotentOutcome(
+  db: Db,
+  { principal, key, requestHash: hash }: IdempotencyScope,
+  handler: (resourceId: string) => Promise<Outcome>,
+): Promise<{ outcome: Outcome; replayed: boolean }> {
   await db.idempotencyRecord.createMany({
     data: [{ principal, key, requestHash: hash, resourceId: randomUUID() }],
     skipDuplicates: true,
@@ -74,7 +93,7 @@ export async function idempotent(
     throw new HttpProblem('idempotency_key_reused', 'this Idempotency-Key was used with a different request');
   }
   if (record.completedAt && record.responseStatus) {
-    return send(res, { status: record.responseStatus, body: record.responseBody }, true);
+    return { outcome: { status: record.responseStatus, body: record.responseBody }, replayed: true };
   }
   let outcome: Outcome;
   try {
@@ -91,7 +110,7 @@ export async function idempotent(
   });
   if (stored.count === 0) {
     const winner = await db.idempotencyRecord.findUniqueOrThrow({ where: { principal_key: { principal, key } } });
-    if (winner.responseStatus) return send(res, { status: winner.responseStatus, body: winner.responseBody }, true);
+    if (winner.responseStatus) return { outcome: { status: winner.responseStatus, body: winner.responseBody }, replayed: true };
   }
-  send(res, outcome, false);
+  return { outcome, replayed: false };
 }

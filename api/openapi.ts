@@ -88,6 +88,23 @@ export const openApiDocument = {
         type: 'object',
         properties: { id: uuid, accountId: uuid, fundingAccountId: uuid, amount: points, balanceAfter: points, item: { type: 'string' }, quantity: { type: 'integer' }, reference: { type: 'string' }, refundedAmount: points, refunds: { type: 'array', items: ref('Refund') } },
       },
+      AutoRecharge: {
+        type: 'object',
+        properties: {
+          accountId: uuid,
+          enabled: { type: 'boolean' },
+          threshold: points,
+          amount: points,
+          paymentMethodId: uuid,
+          monthlyLimit: { type: ['integer', 'null'], minimum: 1 },
+          consecutiveFailures: { type: 'integer', minimum: 0, description: 'failed auto-recharges in a row; the third switches it off' },
+          disabledAt: { type: ['string', 'null'], format: 'date-time' },
+          disabledReason: { type: ['string', 'null'] },
+          chargedThisMonth: { ...points, description: 'points credited by auto-recharge this calendar month (business time zone)' },
+          remainingThisMonth: { type: ['integer', 'null'], minimum: 0 },
+          updatedAt: time,
+        },
+      },
       Refund: {
         type: 'object',
         properties: {
@@ -125,6 +142,26 @@ export const openApiDocument = {
     },
     '/v1/accounts/{id}/payment-methods': {
       post: { summary: 'Store a card by gateway token', parameters: [idParam('id')], requestBody: body({ type: 'object', required: ['cardToken'], properties: { cardToken: { type: 'string' } } }), responses: { '201': ok('stored', { type: 'object', properties: { id: uuid, brand: { type: 'string' }, last4: { type: 'string' } } }), ...common } },
+    },
+    '/v1/accounts/{id}/auto-recharge': {
+      get: { summary: 'Auto-recharge settings and state (failures in a row, why it was switched off, charged this month)', parameters: [idParam('id')], responses: { '200': ok('the settings', ref('AutoRecharge')), ...common } },
+      put: {
+        summary: 'Set auto-recharge: when a debit leaves the funding balance below threshold, one card charge of amount on the stored card starts. Not for a parent-billed account (409 invalid_state). Saving resets the failure count.',
+        parameters: [idParam('id')],
+        requestBody: body({
+          type: 'object',
+          required: ['enabled', 'amount', 'paymentMethodId'],
+          additionalProperties: false,
+          properties: {
+            enabled: { type: 'boolean' },
+            threshold: { ...points, default: 15000 },
+            amount: { type: 'integer', description: 'within the card charge limits' },
+            paymentMethodId: { ...uuid, description: "one of the account's stored cards" },
+            monthlyLimit: { type: ['integer', 'null'], minimum: 1, description: 'at least amount; null = no limit' },
+          },
+        }),
+        responses: { '200': ok('saved', ref('AutoRecharge')), '409': problem('invalid_state (parent-billed account)'), ...common },
+      },
     },
     '/v1/charges': {
       post: {
@@ -179,6 +216,73 @@ export const openApiDocument = {
     '/v1/refunds/{id}/approve': { post: { summary: 'Admin: approve a refund awaiting review', parameters: [idParam('id')], responses: { '200': ok('credited', ref('Refund')), '403': problem('forbidden'), '409': problem('invalid_state'), ...common } } },
     '/v1/refunds/{id}/reject': { post: { summary: 'Admin: reject a refund awaiting review', parameters: [idParam('id')], requestBody: body({ type: 'object', properties: { reason: { type: 'string' } } }), responses: { '200': ok('rejected', ref('Refund')), '403': problem('forbidden'), '409': problem('invalid_state'), ...common } } },
     '/v1/prices': { get: { summary: 'The price list', responses: { '200': ok('items', { type: 'object', properties: { items: { type: 'array', items: { type: 'object', properties: { item: { type: 'string' }, unitPrice: points } } } } }), '401': problem('unauthorized') } } },
+    '/v1/accounts/{id}/charge-links': {
+      post: {
+        summary: 'Create a charge link (간편 충전 링크): an unguessable token whose page lets anyone holding it top up the account. The token is shown once; a parent-billed account is refused (its partner tops up).',
+        parameters: [idParam('id')],
+        requestBody: { required: false, content: json({ type: 'object', additionalProperties: false, properties: { expiresInDays: { type: 'integer', minimum: 1, maximum: 90, default: 7 } } }) },
+        responses: {
+          '201': ok('created', { type: 'object', properties: { token: { type: 'string' }, url: { type: 'string', format: 'uri' }, accountId: uuid, tokenHint: { type: 'string' }, expiresAt: time, createdAt: time } }),
+          '409': problem('invalid_state (parent-billed account)'),
+          ...common,
+        },
+      },
+    },
+    '/v1/charge-links/{token}': {
+      delete: { summary: 'Revoke a charge link; its page answers 404 from then on', parameters: [{ name: 'token', in: 'path', required: true, schema: { type: 'string' } }], responses: { '204': { description: 'revoked' }, ...common } },
+    },
+    '/v1/refunds': {
+      get: {
+        summary: 'Admin: list refunds, oldest first (the review queue is ?status=pending_review)',
+        parameters: [
+          { name: 'status', in: 'query', schema: { enum: ['pending_review', 'succeeded', 'rejected'] } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+          { name: 'cursor', in: 'query', schema: { type: 'string' } },
+        ],
+        responses: { '200': ok('a page', { type: 'object', properties: { refunds: { type: 'array', items: ref('Refund') }, nextCursor: { type: ['string', 'null'] } } }), '403': problem('forbidden'), ...common },
+      },
+    },
+    '/v1/admin/events': {
+      get: {
+        summary: 'Admin: recent admin events (missed confirmation targets, overdue reviews, …), newest first',
+        parameters: [
+          { name: 'type', in: 'query', schema: { type: 'string' } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+        ],
+        responses: {
+          '200': ok('events', { type: 'object', properties: { events: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, type: { type: 'string' }, subjectId: { type: 'string' }, accountId: uuid, data: { type: 'object' }, createdAt: time } } } } }),
+          '403': problem('forbidden'),
+          ...common,
+        },
+      },
+    },
+    '/pay/{token}': {
+      get: {
+        summary: 'The charge-link page (HTML; JSON {accountName, balance, pendingCharges, sendable, linkExpiresAt, limits} with Accept: application/json). Unknown, expired and revoked links are the same 404.',
+        security: [],
+        parameters: [{ name: 'token', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { '200': { description: 'the page', content: { 'text/html': {}, 'application/json': { schema: { type: 'object' } } } }, '404': problem('not_found') },
+      },
+    },
+    '/pay/{token}/card': {
+      post: {
+        summary: 'Charge link: store the card and charge it (origin charge_link). Form or JSON; idempotent per form render (hidden idempotencyKey) or Idempotency-Key header. Forms get an HTML answer.',
+        security: [],
+        parameters: [{ name: 'token', in: 'path', required: true, schema: { type: 'string' } }, { ...idempotencyKey, required: false }],
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['amount', 'cardToken'], properties: { amount: { type: 'integer', minimum: 1 }, cardToken: { type: 'string' }, idempotencyKey: { type: 'string' } } } }, 'application/x-www-form-urlencoded': {} } },
+        responses: { '201': ok('charged', { type: 'object' }), '422': problem('amount_below_minimum, amount_above_maximum, card_declined'), '400': problem('validation_error'), '404': problem('not_found'), '409': problem('idempotency_key_reused') },
+      },
+    },
+    '/pay/{token}/bank-transfer': {
+      post: {
+        summary: 'Charge link: request a bank transfer (origin charge_link); answers the bank account, processingStartsAt, expectedBy and expiresAt. Idempotent like /card.',
+        security: [],
+        parameters: [{ name: 'token', in: 'path', required: true, schema: { type: 'string' } }, { ...idempotencyKey, required: false }],
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['amount', 'depositorName'], properties: { amount: { type: 'integer', minimum: 1 }, depositorName: { type: 'string', maxLength: 100 }, idempotencyKey: { type: 'string' } } } }, 'application/x-www-form-urlencoded': {} } },
+        responses: { '202': ok('awaiting deposit', { type: 'object' }), '422': problem('amount_below_minimum, amount_above_maximum'), '400': problem('validation_error'), '404': problem('not_found'), '409': problem('idempotency_key_reused') },
+      },
+    },
+    '/admin': { get: { summary: 'The admin page (HTML): deposit confirmation queue, refunds awaiting review, recent events; the admin key is entered on the page', security: [], responses: { '200': { description: 'the page', content: { 'text/html': {} } } } } },
     '/healthz': { get: { summary: 'Liveness', security: [], responses: { '200': ok('alive', { type: 'object' }) } } },
     '/readyz': { get: { summary: 'Readiness: database and Temporal', security: [], responses: { '200': ok('ready', { type: 'object' }), '503': ok('not ready', { type: 'object' }) } } },
     '/metrics': { get: { summary: 'Prometheus metrics', security: [], responses: { '200': { description: 'text exposition format' } } } },

@@ -255,6 +255,19 @@ type Compiled = {
   closed: ReadonlySet<DayNumber>;
 };
 
+/**
+ * The first instant of the calendar month (local time in `timeZone`) that contains `t`: where a monthly
+ * limit (auto-recharge) starts counting. Pure, like the rest of this module.
+ */
+export function startOfMonth(timeZone: string, t: Date): Date {
+  if (typeof timeZone !== 'string' || !IANAZone.isValidZone(timeZone)) throw new RangeError(`Invalid IANA time zone: ${String(timeZone)}`);
+  const zone = IANAZone.create(timeZone);
+  const ts = instantOf(t);
+  const local = new Date(ts + zone.offset(ts) * MINUTE);
+  const firstLocal = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), 1);
+  return new Date(wallMsToInstant({ zone } as Compiled, firstLocal));
+}
+
 const WEEKDAYS: readonly IsoWeekday[] = [1, 2, 3, 4, 5, 6, 7];
 
 function compile(cal: BusinessCalendar): Compiled {

@@ -29,17 +29,17 @@ logger.info(config.databaseUrl ? 'connecting to PostgreSQL and applying migratio
 const db = await openDatabase({ url: config.databaseUrl, dataDir: config.pgliteDir, migrate: true, onIdleError: (err) => logger.warn({ err }, 'idle database connection lost') });
 
 const workerConnection = await connectWorker(temporalAddress);
+// The API's client shares the worker's native connection, so the server can hand a new workflow's first
+// task straight to this worker (eager workflow start): one round trip less per consumption.
+const client = new Client({ connection: workerConnection, namespace: config.temporal.namespace });
 const worker = await createWorker({
   connection: workerConnection,
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
-  ...serviceActivityDeps(db.prisma, config, logger),
+  ...serviceActivityDeps(db.prisma, config, logger, client),
 });
 const workerRun = worker.run();
 
-// The API's client shares the worker's native connection, so the server can hand a new workflow's first
-// task straight to this worker (eager workflow start): one round trip less per consumption.
-const client = new Client({ connection: workerConnection, namespace: config.temporal.namespace });
 const app = createApp({ db: db.prisma, temporal: client, eagerStart: true, config, logger });
 const server = app.listen(config.port, config.host, () => {
   const lines = [

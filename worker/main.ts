@@ -1,4 +1,5 @@
 // `npm run worker`: a Temporal worker alone, against DATABASE_URL and TEMPORAL_ADDRESS (run many).
+import { Client } from '@temporalio/client';
 import { loadConfig } from '../config/config.ts';
 import { openDatabase } from '../db/client.ts';
 import { createLogger } from '../runtime/logger.ts';
@@ -15,7 +16,9 @@ if (!config.databaseUrl || !config.temporal.address) {
 }
 const db = await openDatabase({ url: config.databaseUrl, migrate: true, onIdleError: (err) => logger.warn({ err }, 'idle database connection lost') });
 const connection = await connectWorker(config.temporal.address);
-const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, ...serviceActivityDeps(db.prisma, config, logger) });
+// Activities use a client over the same connection (the auto-recharge trigger's signal-with-start).
+const client = new Client({ connection, namespace: config.temporal.namespace });
+const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, ...serviceActivityDeps(db.prisma, config, logger, client) });
 const running = worker.run();
 logger.info(`worker polling task queue ${config.temporal.taskQueue}`);
 onShutdown(logger, async () => {

@@ -14,7 +14,7 @@ import {
 } from '@temporalio/client';
 import type { AppDeps } from '../app.ts';
 import { accountFor, canActFor, principalId, principalOf, requireAdmin, visibleAccountIds } from '../auth.ts';
-import { idempotent } from '../idempotency.ts';
+import { idempotent, type Outcome } from '../idempotency.ts';
 import { parse } from '../validation.ts';
 import { HttpProblem } from '../problem.ts';
 import { businessEvents } from '../metrics.ts';
@@ -107,7 +107,7 @@ export function chargeView(c: ChargeWithEvents) {
 
 const withEvents = { events: { orderBy: [{ at: 'asc' }, { id: 'asc' }] } } satisfies Prisma.ChargeInclude;
 
-function loadCharge(db: Db, id: string): Promise<ChargeWithEvents | null> {
+export function loadCharge(db: Db, id: string): Promise<ChargeWithEvents | null> {
   return db.charge.findUnique({ where: { id }, include: withEvents });
 }
 
@@ -119,7 +119,8 @@ async function visibleCharge(db: Db, req: Request, id: string): Promise<ChargeWi
   return charge;
 }
 
-function checkLimits(config: Config, method: 'card' | 'bank_transfer', amount: number) {
+/** Refuses an amount outside the per-method minimum and the maximum (422) before anything is recorded. */
+export function checkLimits(config: Config, method: 'card' | 'bank_transfer', amount: number) {
   const minimum = config.chargeLimits.minimum[method];
   const maximum = config.chargeLimits.maximum;
   if (amount < minimum) {
@@ -135,7 +136,7 @@ function checkLimits(config: Config, method: 'card' | 'bank_transfer', amount: n
  * first answer. Undefined when the workflow has already closed (a card charge that finished before the
  * update reached it, or a retried request whose first answer was lost): the read model has the outcome.
  */
-async function startCharge(temporal: Client, config: Config, input: ChargeInput): Promise<ChargeSnapshot | undefined> {
+export async function startCharge(temporal: Client, config: Config, input: ChargeInput): Promise<ChargeSnapshot | undefined> {
   const workflowId = chargeWorkflowId(input.chargeId);
   let handle: WorkflowHandle<ChargeWorkflow>;
   try {
@@ -191,17 +192,61 @@ async function decide(db: Db, temporal: Client, charge: Charge, action: Action, 
   }
 }
 
-function encodeCursor(c: Charge): string {
+/** An opaque (createdAt, id) position in a list ordered by both; shared by the charge and refund lists. */
+export function encodeCursor(c: { createdAt: Date; id: string }): string {
   return Buffer.from(`${c.createdAt.toISOString()}|${c.id}`).toString('base64url');
 }
 
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
   const createdAt = new Date(at ?? '');
   if (!id || !Id.safeParse(id).success || Number.isNaN(createdAt.getTime())) {
     throw new HttpProblem('validation_error', 'cursor: not a cursor returned by this endpoint');
   }
   return { createdAt, id };
+}
+
+export interface OpenCharge {
+  chargeId: string;
+  accountId: string;
+  amount: number;
+  method: 'card' | 'bank_transfer';
+  origin: ChargeInput['origin'];
+  depositorName?: string | undefined;
+  paymentMethodId?: string | undefined;
+}
+
+/**
+ * Starts the charge (idempotent per charge id) and answers its first outcome: 201 a finished card charge,
+ * 202 a bank transfer awaiting its deposit, or a problem. The caller has checked access and limits.
+ */
+export async function openCharge({ db, temporal, config }: Pick<AppDeps, 'db' | 'temporal' | 'config'>, request: OpenCharge): Promise<Outcome> {
+  const { chargeId } = request;
+  const snapshot = await startCharge(temporal, config, {
+    chargeId,
+    accountId: request.accountId,
+    amount: request.amount,
+    method: request.method,
+    origin: request.origin,
+    depositorName: request.depositorName ?? null,
+    paymentMethodId: request.paymentMethodId ?? null,
+    calendar: config.calendar,
+    schedule: { confirmWithinBusinessHours: config.schedule.confirmWithinBusinessHours, expireAfterBusinessDays: config.schedule.expireAfterBusinessDays },
+    bankAccount: config.bankAccount,
+  });
+  const charge = await loadCharge(db, chargeId);
+  if (!charge) {
+    // Refused before anything was recorded (the account or card changed since the checks above).
+    const refused = snapshot ?? (await temporal.workflow.getHandle<ChargeWorkflow>(chargeWorkflowId(chargeId)).result());
+    businessEvents.inc({ kind: 'charge', outcome: 'refused' });
+    const code = refused.failureCode && isErrorCode(refused.failureCode) ? refused.failureCode : 'invalid_state';
+    throw new HttpProblem(code, refused.failureReason ?? 'the charge was refused');
+  }
+  businessEvents.inc({ kind: 'charge', outcome: charge.failureCode ?? charge.status });
+  if (charge.failureCode === 'card_declined') {
+    throw new HttpProblem('card_declined', charge.failureReason ?? 'the card was declined', { chargeId, charge: chargeView(charge) });
+  }
+  return { status: charge.status === 'awaiting_deposit' ? 202 : 201, body: chargeView(charge) };
 }
 
 export function chargesRouter({ db, temporal, config }: AppDeps): Router {
@@ -220,33 +265,9 @@ export function chargesRouter({ db, temporal, config }: AppDeps): Router {
       const pm = await db.paymentMethod.findUnique({ where: { id: body.paymentMethodId } });
       if (!pm || pm.accountId !== account.id) throw new HttpProblem('not_found', `payment method ${body.paymentMethodId} not found`);
     }
-    await idempotent(db, req, res, async (chargeId) => {
-      const snapshot = await startCharge(temporal, config, {
-        chargeId,
-        accountId: account.id,
-        amount: body.amount,
-        method: body.method,
-        origin: 'api',
-        depositorName: body.depositorName ?? null,
-        paymentMethodId: body.paymentMethodId ?? null,
-        calendar: config.calendar,
-        schedule: { confirmWithinBusinessHours: config.schedule.confirmWithinBusinessHours, expireAfterBusinessDays: config.schedule.expireAfterBusinessDays },
-        bankAccount: config.bankAccount,
-      });
-      const charge = await loadCharge(db, chargeId);
-      if (!charge) {
-        // Refused before anything was recorded (the account or card changed since the checks above).
-        const refused = snapshot ?? (await temporal.workflow.getHandle<ChargeWorkflow>(chargeWorkflowId(chargeId)).result());
-        businessEvents.inc({ kind: 'charge', outcome: 'refused' });
-        const code = refused.failureCode && isErrorCode(refused.failureCode) ? refused.failureCode : 'invalid_state';
-        throw new HttpProblem(code, refused.failureReason ?? 'the charge was refused');
-      }
-      businessEvents.inc({ kind: 'charge', outcome: charge.failureCode ?? charge.status });
-      if (charge.failureCode === 'card_declined') {
-        throw new HttpProblem('card_declined', charge.failureReason ?? 'the card was declined', { chargeId, charge: chargeView(charge) });
-      }
-      return { status: charge.status === 'awaiting_deposit' ? 202 : 201, body: chargeView(charge) };
-    });
+    await idempotent(db, req, res, (chargeId) =>
+      openCharge({ db, temporal, config }, { chargeId, accountId: account.id, amount: body.amount, method: body.method, origin: 'api', depositorName: body.depositorName, paymentMethodId: body.paymentMethodId }),
+    );
   });
 
   r.get('/charges/:id', async (req, res) => {

@@ -32,6 +32,7 @@ import {
   type RefundWorkflow,
 } from '../../workflows/refund/definitions.ts';
 import { refundView } from './refund-view.ts';
+import { decodeCursor, encodeCursor } from './charges.ts';
 
 const Id = z.uuid({ message: 'must be a UUID' });
 
@@ -45,6 +46,13 @@ const CreateRefund = z
 
 const Approve = z.object({ memo: z.string().trim().min(1).max(500).optional() }).strict();
 const Reject = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
+const ListQuery = z
+  .object({
+    status: z.enum(['pending_review', 'succeeded', 'rejected']).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(200).optional(),
+  })
+  .strict();
 
 /** Loads a consumption whose account the principal may act for, or answers 404 as if it did not exist. */
 async function consumptionFor(db: Db, p: Principal, id: string) {
@@ -137,6 +145,24 @@ export function refundsRouter({ db, temporal, config }: AppDeps): Router {
       // 201: credited automatically; 202: accepted, awaiting an admin's review.
       return { status: refundNeedsReview(outcome.refund.reason) ? 202 : 201, body: refundView(outcome.refund) };
     });
+  });
+
+  // The admin's review queue (?status=pending_review), oldest first.
+  r.get('/refunds', async (req, res) => {
+    requireAdmin(req);
+    const q = parse(ListQuery, req.query);
+    const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+    const rows = await db.refund.findMany({
+      where: {
+        ...(q.status ? { status: q.status } : {}),
+        ...(after ? { OR: [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, id: { gt: after.id } }] } : {}),
+      },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      take: q.limit + 1,
+    });
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    res.json({ refunds: page.map(refundView), nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null });
   });
 
   r.get('/refunds/:id', async (req, res) => {

@@ -45,7 +45,7 @@ export async function startTestService(
   const env = opts.timeSkipping ? await createTimeSkippingEnv() : await createLocalEnv();
   const taskQueue = `test-${randomUUID()}`;
   const config = loadConfig({ ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', TEMPORAL_TASK_QUEUE: taskQueue, RATE_LIMIT_PER_MINUTE: '0', ...opts.env });
-  const worker = await createWorker({ connection: env.nativeConnection, taskQueue, db: db.prisma, ...opts.deps });
+  const worker = await createWorker({ connection: env.nativeConnection, taskQueue, db: db.prisma, temporal: env.client, charging: config, ...opts.deps });
   const running = worker.run();
   const app = createApp({ db: db.prisma, temporal: env.client, config, logger: pino({ level: 'silent' }) });
 

@@ -22,6 +22,9 @@ export interface ConsumptionRecord {
   createdAt: string;
 }
 
+/** The debit activity's answer: the record, and whether the funding account's auto-recharge is due. */
+export type DebitResult = ConsumptionRecord & { autoRechargeDue: boolean };
+
 export type ConsumptionResult =
   | { status: 'succeeded'; consumption: ConsumptionRecord }
   | { status: 'insufficient_balance'; balance: number; required: number; fundingAccountId: string }

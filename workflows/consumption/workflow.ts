@@ -1,7 +1,9 @@
 // A consumption: debit the funding account once the paid operation succeeded. The caller waits for the
-// debit (the workflow's result), not for anything that may follow it.
-import { proxyLocalActivities } from '@temporalio/workflow';
-import type { ConsumptionActivities } from '../../activities/types.ts';
+// debit (the workflow's result), not for anything that may follow it: when the debit left the funding
+// balance below its auto-recharge threshold, the workflow only hands a request to the account's
+// auto-recharge workflow (signal-with-start) and returns; the recharge runs there.
+import { log, proxyLocalActivities } from '@temporalio/workflow';
+import type { AutoRechargeActivities, ConsumptionActivities } from '../../activities/types.ts';
 import { businessOutcome } from '../failures.ts';
 import type { ConsumptionInput, ConsumptionResult } from './definitions.ts';
 
@@ -13,10 +15,17 @@ const { debitConsumption } = proxyLocalActivities<ConsumptionActivities>({
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 });
 
+// Local too (one signal-with-start call, no extra task round trip), and bounded: a request that cannot be
+// delivered is dropped, since the next debit below the threshold asks again.
+const { requestAutoRecharge } = proxyLocalActivities<AutoRechargeActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '2 seconds', maximumAttempts: 3 },
+});
+
 export async function consumptionWorkflow(input: ConsumptionInput): Promise<ConsumptionResult> {
+  let debited;
   try {
-    const consumption = await debitConsumption(input);
-    return { status: 'succeeded', consumption };
+    debited = await debitConsumption(input);
   } catch (err) {
     const outcome = businessOutcome(err);
     if (!outcome) throw err;
@@ -26,4 +35,13 @@ export async function consumptionWorkflow(input: ConsumptionInput): Promise<Cons
     }
     return { status: 'rejected', code: outcome.code, message: outcome.message };
   }
+  const { autoRechargeDue, ...consumption } = debited;
+  if (autoRechargeDue) {
+    try {
+      await requestAutoRecharge({ accountId: consumption.fundingAccountId, consumptionId: consumption.id, balanceAfter: consumption.balanceAfter });
+    } catch (err) {
+      log.warn('auto-recharge request not delivered; the next debit below the threshold asks again', { fundingAccountId: consumption.fundingAccountId, error: String(err) });
+    }
+  }
+  return { status: 'succeeded', consumption };
 }

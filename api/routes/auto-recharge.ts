@@ -1,0 +1,68 @@
+// Auto-recharge settings of a funding account (SPEC §2, §4). The settings live in the AutoRecharge row;
+// the auto-recharge workflow reads them when a debit leaves the balance below the threshold. A
+// parent-billed account has none: its partner's wallet is the funding account.
+import { Router } from 'express';
+import { z } from 'zod';
+import type { AppDeps } from '../app.ts';
+import { accountFor, principalOf } from '../auth.ts';
+import { parse } from '../validation.ts';
+import { HttpProblem } from '../problem.ts';
+import { autoRechargedThisMonth, autoRechargeView } from '../../db/auto-recharge.ts';
+import { MAX_POINTS } from '../../domain/money.ts';
+import { DEFAULT_AUTO_RECHARGE_THRESHOLD } from '../../workflows/auto-recharge/definitions.ts';
+
+const Id = z.uuid({ message: 'must be a UUID' });
+
+export function autoRechargeRouter({ db, config }: AppDeps): Router {
+  const r = Router();
+  const { minimum, maximum } = config.chargeLimits;
+  const PutAutoRecharge = z
+    .object({
+      enabled: z.boolean(),
+      threshold: z.number().int().min(0).max(MAX_POINTS).default(DEFAULT_AUTO_RECHARGE_THRESHOLD),
+      // Each recharge is a card charge: the card charge limits apply.
+      amount: z
+        .number()
+        .int()
+        .min(minimum.card, { message: `a card charge is at least ${minimum.card} points` })
+        .max(maximum, { message: `a charge is at most ${maximum} points` }),
+      paymentMethodId: Id,
+      monthlyLimit: z.number().int().positive().max(MAX_POINTS).nullable().optional(),
+    })
+    .strict()
+    .refine((b) => b.monthlyLimit == null || b.monthlyLimit >= b.amount, { message: 'monthlyLimit must allow at least one recharge (≥ amount)', path: ['monthlyLimit'] });
+
+  r.put('/accounts/:id/auto-recharge', async (req, res) => {
+    const id = parse(Id, req.params.id);
+    const body = parse(PutAutoRecharge, req.body);
+    const account = await accountFor(db, principalOf(req), id);
+    if (account.billingMode === 'parent') {
+      throw new HttpProblem('invalid_state', `account ${account.id} is billed to its partner; set up auto-recharge on the partner's account`);
+    }
+    const pm = await db.paymentMethod.findUnique({ where: { id: body.paymentMethodId } });
+    if (!pm || pm.accountId !== account.id) throw new HttpProblem('not_found', `payment method ${body.paymentMethodId} not found`);
+    const settings = {
+      enabled: body.enabled,
+      threshold: BigInt(body.threshold),
+      amount: BigInt(body.amount),
+      paymentMethodId: pm.id,
+      monthlyLimit: body.monthlyLimit == null ? null : BigInt(body.monthlyLimit),
+      // Saving the settings starts the failure count afresh (a new card, or switched back on).
+      consecutiveFailures: 0,
+      disabledAt: null,
+      disabledReason: null,
+    };
+    const saved = await db.autoRecharge.upsert({ where: { accountId: account.id }, create: { accountId: account.id, ...settings }, update: settings });
+    res.json(autoRechargeView(saved, await autoRechargedThisMonth(db, account.id, config.calendar.timeZone, new Date())));
+  });
+
+  r.get('/accounts/:id/auto-recharge', async (req, res) => {
+    const id = parse(Id, req.params.id);
+    const account = await accountFor(db, principalOf(req), id);
+    const setting = await db.autoRecharge.findUnique({ where: { accountId: account.id } });
+    if (!setting) throw new HttpProblem('not_found', `account ${account.id} has no auto-recharge`);
+    res.json(autoRechargeView(setting, await autoRechargedThisMonth(db, account.id, config.calendar.timeZone, new Date())));
+  });
+
+  return r;
+}

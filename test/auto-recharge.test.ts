@@ -1,0 +1,215 @@
+// Auto-recharge end to end on the time-skipping Temporal server with the real activities, the simulated
+// card gateway and real PostgreSQL: consumption workflows whose debit leaves the funding balance below
+// the threshold signal-with-start the account's one auto-recharge workflow, which runs one card charge
+// (the charge workflow as a child, origin auto_recharge). Three declines in a row switching it off with an
+// admin event, the monthly limit, a disabled setting, a parent-billed sub-account (its partner's wallet
+// recharges) and the bounded repeat. The race of 20 concurrent debits is in api-auto-recharge.test.ts,
+// on the dev server: the time-skipping test server mishandles a burst of signals-with-start to one
+// workflow ("Trying to send a new WFT for a run which already has one!", then timeouts).
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createTimeSkippingEnv } from './support/temporal.ts';
+import { createTestDatabase, type TestDatabase } from './support/db.ts';
+import { createAccount } from '../db/accounts.ts';
+import { checkLedgerIntegrity, post } from '../db/ledger.ts';
+import { createActivities } from '../activities/index.ts';
+import { loadConfig } from '../config/config.ts';
+import { autoRechargeWorkflowId, consumptionWorkflowId } from '../workflows/ids.ts';
+import { consumptionWorkflowType, type ConsumptionResult, type ConsumptionWorkflow } from '../workflows/consumption/definitions.ts';
+import { AUTO_RECHARGE_DISABLED, autoRechargeStateQuery, type AutoRechargeWorkflow } from '../workflows/auto-recharge/definitions.ts';
+
+let env: TestWorkflowEnvironment;
+let db: TestDatabase;
+let bundle: WorkflowBundleWithSourceMap;
+let worker: Worker;
+let running: Promise<void>;
+const taskQueue = `auto-recharge-${randomUUID()}`;
+
+beforeAll(async () => {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  [env, db, bundle] = await Promise.all([
+    createTimeSkippingEnv(),
+    createTestDatabase({ poolSize: 30 }),
+    bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)), logger: new DefaultLogger('WARN') }),
+  ]);
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: bundle,
+    activities: createActivities({ db: db.prisma, temporal: env.client, charging: loadConfig({}) }),
+  });
+  running = worker.run();
+});
+
+afterAll(async () => {
+  if (worker) {
+    worker.shutdown();
+    await running;
+  }
+  await env?.teardown();
+  await db?.drop();
+});
+
+async function funded(balance: number, opts: { parentId?: string; billingMode?: 'own' | 'parent' } = {}) {
+  const { account } = await createAccount(db.prisma, { name: 'Shop', ...opts });
+  if (balance > 0) await post(db.prisma, { walletId: account.id, accountId: account.id, kind: 'adjustment', amount: balance, businessKey: `seed:${account.id}` });
+  return account.id;
+}
+
+async function autoRecharge(accountId: string, opts: { token?: string; enabled?: boolean; threshold?: number; amount?: number; monthlyLimit?: number | null } = {}) {
+  const pm = await db.prisma.paymentMethod.create({ data: { id: randomUUID(), accountId, brand: 'visa', last4: '4242', token: opts.token ?? 'tok_visa' } });
+  await db.prisma.autoRecharge.create({
+    data: {
+      accountId,
+      enabled: opts.enabled ?? true,
+      threshold: BigInt(opts.threshold ?? 15_000),
+      amount: BigInt(opts.amount ?? 50_000),
+      paymentMethodId: pm.id,
+      monthlyLimit: opts.monthlyLimit == null ? null : BigInt(opts.monthlyLimit),
+    },
+  });
+  return pm.id;
+}
+
+function consume(accountId: string, amount: number): Promise<ConsumptionResult> {
+  const consumptionId = randomUUID();
+  return env.client.workflow.execute<ConsumptionWorkflow>(consumptionWorkflowType, {
+    workflowId: consumptionWorkflowId(consumptionId),
+    taskQueue,
+    args: [{ consumptionId, accountId, amount, reference: 'msg' }],
+  });
+}
+
+/** The result of the account's latest auto-recharge run (a run starts only after the previous ended). */
+const rechargeRun = (accountId: string) => env.client.workflow.getHandle<AutoRechargeWorkflow>(autoRechargeWorkflowId(accountId)).result();
+
+async function noRechargeRun(accountId: string) {
+  await expect(env.client.workflow.getHandle(autoRechargeWorkflowId(accountId)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+}
+
+const balanceOf = async (id: string) => Number((await db.prisma.wallet.findUniqueOrThrow({ where: { accountId: id } })).balance);
+const autoCharges = (accountId: string) => db.prisma.charge.findMany({ where: { accountId, origin: 'auto_recharge' }, orderBy: { createdAt: 'asc' } });
+const creditEntries = (walletId: string) => db.prisma.ledgerEntry.findMany({ where: { walletId, kind: 'charge' } });
+
+describe('auto-recharge workflow', () => {
+  it('a debit that stays above the threshold starts nothing; the one that crosses below it starts one recharge, credited once', async () => {
+    const id = await funded(20_000);
+    await autoRecharge(id);
+
+    const above = await consume(id, 4_000);
+    expect(above).toMatchObject({ status: 'succeeded', consumption: { balanceAfter: 16_000 } });
+    await noRechargeRun(id);
+
+    const below = await consume(id, 2_000);
+    // The consumption answers with its own debit: the recharge runs after it, elsewhere.
+    expect(below).toMatchObject({ status: 'succeeded', consumption: { balanceAfter: 14_000 } });
+    const run = await rechargeRun(id);
+    expect(run).toMatchObject({ stoppedBy: 'balance_above_threshold', inFlight: null, charges: [{ status: 'succeeded', failureCode: null }] });
+
+    const charges = await autoCharges(id);
+    expect(charges).toHaveLength(1);
+    expect(charges[0]).toMatchObject({ method: 'card', status: 'succeeded', origin: 'auto_recharge', amount: 50_000n, creditedAmount: 50_000n });
+    expect(charges[0]!.id).toBe(run.charges[0]!.chargeId);
+    const credits = await creditEntries(id);
+    expect(credits).toHaveLength(1);
+    expect(credits[0]).toMatchObject({ amount: 50_000n, balanceAfter: 64_000n, chargeId: charges[0]!.id });
+    expect(await balanceOf(id)).toBe(64_000);
+    expect(await db.prisma.autoRecharge.findUniqueOrThrow({ where: { accountId: id } })).toMatchObject({ enabled: true, consecutiveFailures: 0, lastChargeId: charges[0]!.id });
+    expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
+  });
+
+  it('three declines in a row switch auto-recharge off and raise auto_recharge_disabled; later debits start nothing', async () => {
+    const id = await funded(16_000);
+    await autoRecharge(id, { token: 'tok_declined' });
+
+    for (let i = 1; i <= 3; i++) {
+      expect((await consume(id, 2_000)).status).toBe('succeeded');
+      const run = await rechargeRun(id);
+      expect(run).toMatchObject({ stoppedBy: 'charge_failed', charges: [{ status: 'failed', failureCode: 'card_declined' }] });
+      const setting = await db.prisma.autoRecharge.findUniqueOrThrow({ where: { accountId: id } });
+      expect(setting.consecutiveFailures).toBe(i);
+      expect(setting.enabled).toBe(i < 3);
+    }
+    const setting = await db.prisma.autoRecharge.findUniqueOrThrow({ where: { accountId: id } });
+    expect(setting.disabledAt).not.toBeNull();
+    expect(setting.disabledReason).toMatch(/3 auto-recharge charges failed in a row.*card_declined/);
+    const events = await db.prisma.adminEvent.findMany({ where: { type: AUTO_RECHARGE_DISABLED, accountId: id } });
+    expect(events).toHaveLength(1);
+    expect(events[0]!.data).toMatchObject({ consecutiveFailures: 3, failureCode: 'card_declined' });
+
+    const charges = await autoCharges(id);
+    expect(charges.map((c) => [c.status, c.failureCode])).toEqual([
+      ['failed', 'card_declined'],
+      ['failed', 'card_declined'],
+      ['failed', 'card_declined'],
+    ]);
+    // Switched off: the next debit below the threshold asks for nothing.
+    const runsBefore = (await env.client.workflow.getHandle(autoRechargeWorkflowId(id)).describe()).runId;
+    expect((await consume(id, 2_000)).status).toBe('succeeded');
+    expect((await env.client.workflow.getHandle(autoRechargeWorkflowId(id)).describe()).runId).toBe(runsBefore);
+    expect(await autoCharges(id)).toHaveLength(3);
+    expect(await creditEntries(id)).toHaveLength(0);
+    expect(await balanceOf(id)).toBe(8_000);
+    expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
+  });
+
+  it('the monthly limit stops a recharge that would exceed it', async () => {
+    const id = await funded(16_000);
+    await autoRecharge(id, { monthlyLimit: 60_000 });
+    // 50,000 auto-recharged earlier this month (seeded at the test server's current time: its clock may
+    // jump ahead by years while a client waits on a finished workflow, so one run's month is not the next's).
+    const now = new Date(await env.currentTimeMs());
+    await db.prisma.charge.create({
+      data: { id: randomUUID(), accountId: id, amount: 50_000n, method: 'card', status: 'succeeded', origin: 'auto_recharge', creditedAmount: 50_000n, createdAt: now, completedAt: now },
+    });
+
+    await consume(id, 2_000); // 14,000: another 50,000 would make 100,000 > 60,000
+    const run = await rechargeRun(id);
+    expect(run).toMatchObject({ stoppedBy: 'monthly_limit', charges: [] });
+    expect(await autoCharges(id)).toHaveLength(1);
+    expect(await balanceOf(id)).toBe(14_000);
+    expect(await db.prisma.autoRecharge.findUniqueOrThrow({ where: { accountId: id } })).toMatchObject({ enabled: true, consecutiveFailures: 0 });
+    expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
+  });
+
+  it('a disabled setting starts no recharge', async () => {
+    const id = await funded(16_000);
+    await autoRecharge(id, { enabled: false });
+    expect(await consume(id, 5_000)).toMatchObject({ status: 'succeeded', consumption: { balanceAfter: 11_000 } });
+    await noRechargeRun(id);
+    expect(await autoCharges(id)).toHaveLength(0);
+    expect(await balanceOf(id)).toBe(11_000);
+  });
+
+  it("a parent-billed sub-account's debit recharges its partner's wallet", async () => {
+    const partner = await funded(16_000);
+    await autoRecharge(partner);
+    const sub = await funded(0, { parentId: partner, billingMode: 'parent' });
+
+    expect(await consume(sub, 2_000)).toMatchObject({ status: 'succeeded', consumption: { fundingAccountId: partner, balanceAfter: 14_000 } });
+    await noRechargeRun(sub);
+    const run = await rechargeRun(partner);
+    expect(run.charges).toHaveLength(1);
+    expect(await autoCharges(partner)).toHaveLength(1);
+    expect(await balanceOf(partner)).toBe(64_000);
+    expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
+  });
+
+  it('a success that leaves the balance still below the threshold goes again, bounded per run', async () => {
+    const id = await funded(16_000);
+    await autoRecharge(id, { threshold: 200_000, amount: 50_000 });
+    await consume(id, 2_000); // 14,000; three charges of 50,000 still leave 164,000 < 200,000
+    const run = await rechargeRun(id);
+    expect(run.stoppedBy).toBe('run_limit');
+    expect(run.charges.map((c) => c.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect(await autoCharges(id)).toHaveLength(3);
+    expect(await balanceOf(id)).toBe(164_000);
+    const state = await env.client.workflow.getHandle(autoRechargeWorkflowId(id)).query(autoRechargeStateQuery);
+    expect(state.requests).toBe(1);
+    expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
+  });
+});

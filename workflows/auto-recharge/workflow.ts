@@ -1,0 +1,115 @@
+// Auto-recharge of one funding account (SPEC §2). One workflow id per account (`auto-recharge:<id>`),
+// started or signalled by a consumption whose debit left the balance below the threshold, so at most one
+// recharge is in flight per account.
+//
+// A run: read the settings with the balance; stop when switched off, not below the threshold, or when the
+// month's auto-recharged points plus this amount would exceed the monthly limit; otherwise run ONE card
+// charge (the charge workflow as a child, origin auto_recharge, on the stored card) and wait for its
+// outcome. The outcome is counted (a success resets the failures; the third failure in a row switches
+// auto-recharge off and raises an admin event). After a success the balance is checked again (heavy use
+// may need another charge, at most AUTO_RECHARGE_MAX_CHARGES_PER_RUN per run); after a failure the run
+// ends, and the next debit asks again. Requests that arrive meanwhile are absorbed: they never start a
+// second charge. The run finishes when idle, so its history stays small and the next request starts a
+// fresh run.
+import {
+  allHandlersFinished,
+  condition,
+  executeChild,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  uuid4,
+} from '@temporalio/workflow';
+import type { AdminEventActivities, AutoRechargeActivities } from '../../activities/types.ts';
+import { autoRechargeWorkflowId, chargeWorkflowId, stepKey } from '../ids.ts';
+import { chargeWorkflowType, type ChargeWorkflow } from '../charge/definitions.ts';
+import {
+  AUTO_RECHARGE_DISABLED,
+  AUTO_RECHARGE_MAX_CHARGES_PER_RUN,
+  AUTO_RECHARGE_MAX_CHECKS_PER_RUN,
+  autoRechargeRequestedSignal,
+  autoRechargeStateQuery,
+  type AutoRechargeInput,
+  type AutoRechargeState,
+} from './definitions.ts';
+
+const settings = proxyActivities<AutoRechargeActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+});
+
+const admin = proxyActivities<AdminEventActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+});
+
+export async function autoRechargeWorkflow(input: AutoRechargeInput): Promise<AutoRechargeState> {
+  const workflowId = autoRechargeWorkflowId(input.accountId);
+  const state: AutoRechargeState = { accountId: input.accountId, requests: 0, inFlight: null, charges: [], stoppedBy: null };
+  setHandler(autoRechargeRequestedSignal, () => {
+    state.requests++;
+  });
+  setHandler(autoRechargeStateQuery, () => state);
+  const now = () => new Date(Date.now()).toISOString();
+
+  for (let checks = 1; state.stoppedBy === null; checks++) {
+    const requestsBefore = state.requests;
+    const s = await settings.loadAutoRecharge({ accountId: input.accountId, at: now(), timeZone: input.calendar.timeZone });
+    if (!s) {
+      state.stoppedBy = 'not_configured';
+    } else if (!s.enabled) {
+      state.stoppedBy = 'disabled';
+    } else if (s.balance >= s.threshold) {
+      // A request that arrived while the balance was being read may come from a debit after that read.
+      if (state.requests === requestsBefore || checks >= AUTO_RECHARGE_MAX_CHECKS_PER_RUN) state.stoppedBy = 'balance_above_threshold';
+    } else if (state.charges.length >= AUTO_RECHARGE_MAX_CHARGES_PER_RUN) {
+      state.stoppedBy = 'run_limit';
+    } else if (s.monthlyLimit !== null && s.chargedThisMonth + s.amount > s.monthlyLimit) {
+      state.stoppedBy = 'monthly_limit';
+    } else {
+      const chargeId = uuid4();
+      state.inFlight = chargeId;
+      const charge = await executeChild<ChargeWorkflow>(chargeWorkflowType, {
+        workflowId: chargeWorkflowId(chargeId),
+        // The charge finishes on its own (it may hold a captured card payment) whatever happens here.
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        args: [
+          {
+            chargeId,
+            accountId: input.accountId,
+            amount: s.amount,
+            method: 'card',
+            origin: 'auto_recharge',
+            paymentMethodId: s.paymentMethodId,
+            calendar: input.calendar,
+            schedule: input.schedule,
+            bankAccount: input.bankAccount,
+          },
+        ],
+      });
+      state.inFlight = null;
+      state.charges.push({ chargeId, status: charge.status, failureCode: charge.failureCode });
+      const succeeded = charge.status === 'succeeded';
+      const outcome = await settings.recordAutoRechargeOutcome({
+        accountId: input.accountId,
+        chargeId,
+        succeeded,
+        failureCode: charge.failureCode,
+        failureReason: charge.failureReason,
+        at: now(),
+      });
+      if (outcome.disabledByThisCharge) {
+        await admin.raiseAdminEvent({
+          type: AUTO_RECHARGE_DISABLED,
+          subjectId: input.accountId,
+          accountId: input.accountId,
+          data: { chargeId, consecutiveFailures: outcome.consecutiveFailures, failureCode: charge.failureCode, failureReason: charge.failureReason },
+          key: stepKey(workflowId, `disabled:${chargeId}`),
+        });
+      }
+      if (!succeeded) state.stoppedBy = 'charge_failed';
+    }
+  }
+  await condition(allHandlersFinished);
+  return state;
+}
