@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestService, type TestService } from './support/service.ts';
 import { checkLedgerIntegrity } from '../db/ledger.ts';
+import { until } from './support/wait.ts';
 
 let svc: TestService;
 beforeAll(async () => {
@@ -17,15 +18,6 @@ afterAll(async () => {
 let keySeq = 0;
 const idemKey = () => `consume-${Date.now()}-${keySeq++}`;
 
-async function until<T>(probe: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function storedCard(account: { id: string; apiKey: string }, cardToken = 'tok_visa'): Promise<string> {
   const res = await svc.as(account.apiKey).post(`/v1/accounts/${account.id}/payment-methods`, { cardToken });

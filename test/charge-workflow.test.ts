@@ -32,6 +32,7 @@ import {
   type ChargeInput,
   type ChargeWorkflow,
 } from '../workflows/charge/definitions.ts';
+import { until } from './support/wait.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -87,15 +88,6 @@ async function quietFriday(cal: BusinessCalendar = defaultCalendar()): Promise<n
   }
 }
 
-async function until<T>(probe: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Runs `fn` with a fresh worker on a fresh task queue (real activities, the given gateway). */
 async function withWorker<T>(fn: (taskQueue: string) => Promise<T>, gateway?: PaymentGateway): Promise<T> {
