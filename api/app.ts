@@ -53,6 +53,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(openApiRouter());
   // Pages outside /v1's Bearer auth: the charge-link page (its token is the credential) and the admin page
   // (its script sends the admin key to the JSON API).
+  // The charge-link pages need no key: limit them per client address instead.
+  app.use('/pay', rateLimit(deps.config.rateLimitPerMinute, Date.now, (req) => `pay:${req.ip}`));
   app.use(payRouter(deps));
   app.use(adminPageRouter(deps));
 

@@ -82,5 +82,13 @@ describe('rate limit', () => {
     now += 30_000;
     mw(req, res(), next);
     expect(calls.at(-1)).toBe(200);
+    // Pages without a key (charge links) are limited per client address, each address on its own.
+    const byIp = rateLimit(1, () => now, (r) => `pay:${(r as unknown as { ip: string }).ip}`);
+    const from = (ip: string) => ({ ip }) as never;
+    calls.length = 0;
+    byIp(from('10.0.0.1'), res(), next);
+    byIp(from('10.0.0.1'), res(), next);
+    byIp(from('10.0.0.2'), res(), next);
+    expect(calls).toEqual([200, 429, 200]);
   });
 });
