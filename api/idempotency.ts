@@ -11,8 +11,7 @@ import type { Request, Response } from 'express';
 import type { Db } from '../db/client.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { principalId, principalOf } from './auth.ts';
-import { HttpProblem, problemBody } from './problem.ts';
-import { BusinessError } from '../domain/errors.ts';
+import { HttpProblem, problemBody, toHttpProblem } from './problem.ts';
 
 export interface Outcome {
   status: number;
@@ -99,9 +98,9 @@ export async function idempotentOutcome(
   try {
     outcome = await handler(record.resourceId);
   } catch (err) {
-    if (err instanceof BusinessError) err = new HttpProblem(err.code, err.message, err.details);
-    if (!(err instanceof HttpProblem)) throw err;
-    outcome = { status: err.status, body: problemBody(err.code, err.detail, err.extra) };
+    const problem = toHttpProblem(err);
+    if (!problem) throw err;
+    outcome = { status: problem.status, body: problemBody(problem.code, problem.detail, problem.extra) };
   }
   // First answer wins; a concurrent twin that finished first has already stored the same outcome.
   const stored = await db.idempotencyRecord.updateMany({

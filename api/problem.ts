@@ -39,15 +39,19 @@ export function zodProblem(err: ZodError): HttpProblem {
   return new HttpProblem('validation_error', detail, { errors });
 }
 
+/** The problem a thrown error stands for: an HttpProblem, a business rule's refusal, or bad input. */
+export function toHttpProblem(err: unknown): HttpProblem | undefined {
+  if (err instanceof HttpProblem) return err;
+  if (err instanceof BusinessError) return new HttpProblem(err.code, err.message, err.details);
+  if (err instanceof ZodError) return zodProblem(err);
+  return undefined;
+}
+
 /** Converts anything thrown by a handler into problem+json; unknown errors are 500 and logged. */
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   if (res.headersSent) return;
-  if (err instanceof HttpProblem) return sendProblem(res, err.code, err.detail, err.extra);
-  if (err instanceof BusinessError) return sendProblem(res, err.code, err.message, err.details);
-  if (err instanceof ZodError) {
-    const p = zodProblem(err);
-    return sendProblem(res, p.code, p.detail, p.extra);
-  }
+  const problem = toHttpProblem(err);
+  if (problem) return sendProblem(res, problem.code, problem.detail, problem.extra);
   const e = err as { type?: string; status?: number; expose?: boolean; message?: string };
   // body-parser: malformed JSON, wrong content type, too large.
   if (e.type === 'entity.parse.failed' || (e.expose && e.status && e.status >= 400 && e.status < 500)) {

@@ -3,17 +3,17 @@
 // expired or revoked token gets one and the same 404, so a token's history never leaks.
 import { createHash } from 'node:crypto';
 import express, { Router, type Request, type Response } from 'express';
-import { z, ZodError } from 'zod';
+import { z } from 'zod';
 import type { AppDeps } from '../app.ts';
 import { accountFor, principalId, principalOf } from '../auth.ts';
 import { parse } from '../validation.ts';
-import { HttpProblem, zodProblem } from '../problem.ts';
+import { HttpProblem, toHttpProblem } from '../problem.ts';
 import { idempotencyKeyOf, idempotentOutcome, requestHash, type Outcome } from '../idempotency.ts';
 import { checkLimits, chargeView, openCharge } from './charges.ts';
 import { createChargeLink, findChargeLink, findLiveChargeLink, revokeChargeLink, type ChargeLink } from '../../db/charge-links.ts';
 import { fundingAccountId, type Account } from '../../db/accounts.ts';
 import { SimulatedGateway } from '../../activities/gateway.ts';
-import { BusinessError, ErrorTitle, type ErrorCode } from '../../domain/errors.ts';
+import { ErrorTitle, type ErrorCode } from '../../domain/errors.ts';
 import { sendable, toPoints } from '../../domain/money.ts';
 import { sendPage } from '../pages/html.ts';
 import { chargeResultPage, linkNotFoundPage, payPage, problemPage, type LinkCharge } from '../pages/pay.ts';
@@ -144,7 +144,7 @@ export function payRouter(deps: AppDeps): Router {
         await handler(req, res);
       } catch (err) {
         if (!wantsHtml(req)) throw err;
-        const problem = err instanceof HttpProblem ? err : err instanceof BusinessError ? new HttpProblem(err.code, err.message, err.details) : err instanceof ZodError ? zodProblem(err) : undefined;
+        const problem = toHttpProblem(err);
         if (!problem) throw err;
         if (problem.code === 'not_found') return sendPage(res, 404, linkNotFoundPage());
         sendPage(res, problem.status, problemPage(String(req.params.token), problem.status, ErrorTitle[problem.code], problem.detail));
