@@ -5,6 +5,7 @@ import type { Db } from './client.ts';
 import type { Account } from '../generated/prisma/client.ts';
 import type { BillingMode } from '../generated/prisma/enums.ts';
 import { BusinessError } from '../domain/errors.ts';
+import { sendable, toPoints, type PriceList } from '../domain/money.ts';
 
 export type { Account };
 
@@ -61,4 +62,23 @@ export function fundingAccountId(account: Pick<Account, 'id' | 'parentId' | 'bil
 
 export function accountView(a: Account) {
   return { id: a.id, name: a.name, parentId: a.parentId, billingMode: a.billingMode, createdAt: a.createdAt.toISOString() };
+}
+
+/**
+ * What an account can spend: its funding account's balance, the top-ups still pending there, and how
+ * many of each price-list item the balance pays for.
+ */
+export async function fundingBalance(db: Db, account: Pick<Account, 'id' | 'parentId' | 'billingMode'>, prices: PriceList) {
+  const funding = fundingAccountId(account);
+  const [wallet, pending] = await Promise.all([
+    db.wallet.findUniqueOrThrow({ where: { accountId: funding } }),
+    db.charge.aggregate({ where: { accountId: funding, status: { in: ['pending', 'awaiting_deposit'] } }, _sum: { amount: true } }),
+  ]);
+  const balance = toPoints(wallet.balance);
+  return {
+    fundingAccountId: funding,
+    balance,
+    pendingCharges: toPoints(pending._sum.amount ?? 0n),
+    sendable: sendable(balance, prices),
+  };
 }

@@ -4,9 +4,8 @@ import type { AppDeps } from '../app.ts';
 import { accountFor, principalOf } from '../auth.ts';
 import { parse } from '../validation.ts';
 import { HttpProblem } from '../problem.ts';
-import { accountView, createAccount, fundingAccountId } from '../../db/accounts.ts';
+import { accountView, createAccount, fundingBalance } from '../../db/accounts.ts';
 import { entryView } from '../../db/ledger.ts';
-import { sendable, toPoints } from '../../domain/money.ts';
 
 const Id = z.uuid({ message: 'must be a UUID' });
 
@@ -51,19 +50,7 @@ export function accountsRouter({ db, config }: AppDeps): Router {
   r.get('/accounts/:id/balance', async (req, res) => {
     const id = parse(Id, req.params.id);
     const account = await accountFor(db, principalOf(req), id);
-    const funding = fundingAccountId(account);
-    const [wallet, pending] = await Promise.all([
-      db.wallet.findUniqueOrThrow({ where: { accountId: funding } }),
-      db.charge.aggregate({ where: { accountId: funding, status: { in: ['pending', 'awaiting_deposit'] } }, _sum: { amount: true } }),
-    ]);
-    const balance = toPoints(wallet.balance);
-    res.json({
-      accountId: account.id,
-      fundingAccountId: funding,
-      balance,
-      pendingCharges: toPoints(pending._sum.amount ?? 0n),
-      sendable: sendable(balance, config.prices),
-    });
+    res.json({ accountId: account.id, ...(await fundingBalance(db, account, config.prices)) });
   });
 
   r.get('/accounts/:id/ledger', async (req, res) => {

@@ -11,10 +11,9 @@ import { HttpProblem, toHttpProblem } from '../problem.ts';
 import { idempotencyKeyOf, idempotentOutcome, requestHash, type Outcome } from '../idempotency.ts';
 import { checkLimits, chargeView, openCharge } from './charges.ts';
 import { createChargeLink, findChargeLink, findLiveChargeLink, revokeChargeLink, type ChargeLink } from '../../db/charge-links.ts';
-import { fundingAccountId, type Account } from '../../db/accounts.ts';
+import { fundingBalance, type Account } from '../../db/accounts.ts';
 import { SimulatedGateway } from '../../activities/gateway.ts';
 import { ErrorTitle, type ErrorCode } from '../../domain/errors.ts';
-import { sendable, toPoints } from '../../domain/money.ts';
 import { sendPage } from '../pages/html.ts';
 import { chargeResultPage, linkNotFoundPage, payPage, problemPage, type LinkCharge } from '../pages/pay.ts';
 
@@ -155,17 +154,12 @@ export function payRouter(deps: AppDeps): Router {
     '/pay/:token',
     page(async (req, res) => {
       const { link, account } = await liveLink(String(req.params.token));
-      const funding = fundingAccountId(account);
-      const [wallet, pending] = await Promise.all([
-        db.wallet.findUniqueOrThrow({ where: { accountId: funding } }),
-        db.charge.aggregate({ where: { accountId: funding, status: { in: ['pending', 'awaiting_deposit'] } }, _sum: { amount: true } }),
-      ]);
-      const balance = toPoints(wallet.balance);
+      const { balance, pendingCharges, sendable } = await fundingBalance(db, account, config.prices);
       const model = {
         accountName: account.name,
         balance,
-        pendingCharges: toPoints(pending._sum.amount ?? 0n),
-        sendable: sendable(balance, config.prices),
+        pendingCharges,
+        sendable,
         linkExpiresAt: link.expiresAt.toISOString(),
         limits: config.chargeLimits,
       };
