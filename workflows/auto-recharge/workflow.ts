@@ -22,6 +22,7 @@ import {
 } from '@temporalio/workflow';
 import type { AdminEventActivities, AutoRechargeActivities } from '../../activities/types.ts';
 import { autoRechargeWorkflowId, chargeWorkflowId, stepKey } from '../ids.ts';
+import { durableActivity } from '../activity-options.ts';
 import { chargeWorkflowType, type ChargeWorkflow } from '../charge/definitions.ts';
 import {
   AUTO_RECHARGE_DISABLED,
@@ -33,15 +34,8 @@ import {
   type AutoRechargeState,
 } from './definitions.ts';
 
-const settings = proxyActivities<AutoRechargeActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
-});
-
-const admin = proxyActivities<AdminEventActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
-});
+const settings = proxyActivities<AutoRechargeActivities>(durableActivity);
+const admin = proxyActivities<AdminEventActivities>(durableActivity);
 
 export async function autoRechargeWorkflow(input: AutoRechargeInput): Promise<AutoRechargeState> {
   const workflowId = autoRechargeWorkflowId(input.accountId);

@@ -22,6 +22,7 @@ import type { AdminEventActivities, ChargeActivities } from '../../activities/ty
 import { chargeSchedule } from '../../domain/calendar.ts';
 import { MAX_POINTS } from '../../domain/money.ts';
 import { businessOutcome } from '../failures.ts';
+import { durableActivity } from '../activity-options.ts';
 import { chargeWorkflowId, stepKey } from '../ids.ts';
 import {
   awaitAcceptedUpdate,
@@ -39,11 +40,8 @@ import {
   type RejectChargeInput,
 } from './definitions.ts';
 
-const ledger = proxyActivities<ChargeActivities>({
-  startToCloseTimeout: '30 seconds',
-  // Recording and crediting must eventually happen: retry technical failures without a limit.
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
-});
+// Recording and crediting must eventually happen: retry technical failures without a limit.
+const ledger = proxyActivities<ChargeActivities>(durableActivity);
 
 const gateway = proxyActivities<ChargeActivities>({
   startToCloseTimeout: '30 seconds',
@@ -52,10 +50,7 @@ const gateway = proxyActivities<ChargeActivities>({
   retry: { initialInterval: '100 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 8 },
 });
 
-const admin = proxyActivities<AdminEventActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
-});
+const admin = proxyActivities<AdminEventActivities>(durableActivity);
 
 type Decision =
   | { kind: 'confirm'; input: ConfirmDepositInput }

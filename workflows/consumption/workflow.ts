@@ -5,15 +5,13 @@
 import { log, proxyLocalActivities } from '@temporalio/workflow';
 import type { AutoRechargeActivities, ConsumptionActivities } from '../../activities/types.ts';
 import { businessOutcome } from '../failures.ts';
+import { durableActivity } from '../activity-options.ts';
 import type { ConsumptionInput, ConsumptionResult } from './definitions.ts';
 
 // A local activity: the debit is one short database transaction, so running it in the worker that runs
 // the workflow saves two task round trips through the server on the caller's critical path. It is retried
 // like any activity, and idempotent by the consumption id.
-const { debitConsumption } = proxyLocalActivities<ConsumptionActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
-});
+const { debitConsumption } = proxyLocalActivities<ConsumptionActivities>(durableActivity);
 
 // Local too (one signal-with-start call, no extra task round trip), and bounded: a request that cannot be
 // delivered is dropped, since the next debit below the threshold asks again.

@@ -7,6 +7,7 @@ import { ApplicationFailure, allHandlersFinished, condition, proxyActivities, se
 import type { AdminEventActivities, RefundActivities } from '../../activities/types.ts';
 import { reviewSchedule } from '../../domain/calendar.ts';
 import { businessOutcome } from '../failures.ts';
+import { durableActivity } from '../activity-options.ts';
 import { stepKey } from '../ids.ts';
 import {
   approveRefundUpdate,
@@ -23,12 +24,8 @@ import {
   type RefundState,
 } from './definitions.ts';
 
-const retry = { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' } as const;
-const { createRefund, creditRefund, rejectRefund, markRefundReview } = proxyActivities<RefundActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry,
-});
-const { raiseAdminEvent } = proxyActivities<AdminEventActivities>({ startToCloseTimeout: '30 seconds', retry });
+const { createRefund, creditRefund, rejectRefund, markRefundReview } = proxyActivities<RefundActivities>(durableActivity);
+const { raiseAdminEvent } = proxyActivities<AdminEventActivities>(durableActivity);
 
 function invalidState(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: 'invalid_state', message, nonRetryable: true });
