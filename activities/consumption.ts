@@ -26,11 +26,15 @@ export function createConsumptionActivities(deps: { db: Db }) {
           if (existing) {
             const entry = await tx.ledgerEntry.findUniqueOrThrow({ where: { businessKey: key } });
             const balanceAfter = toPoints(entry.balanceAfter);
-            return { ...consumptionRecord(existing, balanceAfter), autoRechargeDue: await autoRechargeDue(tx, existing.fundingAccountId, balanceAfter) };
+            const setting = await autoRechargeSetting(tx, existing.fundingAccountId);
+            return { ...consumptionRecord(existing, balanceAfter), autoRechargeDue: autoRechargeDue(setting, balanceAfter) };
           }
           const account = await tx.account.findUnique({ where: { id: input.accountId } });
           if (!account) throw new BusinessError('not_found', `account ${input.accountId} not found`);
           const funding = fundingAccountId(account);
+          // Read before the debit: the debit locks the funding wallet's row until commit, and many
+          // consumptions of one busy wallet queue on that lock.
+          const setting = await autoRechargeSetting(tx, funding);
           const entry = await postEntry(tx, {
             walletId: funding,
             accountId: account.id,
@@ -52,16 +56,22 @@ export function createConsumptionActivities(deps: { db: Db }) {
               memo: input.memo ?? null,
             },
           });
-          return { ...consumptionRecord(created, entry.balanceAfter), autoRechargeDue: await autoRechargeDue(tx, funding, entry.balanceAfter) };
+          return { ...consumptionRecord(created, entry.balanceAfter), autoRechargeDue: autoRechargeDue(setting, entry.balanceAfter) };
         }),
       );
     },
   };
 }
 
-/** One primary-key read: the funding account has auto-recharge switched on and is now below its threshold. */
-async function autoRechargeDue(tx: Tx, fundingAccountId: string, balanceAfter: number): Promise<boolean> {
-  const setting = await tx.autoRecharge.findUnique({ where: { accountId: fundingAccountId }, select: { enabled: true, threshold: true } });
+type AutoRechargeSetting = { enabled: boolean; threshold: bigint } | null;
+
+/** One primary-key read of the funding account's auto-recharge switch and threshold. */
+function autoRechargeSetting(tx: Tx, fundingAccountId: string): Promise<AutoRechargeSetting> {
+  return tx.autoRecharge.findUnique({ where: { accountId: fundingAccountId }, select: { enabled: true, threshold: true } });
+}
+
+/** Auto-recharge is switched on and the debit left the balance below its threshold. */
+function autoRechargeDue(setting: AutoRechargeSetting, balanceAfter: number): boolean {
   return setting !== null && setting.enabled && BigInt(balanceAfter) < setting.threshold;
 }
 

@@ -75,7 +75,7 @@ const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'applicatio
 
 // Warm-up: bundle caches, connection pools, JIT.
 await runLoad('warm-up consumptions', 20, 4, async (i) => {
-  const r = await fetch(`${base}/v1/consumptions`, { method: 'POST', headers: { ...headers, 'idempotency-key': `warm-${i}` }, body: JSON.stringify({ accountId: account.id, item: 'sms', quantity: 0 + 1 }) });
+  const r = await fetch(`${base}/v1/consumptions`, { method: 'POST', headers: { ...headers, 'idempotency-key': `warm-${i}` }, body: JSON.stringify({ accountId: account.id, item: 'sms', quantity: 1 }) });
   return r.status;
 });
 await runLoad('POST /v1/consumptions (new keys)', REQUESTS - 20, CONCURRENCY, async (i) => {
