@@ -1,7 +1,8 @@
 // RFC 9457 problem+json responses with the spec's machine codes, and the one error middleware.
 import type { ErrorRequestHandler, Response } from 'express';
 import { ZodError } from 'zod';
-import { BusinessError, ErrorCode, ErrorTitle, type ErrorCode as Code } from '../domain/errors.ts';
+import { ApplicationFailure, WorkflowUpdateFailedError } from '@temporalio/client';
+import { BusinessError, ErrorCode, ErrorTitle, isErrorCode, type ErrorCode as Code } from '../domain/errors.ts';
 
 export class HttpProblem extends Error {
   constructor(
@@ -39,11 +40,17 @@ export function zodProblem(err: ZodError): HttpProblem {
   return new HttpProblem('validation_error', detail, { errors });
 }
 
-/** The problem a thrown error stands for: an HttpProblem, a business rule's refusal, or bad input. */
+/**
+ * The problem a thrown error stands for: an HttpProblem, a business rule's refusal (in the API, or a
+ * workflow update's validator or handler refusing with a typed ApplicationFailure), or bad input.
+ */
 export function toHttpProblem(err: unknown): HttpProblem | undefined {
   if (err instanceof HttpProblem) return err;
   if (err instanceof BusinessError) return new HttpProblem(err.code, err.message, err.details);
   if (err instanceof ZodError) return zodProblem(err);
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && isErrorCode(err.cause.type)) {
+    return new HttpProblem(err.cause.type, err.cause.message);
+  }
   return undefined;
 }
 

@@ -7,8 +7,6 @@ import { z } from 'zod';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  ApplicationFailure,
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
@@ -178,11 +176,7 @@ async function decide(db: Db, temporal: Client, charge: Charge, action: Action, 
   try {
     await send(temporal.workflow.getHandle<ChargeWorkflow>(chargeWorkflowId(charge.id)));
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) {
-      const cause = err.cause;
-      if (cause instanceof ApplicationFailure && isErrorCode(cause.type)) throw new HttpProblem(cause.type, cause.message);
-      throw err;
-    }
+    // A refusal by the update's validator or handler reaches the client through toHttpProblem.
     if (err instanceof WorkflowNotFoundError) {
       // The workflow closed between our read and the update: the read model has its outcome.
       const now = await db.charge.findUniqueOrThrow({ where: { id: charge.id } });

@@ -1,10 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import {
-  ApplicationFailure,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
@@ -16,7 +14,6 @@ import { idempotent } from '../idempotency.ts';
 import { parse } from '../validation.ts';
 import { HttpProblem } from '../problem.ts';
 import { businessEvents } from '../metrics.ts';
-import { isErrorCode } from '../../domain/errors.ts';
 import { MAX_POINTS } from '../../domain/money.ts';
 import { refundWorkflowId } from '../../workflows/ids.ts';
 import {
@@ -107,9 +104,7 @@ async function decide(
   try {
     return await send(temporal.workflow.getHandle<RefundWorkflow>(refundWorkflowId(refund.id)));
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && isErrorCode(err.cause.type)) {
-      throw new HttpProblem(err.cause.type, err.cause.message);
-    }
+    // A refusal by the update's validator or handler reaches the client through toHttpProblem.
     if (!(err instanceof WorkflowNotFoundError)) throw err;
     const current = await db.refund.findUniqueOrThrow({ where: { id: refund.id } });
     if (!refundNeedsReview(current.reason)) {
