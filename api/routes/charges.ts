@@ -191,13 +191,21 @@ export function encodeCursor(c: { createdAt: Date; id: string }): string {
   return Buffer.from(`${c.createdAt.toISOString()}|${c.id}`).toString('base64url');
 }
 
-export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
   const createdAt = new Date(at ?? '');
   if (!id || !Id.safeParse(id).success || Number.isNaN(createdAt.getTime())) {
     throw new HttpProblem('validation_error', 'cursor: not a cursor returned by this endpoint');
   }
   return { createdAt, id };
+}
+
+/** The where-clause that continues a list ordered by (createdAt, id) in `dir` after `cursor`. */
+export function afterCursor(cursor: string | undefined, dir: 'asc' | 'desc') {
+  if (!cursor) return {};
+  const after = decodeCursor(cursor);
+  const beyond = <T,>(v: T) => (dir === 'asc' ? { gt: v } : { lt: v });
+  return { OR: [{ createdAt: beyond(after.createdAt) }, { createdAt: after.createdAt, id: beyond(after.id) }] };
 }
 
 export interface OpenCharge {
@@ -275,13 +283,11 @@ export function chargesRouter({ db, temporal, config }: AppDeps): Router {
     if (q.accountId && visible && !visible.includes(q.accountId)) throw new HttpProblem('not_found', `account ${q.accountId} not found`);
     // The admin's deposit queue (awaiting_deposit) reads oldest first; everything else newest first.
     const dir: Prisma.SortOrder = q.status === 'awaiting_deposit' ? 'asc' : 'desc';
-    const after = q.cursor ? decodeCursor(q.cursor) : undefined;
-    const cmp = dir === 'asc' ? 'gt' : 'lt';
     const rows = await db.charge.findMany({
       where: {
         ...(q.accountId ? { accountId: q.accountId } : visible ? { accountId: { in: visible } } : {}),
         ...(q.status ? { status: q.status } : {}),
-        ...(after ? { OR: [{ createdAt: { [cmp]: after.createdAt } }, { createdAt: after.createdAt, id: { [cmp]: after.id } }] } : {}),
+        ...afterCursor(q.cursor, dir),
       },
       orderBy: [{ createdAt: dir }, { id: dir }],
       take: q.limit + 1,

@@ -29,7 +29,7 @@ import {
   type RefundWorkflow,
 } from '../../workflows/refund/definitions.ts';
 import { refundView } from './refund-view.ts';
-import { decodeCursor, encodeCursor } from './charges.ts';
+import { afterCursor, encodeCursor } from './charges.ts';
 
 const Id = z.uuid({ message: 'must be a UUID' });
 
@@ -146,11 +146,10 @@ export function refundsRouter({ db, temporal, config }: AppDeps): Router {
   r.get('/refunds', async (req, res) => {
     requireAdmin(req);
     const q = parse(ListQuery, req.query);
-    const after = q.cursor ? decodeCursor(q.cursor) : undefined;
     const rows = await db.refund.findMany({
       where: {
         ...(q.status ? { status: q.status } : {}),
-        ...(after ? { OR: [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, id: { gt: after.id } }] } : {}),
+        ...afterCursor(q.cursor, 'asc'),
       },
       orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
       take: q.limit + 1,
