@@ -13,8 +13,7 @@ import {
   ChargeEventType,
   isTerminalChargeStatus,
   type BankAccountInfo,
-  type ChargeMethod,
-  type ChargeOrigin,
+  type ChargeInput,
   type ChargeSnapshot,
   type ChargeStatus,
 } from '../workflows/charge/definitions.ts';
@@ -24,14 +23,7 @@ import { GatewayUnavailableError, SimulatedGateway, type PaymentGateway } from '
 export const chargeCreditKey = (chargeId: string) => stepKey(chargeWorkflowId(chargeId), 'credit');
 export const chargeEventKey = (chargeId: string, step: string) => stepKey(chargeWorkflowId(chargeId), step);
 
-export interface OpenChargeInput {
-  chargeId: string;
-  accountId: string;
-  amount: number;
-  method: ChargeMethod;
-  origin: ChargeOrigin;
-  depositorName?: string | null;
-  paymentMethodId?: string | null;
+export interface OpenChargeInput extends Pick<ChargeInput, 'chargeId' | 'accountId' | 'amount' | 'method' | 'origin' | 'depositorName' | 'paymentMethodId'> {
   /** Workflow time of the request (ISO). */
   requestedAt: string;
   /** Bank transfers only. */
