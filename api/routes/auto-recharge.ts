@@ -10,6 +10,7 @@ import { HttpProblem } from '../problem.ts';
 import { autoRechargedThisMonth, autoRechargeView } from '../../db/auto-recharge.ts';
 import { MAX_POINTS } from '../../domain/money.ts';
 import { DEFAULT_AUTO_RECHARGE_THRESHOLD } from '../../workflows/auto-recharge/definitions.ts';
+import { storedCardOf } from './payment-methods.ts';
 
 const Id = z.uuid({ message: 'must be a UUID' });
 
@@ -39,8 +40,7 @@ export function autoRechargeRouter({ db, config }: AppDeps): Router {
     if (account.billingMode === 'parent') {
       throw new HttpProblem('invalid_state', `account ${account.id} is billed to its partner; set up auto-recharge on the partner's account`);
     }
-    const pm = await db.paymentMethod.findUnique({ where: { id: body.paymentMethodId } });
-    if (!pm || pm.accountId !== account.id) throw new HttpProblem('not_found', `payment method ${body.paymentMethodId} not found`);
+    const pm = await storedCardOf(db, account.id, body.paymentMethodId);
     const settings = {
       enabled: body.enabled,
       threshold: BigInt(body.threshold),

@@ -16,6 +16,7 @@ import { idempotent, type Outcome } from '../idempotency.ts';
 import { parse } from '../validation.ts';
 import { HttpProblem } from '../problem.ts';
 import { businessEvents } from '../metrics.ts';
+import { storedCardOf } from './payment-methods.ts';
 import type { Db } from '../../db/client.ts';
 import type { Config } from '../../config/config.ts';
 import type { Charge, ChargeEvent, Prisma } from '../../generated/prisma/client.ts';
@@ -263,10 +264,7 @@ export function chargesRouter({ db, temporal, config }: AppDeps): Router {
       });
     }
     checkLimits(config, body.method, body.amount);
-    if (body.paymentMethodId) {
-      const pm = await db.paymentMethod.findUnique({ where: { id: body.paymentMethodId } });
-      if (!pm || pm.accountId !== account.id) throw new HttpProblem('not_found', `payment method ${body.paymentMethodId} not found`);
-    }
+    if (body.paymentMethodId) await storedCardOf(db, account.id, body.paymentMethodId);
     await idempotent(db, req, res, (chargeId) =>
       openCharge({ db, temporal, config }, { chargeId, accountId: account.id, amount: body.amount, method: body.method, origin: 'api', depositorName: body.depositorName, paymentMethodId: body.paymentMethodId }),
     );
