@@ -39,6 +39,16 @@ export interface CaptureCardInput {
   amount: number;
 }
 
+export interface LookupCardCaptureInput {
+  chargeId: string;
+}
+
+/** What the gateway holds under the charge's capture key (plain JSON for the workflow). */
+export type CardCaptureLookup =
+  | { status: 'captured'; reference: string; amount: number }
+  | { status: 'declined'; reference: string; declineCode: string | null }
+  | { status: 'not_found' };
+
 export interface CapturedCard {
   reference: string;
   brand: string;
@@ -198,6 +208,22 @@ export function createChargeActivities(deps: { db: Db; gateway?: PaymentGateway 
           throw err;
         }
       });
+    },
+
+    /**
+     * Asks the gateway what it holds under the charge's capture key (the charge id), capturing nothing.
+     * An unreachable gateway is rethrown for Temporal to retry: only a definite answer returns.
+     */
+    async lookupCardCapture(input: LookupCardCaptureInput): Promise<CardCaptureLookup> {
+      const found = await gateway.lookupCapture(input.chargeId);
+      switch (found.status) {
+        case 'captured':
+          return { status: 'captured', reference: found.capture.reference, amount: found.capture.amount };
+        case 'declined':
+          return { status: 'declined', reference: found.reference, declineCode: found.declineCode };
+        case 'not_found':
+          return { status: 'not_found' };
+      }
     },
 
     /**

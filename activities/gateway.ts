@@ -1,14 +1,19 @@
-// The payment-gateway port and the simulated gateway that runs by default (SPEC §4).
+// The payment-gateway port and the simulated gateway that runs by default (SPEC §4, §6.1).
 //
-// Test tokens: `tok_visa` succeeds, `tok_mastercard` succeeds, `tok_declined` is declined, `tok_flaky`
-// fails transiently twice (per capture idempotency key) and then succeeds. Anything else is not a card.
+// Test tokens: `tok_visa` and `tok_mastercard` succeed, `tok_declined` is declined, `tok_flaky` fails
+// transiently twice (per capture idempotency key) and then succeeds, `tok_lost_answer` is captured at the
+// first attempt but the answers of the attempts in the first 90 seconds are lost (a timeout after the
+// request left: the outcome is unknown to the caller), `tok_outage` finds the gateway unreachable for the
+// first 60 seconds after the charge's first attempt. Anything else is not a card.
 //
 // Idempotency: every capture carries an idempotency key (the charge id). The simulated gateway keeps its
 // outcomes in PostgreSQL (SimulatedCardCapture, keyed by that key), not in memory: a capture whose answer
-// was lost when a worker crashed is retried by Temporal with the same key and gets the first capture back,
-// so the card is never captured twice, whichever worker process retries. A decline is recorded the same
-// way. Only the transient-failure counter of `tok_flaky` lives in memory (per gateway instance): it is a
-// test behaviour, and forgetting it on restart merely fails twice more.
+// was lost is retried with the same key and gets the first capture back, so the card is never captured
+// twice, whichever worker process retries; `lookupCapture` answers what the gateway holds under a key,
+// which is how a caller settles an outcome it never heard. The first contact per key is persisted too
+// (SimulatedGatewayContact), so the outage and lost-answer windows survive a worker restart. Only the
+// transient-failure counter of `tok_flaky` lives in memory (per gateway instance): forgetting it on
+// restart merely fails twice more.
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/client.ts';
 import { Prisma } from '../generated/prisma/client.ts';
@@ -38,17 +43,29 @@ export interface Capture {
   replayed: boolean;
 }
 
+/** What the gateway holds under an idempotency key: a definite answer, or nothing at all. */
+export type CaptureLookup =
+  | { status: 'captured'; capture: Capture }
+  | { status: 'declined'; declineCode: string | null; reference: string }
+  | { status: 'not_found' };
+
 export interface PaymentGateway {
   /** Describes a card token (brand, last 4). Unknown tokens: BusinessError('validation_error'). */
   tokenize(cardToken: string): Promise<CardDetails>;
   /**
    * Captures `amount` on the card, once per idempotency key. A decline is BusinessError('card_declined')
-   * (not retryable); an unreachable gateway is a GatewayUnavailableError (retryable).
+   * (not retryable). A GatewayUnavailableError means the gateway could not be reached or its answer was
+   * lost: the capture may or may not have happened, and the caller retries with the same key.
    */
   capture(request: CaptureRequest): Promise<Capture>;
+  /**
+   * Looks up the capture made under an idempotency key, without capturing anything. `not_found` is a
+   * definite answer: no capture exists under that key. An unreachable gateway is a GatewayUnavailableError.
+   */
+  lookupCapture(idempotencyKey: string): Promise<CaptureLookup>;
 }
 
-/** A transient gateway failure (timeout, 5xx): the caller retries with the same idempotency key. */
+/** A transient gateway failure (unreachable, timeout, 5xx): the outcome is unknown; retry with the same key. */
 export class GatewayUnavailableError extends Error {
   constructor(message = 'the payment gateway is temporarily unavailable') {
     super(message);
@@ -56,16 +73,28 @@ export class GatewayUnavailableError extends Error {
   }
 }
 
-type TestCard = { brand: string; last4: string; behaviour: 'succeed' | 'decline' | 'flaky' };
+type Behaviour = 'succeed' | 'decline' | 'flaky' | 'lost_answer' | 'outage';
+type TestCard = { brand: string; last4: string; behaviour: Behaviour };
 
 export const TEST_CARDS: Readonly<Record<string, TestCard>> = Object.freeze({
   tok_visa: { brand: 'visa', last4: '4242', behaviour: 'succeed' },
   tok_mastercard: { brand: 'mastercard', last4: '4444', behaviour: 'succeed' },
   tok_declined: { brand: 'visa', last4: '0002', behaviour: 'decline' },
   tok_flaky: { brand: 'visa', last4: '1881', behaviour: 'flaky' },
+  tok_lost_answer: { brand: 'visa', last4: '3220', behaviour: 'lost_answer' },
+  tok_outage: { brand: 'mastercard', last4: '5100', behaviour: 'outage' },
 });
 
 export const FLAKY_FAILURES = 2;
+
+export interface SimulatedGatewayOptions {
+  /** tok_lost_answer: answers to attempts within this long of the first attempt are lost (SPEC: 90 s). */
+  lostAnswerMs?: number;
+  /** tok_outage: the gateway is unreachable for this long after the first attempt (SPEC: 60 s). */
+  outageMs?: number;
+  /** The gateway's own clock (ms since the epoch). */
+  now?: () => number;
+}
 
 function testCard(token: string): TestCard {
   const card = Object.prototype.hasOwnProperty.call(TEST_CARDS, token) ? TEST_CARDS[token] : undefined;
@@ -77,10 +106,22 @@ function testCard(token: string): TestCard {
   return card;
 }
 
+type CaptureRow = { token: string; amount: bigint; outcome: string; reference: string; declineCode: string | null; createdAt: Date };
+
 export class SimulatedGateway implements PaymentGateway {
   private readonly transientFailures = new Map<string, number>();
+  private readonly lostAnswerMs: number;
+  private readonly outageMs: number;
+  private readonly now: () => number;
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    options: SimulatedGatewayOptions = {},
+  ) {
+    this.lostAnswerMs = options.lostAnswerMs ?? 90_000;
+    this.outageMs = options.outageMs ?? 60_000;
+    this.now = options.now ?? Date.now;
+  }
 
   async tokenize(cardToken: string): Promise<CardDetails> {
     const card = testCard(cardToken);
@@ -88,10 +129,21 @@ export class SimulatedGateway implements PaymentGateway {
   }
 
   async capture(request: CaptureRequest): Promise<Capture> {
+    const card = testCard(request.token);
+    if (card.behaviour === 'outage' || card.behaviour === 'lost_answer') {
+      const since = this.now() - (await this.firstContact(request.idempotencyKey));
+      if (card.behaviour === 'outage' && since < this.outageMs) {
+        throw new GatewayUnavailableError(`connect ETIMEDOUT: the payment gateway is unreachable (simulated outage, ${Math.ceil((this.outageMs - since) / 1000)} s left)`);
+      }
+      if (card.behaviour === 'lost_answer' && since < this.lostAnswerMs) {
+        // The request reached the gateway and was captured; only its answer is lost on the way back.
+        await this.record(request, card);
+        throw new GatewayUnavailableError('read ETIMEDOUT: no answer from the payment gateway (simulated lost answer)');
+      }
+    }
     const prior = await this.db.simulatedCardCapture.findUnique({ where: { idempotencyKey: request.idempotencyKey } });
     if (prior) return this.replay(prior, request);
 
-    const card = testCard(request.token);
     if (card.behaviour === 'flaky') {
       const failed = this.transientFailures.get(request.idempotencyKey) ?? 0;
       if (failed < FLAKY_FAILURES) {
@@ -99,6 +151,27 @@ export class SimulatedGateway implements PaymentGateway {
         throw new GatewayUnavailableError(`gateway timeout (simulated, ${failed + 1} of ${FLAKY_FAILURES})`);
       }
     }
+    const row = await this.record(request, card);
+    const stored = await this.db.simulatedCardCapture.findUniqueOrThrow({ where: { idempotencyKey: request.idempotencyKey } });
+    return this.replay(stored, request, stored.reference !== row.reference);
+  }
+
+  async lookupCapture(idempotencyKey: string): Promise<CaptureLookup> {
+    const row = await this.db.simulatedCardCapture.findUnique({ where: { idempotencyKey } });
+    if (!row) return { status: 'not_found' };
+    if (row.outcome === 'declined') return { status: 'declined', declineCode: row.declineCode, reference: row.reference };
+    return { status: 'captured', capture: { reference: row.reference, amount: toPoints(row.amount), capturedAt: row.createdAt, replayed: true } };
+  }
+
+  /** When the gateway first heard of this key (persisted: the windows survive a restart). */
+  private async firstContact(idempotencyKey: string): Promise<number> {
+    const at = new Date(this.now());
+    const row = await this.db.simulatedGatewayContact.upsert({ where: { idempotencyKey }, create: { idempotencyKey, firstAt: at }, update: {} });
+    return row.firstAt.getTime();
+  }
+
+  /** Stores the capture's outcome once per key; a concurrent twin's row wins. */
+  private async record(request: CaptureRequest, card: TestCard) {
     const declined = card.behaviour === 'decline';
     const row = {
       idempotencyKey: request.idempotencyKey,
@@ -111,14 +184,12 @@ export class SimulatedGateway implements PaymentGateway {
     try {
       await this.db.simulatedCardCapture.create({ data: row });
     } catch (err) {
-      // A concurrent twin with the same key won: answer its outcome.
       if (!(err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002')) throw err;
     }
-    const stored = await this.db.simulatedCardCapture.findUniqueOrThrow({ where: { idempotencyKey: request.idempotencyKey } });
-    return this.replay(stored, request, stored.reference !== row.reference);
+    return row;
   }
 
-  private replay(row: { token: string; amount: bigint; outcome: string; reference: string; declineCode: string | null; createdAt: Date }, request: CaptureRequest, replayed = true): Capture {
+  private replay(row: CaptureRow, request: CaptureRequest, replayed = true): Capture {
     if (row.token !== request.token || row.amount !== BigInt(request.amount)) {
       throw new BusinessError('idempotency_key_reused', `capture key ${request.idempotencyKey} was used for a different card or amount`);
     }

@@ -49,7 +49,8 @@ export function toHttpProblem(err: unknown): HttpProblem | undefined {
   if (err instanceof BusinessError) return new HttpProblem(err.code, err.message, err.details);
   if (err instanceof ZodError) return zodProblem(err);
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && isErrorCode(err.cause.type)) {
-    return new HttpProblem(err.cause.type, err.cause.message);
+    const details = err.cause.details?.[0];
+    return new HttpProblem(err.cause.type, err.cause.message, details && typeof details === 'object' ? (details as Record<string, unknown>) : {});
   }
   return undefined;
 }

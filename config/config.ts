@@ -39,6 +39,11 @@ const EnvSchema = z.object({
   BANK_ACCOUNT_HOLDER: z.string().default('Prepaid Points Operator'),
   PRICE_LIST: z.string().optional(),
   RATE_LIMIT_PER_MINUTE: intFrom(600),
+  /** How long POST /v1/charges waits for a card charge's outcome before answering 202 pending. */
+  CARD_CHARGE_WAIT_MS: intFrom(10_000),
+  /** The simulated gateway's tok_lost_answer and tok_outage windows (SPEC §6.1: 90 s and 60 s). */
+  SIMULATED_GATEWAY_LOST_ANSWER_MS: intFrom(90_000),
+  SIMULATED_GATEWAY_OUTAGE_MS: intFrom(60_000),
 });
 
 export interface BankAccount {
@@ -74,6 +79,8 @@ export interface Config {
   bankAccount: BankAccount;
   prices: PriceList;
   rateLimitPerMinute: number;
+  cardChargeWaitMs: number;
+  simulatedGateway: { lostAnswerMs: number; outageMs: number };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -100,6 +107,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bankAccount: { bank: e.BANK_NAME, accountNumber: e.BANK_ACCOUNT_NUMBER, holder: e.BANK_ACCOUNT_HOLDER },
     prices,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    cardChargeWaitMs: e.CARD_CHARGE_WAIT_MS,
+    simulatedGateway: { lostAnswerMs: e.SIMULATED_GATEWAY_LOST_ANSWER_MS, outageMs: e.SIMULATED_GATEWAY_OUTAGE_MS },
   };
 }
 

@@ -13,6 +13,7 @@ export const ErrorCode = {
   amount_above_maximum: 422,
   refund_exceeds_consumption: 422,
   card_declined: 422,
+  payment_failed: 422,
   rate_limited: 429,
 } as const;
 
@@ -30,6 +31,7 @@ export const ErrorTitle: Record<ErrorCode, string> = {
   amount_above_maximum: 'Amount above the maximum',
   refund_exceeds_consumption: 'Refunds would exceed the consumption',
   card_declined: 'The card was declined',
+  payment_failed: 'The card payment did not go through',
   rate_limited: 'Too many requests',
 };
 

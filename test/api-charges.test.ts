@@ -9,7 +9,8 @@ import { until } from './support/wait.ts';
 
 let svc: TestService;
 beforeAll(async () => {
-  svc = await startTestService({ timeSkipping: true });
+  // tok_lost_answer loses its answers for 10 s here; the API stops waiting for a card's outcome after 4 s.
+  svc = await startTestService({ timeSkipping: true, env: { SIMULATED_GATEWAY_LOST_ANSWER_MS: '10000', CARD_CHARGE_WAIT_MS: '4000' } });
 });
 afterAll(async () => {
   await svc?.stop();
@@ -143,6 +144,30 @@ describe('card charges', () => {
     expect((await balance(a)).balance).toBe(70_000);
   });
 
+  it('tok_lost_answer: 202 pending while the outcome is unknown (never 201, never failed); it then succeeds, credited once', async () => {
+    const a = await svc.account();
+    const pm = await storedCard(a, 'tok_lost_answer');
+    const body = { accountId: a.id, amount: 80_000, method: 'card', paymentMethodId: pm };
+    const key = idemKey();
+    const res = await svc.as(a.apiKey).post('/v1/charges', body, key);
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ status: 'pending', method: 'card', amount: 80_000 });
+    expect(res.body.creditedAmount).toBeUndefined();
+    const replay = await svc.as(a.apiKey).post('/v1/charges', body, key);
+    expect(replay.status).toBe(202);
+    expect(replay.body.id).toBe(res.body.id);
+    const done = await until(async () => {
+      const read = (await svc.as(a.apiKey).get(`/v1/charges/${res.body.id}`)).body;
+      return read.status !== 'pending' && read;
+    }, 'the charge to settle', 60_000);
+    expect(done).toMatchObject({ status: 'succeeded', creditedAmount: 80_000 });
+    expect(done.timeline.filter((e: { type: string }) => e.type === 'capture_attempt_failed').length).toBeGreaterThan(0);
+    expect(await svc.db.prisma.simulatedCardCapture.count({ where: { idempotencyKey: res.body.id } })).toBe(1);
+    expect(await chargeEntries(res.body.id)).toHaveLength(1);
+    expect((await balance(a)).balance).toBe(80_000);
+    expect(await checkLedgerIntegrity(svc.db.prisma)).toEqual([]);
+  });
+
   it('a card charge takes no cancellation or confirmation', async () => {
     const a = await svc.account();
     const pm = await storedCard(a, 'tok_visa');
@@ -188,6 +213,26 @@ describe('bank transfers', () => {
     expect(await balance(a)).toMatchObject({ balance: 100_500, pendingCharges: 0 });
     expect(await chargeEntries(charge.id)).toHaveLength(1);
     expect(await checkLedgerIntegrity(svc.db.prisma)).toEqual([]);
+  });
+
+  it('a second confirmation with another deposited amount is 409 invalid_state naming both amounts; nothing changes', async () => {
+    const a = await svc.account();
+    const charge = await bankTransfer(a, 100_000);
+    const [first, second] = await Promise.all([
+      svc.admin.post(`/v1/charges/${charge.id}/confirm-deposit`, { depositedAmount: 100_000 }),
+      svc.admin.post(`/v1/charges/${charge.id}/confirm-deposit`, { depositedAmount: 90_000 }),
+    ]);
+    const [won, lost] = first.status === 200 ? [first, second] : [second, first];
+    expect(won.status).toBe(200);
+    expect(lost.status).toBe(409);
+    expect(lost.body).toMatchObject({ code: 'invalid_state', depositedAmount: won.body.depositedAmount, requestedDepositedAmount: expect.any(Number) });
+    expect(lost.body.detail).toContain(String(won.body.depositedAmount));
+    const after = await svc.admin.post(`/v1/charges/${charge.id}/confirm-deposit`, { depositedAmount: won.body.depositedAmount === 100_000 ? 90_000 : 100_000 });
+    expect(after.status).toBe(409);
+    expect(after.body).toMatchObject({ code: 'invalid_state', depositedAmount: won.body.depositedAmount });
+    expect((await svc.admin.post(`/v1/charges/${charge.id}/confirm-deposit`, { depositedAmount: won.body.depositedAmount })).status).toBe(200);
+    expect(await chargeEntries(charge.id)).toHaveLength(1);
+    expect((await balance(a)).balance).toBe(won.body.depositedAmount);
   });
 
   it('the requester cancels while awaiting; cancelling again is harmless; confirming a cancelled charge is invalid_state', async () => {

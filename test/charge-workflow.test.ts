@@ -18,11 +18,12 @@ import { createAccount } from '../db/accounts.ts';
 import { checkLedgerIntegrity } from '../db/ledger.ts';
 import { createActivities } from '../activities/index.ts';
 import { chargeSnapshot } from '../activities/charges.ts';
-import { SimulatedGateway, type CaptureRequest, type PaymentGateway } from '../activities/gateway.ts';
+import { GatewayUnavailableError, SimulatedGateway, type CaptureRequest, type PaymentGateway } from '../activities/gateway.ts';
 import { defaultCalendar, type BusinessCalendar } from '../domain/calendar.ts';
 import { chargeWorkflowId } from '../workflows/ids.ts';
 import {
   awaitAcceptedUpdate,
+  awaitAcceptedWithinUpdate,
   cancelChargeUpdate,
   CHARGE_CONFIRMATION_OVERDUE,
   chargeStateQuery,
@@ -162,6 +163,7 @@ function failureType(err: unknown): string | undefined {
 /** A gateway that counts capture calls and can lose the answer of the first one (a crash after capture). */
 class CountingGateway implements PaymentGateway {
   captures: CaptureRequest[] = [];
+  lookups: string[] = [];
   constructor(
     private readonly inner: PaymentGateway,
     private loseFirstAnswer = false,
@@ -177,6 +179,37 @@ class CountingGateway implements PaymentGateway {
       throw new Error('worker crashed after the gateway captured (simulated)');
     }
     return result;
+  }
+  lookupCapture(key: string) {
+    this.lookups.push(key);
+    return this.inner.lookupCapture(key);
+  }
+}
+
+/**
+ * A gateway in trouble for longer than every capture retry: each capture either reaches the gateway and
+ * loses its answer (`captures: true`) or never reaches it; the first `lookupFailures` lookups find it
+ * unreachable too, then lookups answer truthfully.
+ */
+class SilentGateway implements PaymentGateway {
+  captures: CaptureRequest[] = [];
+  lookups: string[] = [];
+  constructor(
+    private readonly inner: SimulatedGateway,
+    private readonly opts: { captures: boolean; lookupFailures: number },
+  ) {}
+  tokenize(token: string) {
+    return this.inner.tokenize(token);
+  }
+  async capture(req: CaptureRequest): Promise<never> {
+    this.captures.push(req);
+    if (this.opts.captures) await this.inner.capture(req);
+    throw new GatewayUnavailableError('read ETIMEDOUT (simulated: no answer)');
+  }
+  async lookupCapture(key: string) {
+    this.lookups.push(key);
+    if (this.lookups.length <= this.opts.lookupFailures) throw new GatewayUnavailableError('connect ECONNREFUSED (simulated)');
+    return this.inner.lookupCapture(key);
   }
 }
 
@@ -460,6 +493,103 @@ describe('card charges through the simulated gateway', () => {
     expect(misuse.code).toBe('idempotency_key_reused');
     const unknown = await new SimulatedGateway(db.prisma).tokenize('tok_nope').catch((e) => e);
     expect(unknown.code).toBe('validation_error');
+  });
+});
+
+describe('card outcomes that are not known (SPEC 6.1)', () => {
+  async function card(accountId: string, token: string) {
+    const details = await new SimulatedGateway(db.prisma).tokenize(token);
+    return (await db.prisma.paymentMethod.create({ data: { id: randomUUID(), accountId, ...details } })).id;
+  }
+
+  it('the simulated gateway keeps its windows from the first attempt, across instances: 90 s of lost answers, 60 s of outage', async () => {
+    let clock = Date.parse('2026-12-01T00:00:00Z');
+    const gw = () => new SimulatedGateway(db.prisma, { now: () => clock });
+    const lost = { idempotencyKey: randomUUID(), token: 'tok_lost_answer', amount: 60_000 };
+    await expect(gw().capture(lost)).rejects.toBeInstanceOf(GatewayUnavailableError);
+    expect(await gw().lookupCapture(lost.idempotencyKey)).toMatchObject({ status: 'captured', capture: { amount: 60_000 } });
+    clock += 89_000;
+    await expect(gw().capture(lost)).rejects.toBeInstanceOf(GatewayUnavailableError);
+    clock += 1_000;
+    const answered = await gw().capture(lost);
+    expect(answered).toMatchObject({ amount: 60_000, replayed: true });
+    expect(await db.prisma.simulatedCardCapture.count({ where: { idempotencyKey: lost.idempotencyKey } })).toBe(1);
+
+    const outage = { idempotencyKey: randomUUID(), token: 'tok_outage', amount: 60_000 };
+    await expect(gw().capture(outage)).rejects.toBeInstanceOf(GatewayUnavailableError);
+    clock += 59_000;
+    await expect(gw().capture(outage)).rejects.toBeInstanceOf(GatewayUnavailableError);
+    expect(await gw().lookupCapture(outage.idempotencyKey)).toEqual({ status: 'not_found' });
+    clock += 1_000;
+    expect(await gw().capture(outage)).toMatchObject({ amount: 60_000, replayed: false });
+    expect(await gw().lookupCapture(outage.idempotencyKey)).toMatchObject({ status: 'captured' });
+  });
+
+  it('tok_lost_answer: captured at the first attempt, answers lost for a while; ends succeeded, captured and credited once', async () => {
+    const account = await newAccount();
+    const gateway = new CountingGateway(new SimulatedGateway(db.prisma, { lostAnswerMs: 2_500 }));
+    await withWorker(async (taskQueue) => {
+      const charge = input(account.id, { method: 'card', depositorName: null, paymentMethodId: await card(account.id, 'tok_lost_answer') });
+      const handle = await start(taskQueue, charge);
+      const closed = await settle(handle);
+      expect(closed).toMatchObject({ status: 'succeeded', creditedAmount: 100_000 });
+      expect(gateway.captures.length).toBeGreaterThan(1);
+      expect(await db.prisma.simulatedCardCapture.count({ where: { idempotencyKey: charge.chargeId } })).toBe(1);
+      expect((await ledgerOf(account.id)).map((e) => Number(e.amount))).toEqual([100_000]);
+      const types = (await timeline(charge.chargeId)).map((e) => e.type);
+      expect(types[0]).toBe('requested');
+      expect(types).toContain('capture_attempt_failed');
+      expect(types.slice(-2)).toEqual(['card_captured', 'succeeded']);
+      expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
+    }, gateway);
+  });
+
+  it('tok_outage: the gateway unreachable at first; the charge stays pending meanwhile, then succeeds, credited once', async () => {
+    const account = await newAccount();
+    const gateway = new CountingGateway(new SimulatedGateway(db.prisma, { outageMs: 2_500 }));
+    await withWorker(async (taskQueue) => {
+      const charge = input(account.id, { method: 'card', depositorName: null, paymentMethodId: await card(account.id, 'tok_outage') });
+      const handle = await start(taskQueue, charge);
+      const early = await handle.executeUpdate(awaitAcceptedWithinUpdate, { args: [{ waitMs: 200 }] });
+      expect(early).toMatchObject({ status: 'pending', creditedAmount: null });
+      expect(await settle(handle)).toMatchObject({ status: 'succeeded', creditedAmount: 100_000 });
+      expect(await db.prisma.simulatedCardCapture.count({ where: { idempotencyKey: charge.chargeId } })).toBe(1);
+      expect((await ledgerOf(account.id)).map((e) => Number(e.amount))).toEqual([100_000]);
+    }, gateway);
+  });
+
+  it('a gateway silent for longer than every capture retry: the charge stays pending, the lookup by key finds the capture, credited once', async () => {
+    const account = await newAccount();
+    const gateway = new SilentGateway(new SimulatedGateway(db.prisma), { captures: true, lookupFailures: 3 });
+    await withWorker(async (taskQueue) => {
+      const charge = input(account.id, { method: 'card', depositorName: null, paymentMethodId: await card(account.id, 'tok_visa') });
+      const handle = await start(taskQueue, charge);
+      await until(async () => gateway.captures.length >= 2, 'two capture attempts');
+      expect((await handle.query(chargeStateQuery)).status).toBe('pending');
+      // Skips the hours of capture retries (time skipping is unlocked while a result is awaited).
+      const result = await handle.result();
+      expect(result).toMatchObject({ status: 'succeeded', creditedAmount: 100_000 });
+      expect(gateway.lookups.length).toBe(4);
+      expect(gateway.lookups.every((k) => k === charge.chargeId)).toBe(true);
+      expect(await db.prisma.simulatedCardCapture.count({ where: { idempotencyKey: charge.chargeId } })).toBe(1);
+      expect((await ledgerOf(account.id)).map((e) => Number(e.amount))).toEqual([100_000]);
+      const types = (await timeline(charge.chargeId)).map((e) => e.type);
+      expect(types.slice(-4)).toEqual(['capture_outcome_unknown', 'capture_looked_up', 'card_captured', 'succeeded']);
+      expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
+    }, gateway);
+  });
+
+  it('a gateway never reached: after every retry the lookup finds no capture, so the charge fails as payment_failed with no credit', async () => {
+    const account = await newAccount();
+    const gateway = new SilentGateway(new SimulatedGateway(db.prisma), { captures: false, lookupFailures: 0 });
+    await withWorker(async (taskQueue) => {
+      const charge = input(account.id, { method: 'card', depositorName: null, paymentMethodId: await card(account.id, 'tok_visa') });
+      const handle = await start(taskQueue, charge);
+      const result = await handle.result();
+      expect(result).toMatchObject({ status: 'failed', failureCode: 'payment_failed', creditedAmount: null });
+      expect(await db.prisma.simulatedCardCapture.count({ where: { idempotencyKey: charge.chargeId } })).toBe(0);
+      expect(await ledgerOf(account.id)).toHaveLength(0);
+    }, gateway);
   });
 });
 

@@ -20,11 +20,11 @@ import { storedCardOf } from './payment-methods.ts';
 import type { Db } from '../../db/client.ts';
 import type { Config } from '../../config/config.ts';
 import type { Charge, ChargeEvent, Prisma } from '../../generated/prisma/client.ts';
-import { isErrorCode } from '../../domain/errors.ts';
+import { ErrorCode, isErrorCode } from '../../domain/errors.ts';
 import { MAX_POINTS, toPoints } from '../../domain/money.ts';
 import { chargeWorkflowId } from '../../workflows/ids.ts';
 import {
-  awaitAcceptedUpdate,
+  awaitAcceptedWithinUpdate,
   cancelChargeUpdate,
   chargeWorkflowType,
   confirmDepositUpdate,
@@ -132,8 +132,10 @@ export function checkLimits(config: Config, method: 'card' | 'bank_transfer', am
 
 /**
  * Starts the charge's workflow (or finds the running one: racing twins share the id) and waits for its
- * first answer. Undefined when the workflow has already closed (a card charge that finished before the
- * update reached it, or a retried request whose first answer was lost): the read model has the outcome.
+ * first answer: a bank transfer once it awaits its deposit, a card charge until its outcome is known or
+ * `config.cardChargeWaitMs` passes (then it is still `pending`). Undefined when the workflow has already
+ * closed (a card charge that finished before the update reached it, or a retried request whose first
+ * answer was lost): the read model has the outcome.
  */
 export async function startCharge(temporal: Client, config: Config, input: ChargeInput): Promise<ChargeSnapshot | undefined> {
   const workflowId = chargeWorkflowId(input.chargeId);
@@ -151,7 +153,7 @@ export async function startCharge(temporal: Client, config: Config, input: Charg
     return undefined;
   }
   try {
-    return await handle.executeUpdate(awaitAcceptedUpdate);
+    return await handle.executeUpdate(awaitAcceptedWithinUpdate, { args: [{ waitMs: config.cardChargeWaitMs }] });
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
     return undefined;
@@ -161,19 +163,37 @@ export async function startCharge(temporal: Client, config: Config, input: Charg
 type Action = 'confirm' | 'reject' | 'cancel';
 const OUTCOME: Record<Action, ChargeStatus> = { confirm: 'succeeded', reject: 'rejected', cancel: 'cancelled' };
 
-/** Answers a decision on a closed charge from the read model: the same decision again is harmless. */
-function answerClosed(charge: Charge, action: Action): void {
+/**
+ * Answers a decision on a closed charge from the read model: the same decision again is harmless, but a
+ * confirmation of another deposited amount than the one confirmed is not.
+ */
+function answerClosed(charge: Charge, action: Action, depositedAmount?: number): void {
   if (charge.status !== OUTCOME[action]) {
     throw new HttpProblem('invalid_state', `charge ${charge.id} is ${charge.status}`, { status: charge.status });
+  }
+  const confirmed = charge.depositedAmount === null ? undefined : toPoints(charge.depositedAmount);
+  if (depositedAmount !== undefined && confirmed !== undefined && confirmed !== depositedAmount) {
+    throw new HttpProblem('invalid_state', `charge ${charge.id} was confirmed with a deposit of ${confirmed} points, not ${depositedAmount}`, {
+      status: charge.status,
+      depositedAmount: confirmed,
+      requestedDepositedAmount: depositedAmount,
+    });
   }
 }
 
 /** Sends a decision to the charge's workflow; closed workflows and refusals become problems. */
-async function decide(db: Db, temporal: Client, charge: Charge, action: Action, send: (h: WorkflowHandle<ChargeWorkflow>) => Promise<unknown>) {
+async function decide(
+  db: Db,
+  temporal: Client,
+  charge: Charge,
+  action: Action,
+  send: (h: WorkflowHandle<ChargeWorkflow>) => Promise<unknown>,
+  depositedAmount?: number,
+) {
   if (charge.method !== 'bank_transfer') {
     throw new HttpProblem('invalid_state', `a ${charge.method} charge cannot be ${action === 'confirm' ? 'confirmed' : `${action}ed`}`, { status: charge.status });
   }
-  if (isTerminalChargeStatus(charge.status)) return answerClosed(charge, action);
+  if (isTerminalChargeStatus(charge.status)) return answerClosed(charge, action, depositedAmount);
   try {
     await send(temporal.workflow.getHandle<ChargeWorkflow>(chargeWorkflowId(charge.id)));
   } catch (err) {
@@ -181,7 +201,7 @@ async function decide(db: Db, temporal: Client, charge: Charge, action: Action, 
     if (err instanceof WorkflowNotFoundError) {
       // The workflow closed between our read and the update: the read model has its outcome.
       const now = await db.charge.findUniqueOrThrow({ where: { id: charge.id } });
-      return answerClosed(now, action);
+      return answerClosed(now, action, depositedAmount);
     }
     throw err;
   }
@@ -220,8 +240,10 @@ export interface OpenCharge {
 }
 
 /**
- * Starts the charge (idempotent per charge id) and answers its first outcome: 201 a finished card charge,
- * 202 a bank transfer awaiting its deposit, or a problem. The caller has checked access and limits.
+ * Starts the charge (idempotent per charge id) and answers its first outcome: 201 a succeeded card
+ * charge; 202 a bank transfer awaiting its deposit, or a card charge whose outcome is not known yet
+ * (`pending`: the workflow keeps asking the gateway); a 4xx problem naming the charge (`chargeId`) for a
+ * card charge that failed — never 201. The caller has checked access and limits.
  */
 export async function openCharge({ db, temporal, config }: Pick<AppDeps, 'db' | 'temporal' | 'config'>, request: OpenCharge): Promise<Outcome> {
   const { chargeId } = request;
@@ -246,10 +268,11 @@ export async function openCharge({ db, temporal, config }: Pick<AppDeps, 'db' | 
     throw new HttpProblem(code, refused.failureReason ?? 'the charge was refused');
   }
   businessEvents.inc({ kind: 'charge', outcome: charge.failureCode ?? charge.status });
-  if (charge.failureCode === 'card_declined') {
-    throw new HttpProblem('card_declined', charge.failureReason ?? 'the card was declined', { chargeId, charge: chargeView(charge) });
+  if (charge.status === 'failed') {
+    const code = charge.failureCode && isErrorCode(charge.failureCode) && ErrorCode[charge.failureCode] < 500 ? charge.failureCode : 'payment_failed';
+    throw new HttpProblem(code, charge.failureReason ?? 'the charge failed', { chargeId, charge: chargeView(charge) });
   }
-  return { status: charge.status === 'awaiting_deposit' ? 202 : 201, body: chargeView(charge) };
+  return { status: charge.status === 'succeeded' ? 201 : 202, body: chargeView(charge) };
 }
 
 export function chargesRouter({ db, temporal, config }: AppDeps): Router {
@@ -315,6 +338,7 @@ export function chargesRouter({ db, temporal, config }: AppDeps): Router {
       h.executeUpdate(confirmDepositUpdate, {
         args: [{ depositedAmount: body.depositedAmount, depositorName: body.depositorName ?? null, memo: body.memo ?? null, by: 'admin' }],
       }),
+      body.depositedAmount,
     );
     res.json(chargeView((await loadCharge(db, id))!));
   });

@@ -13,6 +13,7 @@ import { createWorker } from '../../worker/worker.ts';
 import { createAccount } from '../../db/accounts.ts';
 import { post } from '../../db/ledger.ts';
 import type { ActivityDeps } from '../../activities/index.ts';
+import { SimulatedGateway } from '../../activities/gateway.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 import { createLocalEnv, createTimeSkippingEnv } from './temporal.ts';
 
@@ -45,7 +46,8 @@ export async function startTestService(
   const env = opts.timeSkipping ? await createTimeSkippingEnv() : await createLocalEnv();
   const taskQueue = `test-${randomUUID()}`;
   const config = loadConfig({ ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', TEMPORAL_TASK_QUEUE: taskQueue, RATE_LIMIT_PER_MINUTE: '0', ...opts.env });
-  const worker = await createWorker({ connection: env.nativeConnection, taskQueue, db: db.prisma, temporal: env.client, charging: config, ...opts.deps });
+  const gateway = new SimulatedGateway(db.prisma, config.simulatedGateway);
+  const worker = await createWorker({ connection: env.nativeConnection, taskQueue, db: db.prisma, temporal: env.client, charging: config, gateway, ...opts.deps });
   const running = worker.run();
   const app = createApp({ db: db.prisma, temporal: env.client, config, logger: pino({ level: 'silent' }) });
 

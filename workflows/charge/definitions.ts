@@ -76,11 +76,22 @@ export interface CancelChargeInput {
   by?: string | null;
 }
 
+/** How long `awaitAccepted` may wait for a card charge's outcome before it answers it as still pending. */
+export interface AwaitAcceptedInput {
+  /** Milliseconds of workflow time to wait for a card charge's outcome. */
+  waitMs: number;
+}
+
 /**
  * Answers once the workflow has recorded its first state: `awaiting_deposit` for a bank transfer, the
- * terminal state for a card charge. The API calls it right after starting the workflow.
+ * outcome of a card charge (however long it takes to be known).
  */
 export const awaitAcceptedUpdate = defineUpdate<ChargeSnapshot>('awaitAccepted');
+/**
+ * Like awaitAccepted, but a card charge whose outcome is not known within `waitMs` is answered as it
+ * stands, `pending` (the workflow keeps asking the gateway). The API calls it right after the start.
+ */
+export const awaitAcceptedWithinUpdate = defineUpdate<ChargeSnapshot, [AwaitAcceptedInput]>('awaitAcceptedWithin');
 /** Admin: credits the deposited amount. Repeating it answers the same succeeded charge. */
 export const confirmDepositUpdate = defineUpdate<ChargeSnapshot, [ConfirmDepositInput]>('confirmDeposit');
 /** Admin: refuses a bank transfer (no deposit, wrong depositor, …). */
@@ -94,6 +105,10 @@ export const ChargeEventType = {
   requested: 'requested',
   awaitingDeposit: 'awaiting_deposit',
   captureAttemptFailed: 'capture_attempt_failed',
+  /** The capture's retries ran out without an answer: the workflow looks the capture up by its key. */
+  captureOutcomeUnknown: 'capture_outcome_unknown',
+  /** What the gateway's lookup of the capture key answered. */
+  captureLookedUp: 'capture_looked_up',
   cardCaptured: 'card_captured',
   confirmationOverdue: 'confirmation_overdue',
   depositConfirmed: 'deposit_confirmed',
@@ -106,6 +121,14 @@ export const ChargeEventType = {
 
 /** The admin event raised when staff miss the confirmation target of a bank transfer. */
 export const CHARGE_CONFIRMATION_OVERDUE = 'charge_confirmation_overdue';
+
+/**
+ * A card capture is retried with backoff for this long (the same idempotency key every time) before the
+ * workflow settles the outcome with a lookup of the capture by its key.
+ */
+export const CAPTURE_RETRY_WINDOW = '6 hours';
+/** Between the last capture attempt and the lookup: longer than one attempt may take, so none is in flight. */
+export const CAPTURE_SETTLE_DELAY = '2 minutes';
 
 export const chargeWorkflowType = 'chargeWorkflow';
 export type ChargeWorkflow = (input: ChargeInput) => Promise<ChargeSnapshot>;

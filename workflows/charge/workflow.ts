@@ -1,212 +1,152 @@
-// One charge (top-up) request, from start to its one outcome (SPEC §2–§3).
+// One charge (top-up) request, from start to its one outcome (SPEC §2–§3, §6.1). The main flow records
+// the charge and runs its method's function; handlers and decision state live in ./handlers.ts.
 //
-// Card: record the charge, capture through the gateway (charge id = idempotency key; transient errors
-// retry, a decline fails the charge), credit once.
+// Card: capture through the gateway with the charge id as idempotency key. Transient failures (the
+// gateway unreachable, an answer lost after the request left) are retried with backoff for hours; when
+// they run out, the outcome is still unknown, so the charge stays `pending` and the workflow looks the
+// capture up by its key, as long as it takes to get a definite answer. Only a definite answer ends it:
+// captured → credited once, declined or no capture under the key → failed.
 //
 // Bank transfer: compute the schedule from workflow time and the calendar given at start, record
 // `awaiting_deposit`, then wait on durable timers for one decision: the admin's confirmation (credits
 // what was deposited), the admin's rejection, the requester's cancellation, or expiry. A reminder goes to
-// the admins when the confirmation target passes. Each decision arrives as an update; the first one
-// accepted claims the charge synchronously, so racing decisions end in exactly one outcome and the
-// losers are refused with `invalid_state` by the validator (or by the handler, when they were accepted in
-// the same workflow task).
-import {
-  allHandlersFinished,
-  ApplicationFailure,
-  condition,
-  proxyActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+// the admins when the confirmation target passes.
+import { allHandlersFinished, condition, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { AdminEventActivities, ChargeActivities } from '../../activities/types.ts';
 import { chargeSchedule } from '../../domain/calendar.ts';
-import { MAX_POINTS } from '../../domain/money.ts';
-import { businessOutcome } from '../failures.ts';
+import { businessOutcome, type BusinessOutcome } from '../failures.ts';
 import { durableActivity } from '../activity-options.ts';
 import { chargeWorkflowId, stepKey } from '../ids.ts';
+import { ChargeState } from './handlers.ts';
 import {
-  awaitAcceptedUpdate,
-  cancelChargeUpdate,
+  CAPTURE_RETRY_WINDOW,
+  CAPTURE_SETTLE_DELAY,
   CHARGE_CONFIRMATION_OVERDUE,
   ChargeEventType,
-  chargeStateQuery,
-  confirmDepositUpdate,
-  isTerminalChargeStatus,
-  rejectChargeUpdate,
-  type CancelChargeInput,
   type ChargeInput,
   type ChargeSnapshot,
-  type ConfirmDepositInput,
-  type RejectChargeInput,
 } from './definitions.ts';
 
 // Recording and crediting must eventually happen: retry technical failures without a limit.
 const ledger = proxyActivities<ChargeActivities>(durableActivity);
-
-const gateway = proxyActivities<ChargeActivities>({
-  startToCloseTimeout: '30 seconds',
-  // Transient gateway errors retry quickly; after the last attempt the charge fails (the capture's
-  // idempotency key lets a later reconciliation find any capture that did go through).
-  retry: { initialInterval: '100 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 8 },
-});
-
 const admin = proxyActivities<AdminEventActivities>(durableActivity);
 
-type Decision =
-  | { kind: 'confirm'; input: ConfirmDepositInput }
-  | { kind: 'reject'; input: RejectChargeInput }
-  | { kind: 'cancel'; input: CancelChargeInput }
-  | { kind: 'expire' };
+// The capture: each attempt may take 30 s; transient failures retry with backoff for hours, always with
+// the same idempotency key. A decline is a business failure and ends the retries at once.
+const capture = proxyActivities<ChargeActivities>({
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: CAPTURE_RETRY_WINDOW,
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+});
 
-const PROGRESS: Record<Decision['kind'], string> = {
-  confirm: 'being confirmed',
-  reject: 'being rejected',
-  cancel: 'being cancelled',
-  expire: 'expiring',
-};
+// The lookup that settles an unknown outcome: asked until the gateway answers, however long it is down.
+const lookup = proxyActivities<ChargeActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 minutes' },
+});
 
-function invalidState(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: 'invalid_state', message, nonRetryable: true });
-}
+const now = () => new Date(Date.now()).toISOString();
 
 export async function chargeWorkflow(input: ChargeInput): Promise<ChargeSnapshot> {
-  const workflowId = chargeWorkflowId(input.chargeId);
-  let snapshot: ChargeSnapshot = {
-    chargeId: input.chargeId,
-    status: 'pending',
-    method: input.method,
-    amount: input.amount,
-    depositedAmount: null,
-    creditedAmount: null,
-    failureCode: null,
-    failureReason: null,
-    processingStartsAt: null,
-    expectedBy: null,
-    expiresAt: null,
-  };
-  /** Set only by the workflow, once the read model has recorded the state. */
-  let opened = false;
-  let decision: Decision | undefined;
-  const terminal = () => isTerminalChargeStatus(snapshot.status);
-
-  setHandler(chargeStateQuery, () => snapshot);
-  setHandler(awaitAcceptedUpdate, async () => {
-    await condition(() => opened || terminal());
-    return snapshot;
-  });
-
-  /**
-   * Whether a decision of `kind` may be taken now. The same decision again is allowed (it answers the
-   * same outcome); a different one after the charge was claimed or closed is invalid_state.
-   */
-  const assertDecidable = (kind: 'confirm' | 'reject' | 'cancel') => {
-    if (input.method !== 'bank_transfer') throw invalidState(`a ${input.method} charge takes no ${kind}`);
-    if (decision) {
-      if (decision.kind === kind) return;
-      throw invalidState(`charge ${input.chargeId} is ${terminal() ? snapshot.status : PROGRESS[decision.kind]}`);
-    }
-    if (terminal()) throw invalidState(`charge ${input.chargeId} is ${snapshot.status}`);
-    if (!opened) throw invalidState(`charge ${input.chargeId} is not awaiting a deposit yet`);
-  };
-
-  /** Claims the charge for a decision (synchronously, before any other update runs) and waits for it. */
-  const decide = async (next: Exclude<Decision, { kind: 'expire' }>): Promise<ChargeSnapshot> => {
-    assertDecidable(next.kind);
-    decision ??= next;
-    await condition(terminal);
-    const expected = { confirm: 'succeeded', reject: 'rejected', cancel: 'cancelled' }[next.kind];
-    if (snapshot.status !== expected) throw invalidState(`charge ${input.chargeId} is ${snapshot.status}`);
-    return snapshot;
-  };
-
-  setHandler(confirmDepositUpdate, (req) => decide({ kind: 'confirm', input: req }), {
-    validator: (req) => {
-      if (!Number.isSafeInteger(req?.depositedAmount) || req.depositedAmount <= 0 || req.depositedAmount > MAX_POINTS) {
-        throw ApplicationFailure.create({ type: 'validation_error', message: 'depositedAmount must be a positive whole number of points', nonRetryable: true });
-      }
-      assertDecidable('confirm');
-    },
-  });
-  setHandler(rejectChargeUpdate, (req) => decide({ kind: 'reject', input: req }), {
-    validator: (req) => {
-      if (typeof req?.reason !== 'string' || req.reason.trim() === '') {
-        throw ApplicationFailure.create({ type: 'validation_error', message: 'a rejection needs a reason', nonRetryable: true });
-      }
-      assertDecidable('reject');
-    },
-  });
-  setHandler(cancelChargeUpdate, (req) => decide({ kind: 'cancel', input: req ?? {} }), {
-    validator: (_req) => assertDecidable('cancel'),
-  });
-
-  const requestedAt = workflowInfo().startTime;
-  const now = () => new Date(Date.now()).toISOString();
-
-  const fail = async (code: string | null, reason: string, data?: Record<string, unknown>) => {
-    snapshot = await ledger.closeCharge({ chargeId: input.chargeId, status: 'failed', at: now(), reason, failureCode: code, data });
-  };
-
-  if (input.method === 'card') {
-    try {
-      snapshot = await ledger.openCharge({
-        chargeId: input.chargeId,
-        accountId: input.accountId,
-        amount: input.amount,
-        method: 'card',
-        origin: input.origin,
-        paymentMethodId: input.paymentMethodId ?? null,
-        requestedAt: requestedAt.toISOString(),
-      });
-    } catch (err) {
-      return await refused(err);
-    }
-    if (!terminal()) {
-      let captured: { reference: string } | undefined;
-      try {
-        captured = await gateway.captureCardPayment({ chargeId: input.chargeId, paymentMethodId: input.paymentMethodId ?? '', amount: input.amount });
-      } catch (err) {
-        const outcome = businessOutcome(err);
-        if (outcome) await fail(outcome.code, outcome.message, outcome.details);
-        else await fail('gateway_unavailable', 'the payment gateway did not answer; the card was not charged');
-      }
-      if (captured) {
-        snapshot = await ledger.creditCharge({ chargeId: input.chargeId, amount: input.amount, at: now(), gatewayReference: captured.reference });
-      }
-    }
-    opened = true;
-    await condition(allHandlersFinished);
-    return snapshot;
-  }
-
-  // Bank transfer.
-  const schedule = chargeSchedule(input.calendar, requestedAt, input.schedule);
+  const state = new ChargeState(input);
+  state.register();
   try {
-    snapshot = await ledger.openCharge({
-      chargeId: input.chargeId,
-      accountId: input.accountId,
-      amount: input.amount,
-      method: 'bank_transfer',
-      origin: input.origin,
-      depositorName: input.depositorName ?? null,
-      requestedAt: requestedAt.toISOString(),
-      bankAccount: input.bankAccount,
-      processingStartsAt: schedule.processingStartsAt.toISOString(),
-      expectedBy: schedule.expectedBy.toISOString(),
-      expiresAt: schedule.expiresAt.toISOString(),
-    });
+    if (input.method === 'card') await cardCharge(input, state);
+    else await bankTransferCharge(input, state);
   } catch (err) {
-    return await refused(err);
+    // The charge could not even be recorded (unknown account, parent-billed, unknown card).
+    const outcome = state.opened ? undefined : businessOutcome(err);
+    if (!outcome) throw err;
+    state.snapshot = { ...state.snapshot, status: 'failed', failureCode: outcome.code, failureReason: outcome.message };
   }
-  opened = true;
+  await condition(allHandlersFinished);
+  return state.snapshot;
+}
+
+type CaptureOutcome = { kind: 'captured'; reference: string } | { kind: 'failed'; failure: BusinessOutcome };
+
+async function cardCharge(input: ChargeInput, state: ChargeState): Promise<void> {
+  state.snapshot = await ledger.openCharge({
+    chargeId: input.chargeId,
+    accountId: input.accountId,
+    amount: input.amount,
+    method: 'card',
+    origin: input.origin,
+    paymentMethodId: input.paymentMethodId ?? null,
+    requestedAt: workflowInfo().startTime.toISOString(),
+  });
+  state.opened = true;
+  if (state.terminal) return;
+  const outcome = await captureOutcome(input);
+  if (outcome.kind === 'captured') {
+    state.snapshot = await ledger.creditCharge({ chargeId: input.chargeId, amount: input.amount, at: now(), gatewayReference: outcome.reference });
+  } else {
+    const { code, message, details } = outcome.failure;
+    state.snapshot = await ledger.closeCharge({ chargeId: input.chargeId, status: 'failed', at: now(), reason: message, failureCode: code, data: details });
+  }
+}
+
+/** Captures the card, settling an unknown outcome by a lookup of the capture key. Only definite answers. */
+async function captureOutcome(input: ChargeInput): Promise<CaptureOutcome> {
+  try {
+    const captured = await capture.captureCardPayment({ chargeId: input.chargeId, paymentMethodId: input.paymentMethodId ?? '', amount: input.amount });
+    return { kind: 'captured', reference: captured.reference };
+  } catch (err) {
+    const failure = businessOutcome(err);
+    if (failure) return { kind: 'failed', failure };
+    // Every retry ran out without an answer: the card may or may not have been charged.
+  }
+  await ledger.recordChargeEvent({
+    chargeId: input.chargeId,
+    type: ChargeEventType.captureOutcomeUnknown,
+    at: now(),
+    data: { retriedFor: CAPTURE_RETRY_WINDOW, next: 'looking the capture up by its idempotency key' },
+  });
+  await sleep(CAPTURE_SETTLE_DELAY);
+  const found = await lookup.lookupCardCapture({ chargeId: input.chargeId });
+  await ledger.recordChargeEvent({ chargeId: input.chargeId, type: ChargeEventType.captureLookedUp, at: now(), data: { ...found } });
+  switch (found.status) {
+    case 'captured':
+      return { kind: 'captured', reference: found.reference };
+    case 'declined':
+      return {
+        kind: 'failed',
+        failure: { code: 'card_declined', message: `the card was declined by its issuer (${found.declineCode ?? 'declined'})`, details: { declineCode: found.declineCode, gatewayReference: found.reference } },
+      };
+    case 'not_found':
+      return {
+        kind: 'failed',
+        failure: { code: 'payment_failed', message: 'the payment gateway did not take the payment (it holds no capture for this charge); the card was not charged', details: {} },
+      };
+  }
+}
+
+async function bankTransferCharge(input: ChargeInput, state: ChargeState): Promise<void> {
+  const workflowId = chargeWorkflowId(input.chargeId);
+  const requestedAt = workflowInfo().startTime;
+  const schedule = chargeSchedule(input.calendar, requestedAt, input.schedule);
+  state.snapshot = await ledger.openCharge({
+    chargeId: input.chargeId,
+    accountId: input.accountId,
+    amount: input.amount,
+    method: 'bank_transfer',
+    origin: input.origin,
+    depositorName: input.depositorName ?? null,
+    requestedAt: requestedAt.toISOString(),
+    bankAccount: input.bankAccount,
+    processingStartsAt: schedule.processingStartsAt.toISOString(),
+    expectedBy: schedule.expectedBy.toISOString(),
+    expiresAt: schedule.expiresAt.toISOString(),
+  });
+  state.opened = true;
 
   const expectedBy = schedule.expectedBy.getTime();
   const expiresAt = schedule.expiresAt.getTime();
   let reminded = expectedBy >= expiresAt;
-  while (!decision && !terminal()) {
-    const target = reminded ? expiresAt : expectedBy;
-    const wait = target - Date.now();
-    if (wait > 0 && (await condition(() => decision !== undefined, wait))) break;
-    if (decision) break;
+  while (!state.decision && !state.terminal) {
+    const wait = (reminded ? expiresAt : expectedBy) - Date.now();
+    if (wait > 0 && (await state.waitForDecision(wait))) break;
+    if (state.decision) break;
     if (!reminded) {
       reminded = true;
       await admin.raiseAdminEvent({
@@ -223,57 +163,36 @@ export async function chargeWorkflow(input: ChargeInput): Promise<ChargeSnapshot
         data: { expectedBy: schedule.expectedBy.toISOString(), adminNotified: true },
       });
     } else {
-      decision = { kind: 'expire' };
+      state.decision = { kind: 'expire' };
     }
   }
+  if (state.terminal) return;
 
-  const d = decision!;
-  if (!terminal()) {
-    switch (d.kind) {
-      case 'confirm':
-        snapshot = await ledger.creditCharge({
-          chargeId: input.chargeId,
-          amount: d.input.depositedAmount,
-          at: now(),
-          deposit: {
-            depositedAmount: d.input.depositedAmount,
-            depositorName: d.input.depositorName ?? null,
-            memo: d.input.memo ?? null,
-            by: d.input.by ?? null,
-          },
-        });
-        break;
-      case 'reject':
-        snapshot = await ledger.closeCharge({ chargeId: input.chargeId, status: 'rejected', at: now(), reason: d.input.reason, data: { by: d.input.by ?? null } });
-        break;
-      case 'cancel':
-        snapshot = await ledger.closeCharge({
-          chargeId: input.chargeId,
-          status: 'cancelled',
-          at: now(),
-          reason: d.input.reason ?? 'cancelled by the requester',
-          data: { by: d.input.by ?? null },
-        });
-        break;
-      case 'expire':
-        snapshot = await ledger.closeCharge({
-          chargeId: input.chargeId,
-          status: 'expired',
-          at: now(),
-          reason: `no deposit confirmed by ${schedule.expiresAt.toISOString()}`,
-        });
-        break;
-    }
-  }
-  await condition(allHandlersFinished);
-  return snapshot;
-
-  /** The charge could not even be recorded (unknown account, parent-billed, unknown card). */
-  async function refused(err: unknown): Promise<ChargeSnapshot> {
-    const outcome = businessOutcome(err);
-    if (!outcome) throw err;
-    snapshot = { ...snapshot, status: 'failed', failureCode: outcome.code, failureReason: outcome.message };
-    await condition(allHandlersFinished);
-    return snapshot;
+  const d = state.decision!;
+  const close = (status: 'rejected' | 'cancelled' | 'expired', reason: string, by?: string | null) =>
+    ledger.closeCharge({ chargeId: input.chargeId, status, at: now(), reason, data: by === undefined ? undefined : { by } });
+  switch (d.kind) {
+    case 'confirm':
+      state.snapshot = await ledger.creditCharge({
+        chargeId: input.chargeId,
+        amount: d.input.depositedAmount,
+        at: now(),
+        deposit: {
+          depositedAmount: d.input.depositedAmount,
+          depositorName: d.input.depositorName ?? null,
+          memo: d.input.memo ?? null,
+          by: d.input.by ?? null,
+        },
+      });
+      break;
+    case 'reject':
+      state.snapshot = await close('rejected', d.input.reason, d.input.by ?? null);
+      break;
+    case 'cancel':
+      state.snapshot = await close('cancelled', d.input.reason ?? 'cancelled by the requester', d.input.by ?? null);
+      break;
+    case 'expire':
+      state.snapshot = await close('expired', `no deposit confirmed by ${schedule.expiresAt.toISOString()}`);
+      break;
   }
 }
