@@ -6,27 +6,13 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.ts';
 import { ledgerTransaction } from '../db/ledger.ts';
-import { autoRechargedThisMonth } from '../db/auto-recharge.ts';
-import type { BusinessCalendar } from '../domain/calendar.ts';
+import { autoRechargedThisMonth, startOfNextMonth } from '../db/auto-recharge.ts';
 import { loadConfig } from '../config/config.ts';
 import { toPoints } from '../domain/money.ts';
-import { autoRechargeWorkflowId } from '../workflows/ids.ts';
-import type { BankAccountInfo, ChargeScheduleOptions } from '../workflows/charge/definitions.ts';
-import {
-  AUTO_RECHARGE_FAILURES_TO_DISABLE,
-  autoRechargeRequestedSignal,
-  autoRechargeWorkflowType,
-  type AutoRechargeRequest,
-  type AutoRechargeSettings,
-  type AutoRechargeWorkflow,
-} from '../workflows/auto-recharge/definitions.ts';
+import { requestAutoRecharge } from '../workflows/auto-recharge/client.ts';
+import { AUTO_RECHARGE_FAILURES_TO_DISABLE, type AutoRechargeSettings, type ChargeSettings } from '../workflows/auto-recharge/definitions.ts';
 
-/** What an auto-recharge's card charge workflow is started with (Config satisfies it). */
-export interface ChargeSettings {
-  calendar: BusinessCalendar;
-  schedule: ChargeScheduleOptions;
-  bankAccount: BankAccountInfo;
-}
+export type { ChargeSettings };
 
 export interface RequestAutoRechargeInput {
   /** The funding account. */
@@ -52,6 +38,17 @@ export interface RecordAutoRechargeOutcomeInput {
   at: string;
 }
 
+export interface ReleaseAutoRechargeInput {
+  accountId: string;
+  /** Workflow time (ISO). */
+  at: string;
+  timeZone: string;
+  /** The run stopped at the monthly limit: no requests until the next month. */
+  pauseForMonth: boolean;
+  /** Keep the claim and answer true when the balance is (again) below an enabled threshold. */
+  continueIfDue: boolean;
+}
+
 export interface AutoRechargeOutcome {
   consecutiveFailures: number;
   /** This charge's failure switched auto-recharge off (raise the admin event). */
@@ -74,20 +71,19 @@ export function createAutoRechargeActivities(deps: { db: Db; logger?: Logger; te
       }
       // Without settings from the worker's configuration, the defaults of an empty environment.
       charging ??= loadConfig({});
-      await deps.temporal.workflow.signalWithStart<AutoRechargeWorkflow, [AutoRechargeRequest]>(autoRechargeWorkflowType, {
-        workflowId: autoRechargeWorkflowId(input.accountId),
-        taskQueue: Context.current().info.taskQueue,
-        args: [{ accountId: input.accountId, calendar: charging.calendar, schedule: charging.schedule, bankAccount: charging.bankAccount }],
-        signal: autoRechargeRequestedSignal,
-        signalArgs: [{ consumptionId: input.consumptionId, balanceAfter: input.balanceAfter }],
-      });
+      await requestAutoRecharge(
+        deps.temporal,
+        { accountId: input.accountId, taskQueue: Context.current().info.taskQueue, charging },
+        { consumptionId: input.consumptionId, balanceAfter: input.balanceAfter },
+      );
     },
 
     /** The settings with the current balance and the month's auto-recharged points; null if none. */
     async loadAutoRecharge(input: LoadAutoRechargeInput): Promise<AutoRechargeSettings | null> {
-      const [setting, wallet] = await Promise.all([
+      const [setting, wallet, unresolved] = await Promise.all([
         db.autoRecharge.findUnique({ where: { accountId: input.accountId } }),
         db.wallet.findUnique({ where: { accountId: input.accountId } }),
+        db.charge.findFirst({ where: { accountId: input.accountId, origin: 'auto_recharge', status: 'pending' }, select: { id: true } }),
       ]);
       if (!setting || !wallet) return null;
       return {
@@ -99,7 +95,33 @@ export function createAutoRechargeActivities(deps: { db: Db; logger?: Logger; te
         consecutiveFailures: setting.consecutiveFailures,
         balance: toPoints(wallet.balance),
         chargedThisMonth: await autoRechargedThisMonth(db, input.accountId, input.timeZone, new Date(input.at)),
+        unresolvedChargeId: unresolved?.id ?? null,
       };
+    },
+
+    /**
+     * Ends a run's claim (db/auto-recharge.ts claimAutoRecharge), so the next debit below the threshold
+     * asks again — or, with `continueIfDue`, keeps it and answers true when the balance is below an
+     * enabled threshold now (a debit that went below while the run was deciding found the claim held and
+     * sent nothing: the run goes on for it). Locks the setting row, so a debit's claim waits for this.
+     */
+    async releaseAutoRecharge(input: ReleaseAutoRechargeInput): Promise<boolean> {
+      return ledgerTransaction(db, async (tx) => {
+        const rows = await tx.$queryRaw<{ enabled: boolean; threshold: bigint; pausedUntil: Date | null }[]>`
+          SELECT "enabled", "threshold", "pausedUntil" FROM "AutoRecharge" WHERE "accountId" = ${input.accountId}::uuid FOR UPDATE`;
+        const row = rows[0];
+        if (!row) return false;
+        const at = new Date(input.at);
+        if (input.continueIfDue && row.enabled && (row.pausedUntil === null || row.pausedUntil <= at)) {
+          const wallet = await tx.wallet.findUnique({ where: { accountId: input.accountId }, select: { balance: true } });
+          if (wallet && wallet.balance < row.threshold) return true;
+        }
+        await tx.autoRecharge.update({
+          where: { accountId: input.accountId },
+          data: { requestedAt: null, requestedBy: null, ...(input.pauseForMonth ? { pausedUntil: startOfNextMonth(input.timeZone, at) } : {}) },
+        });
+        return false;
+      });
     },
 
     /**

@@ -17,6 +17,10 @@ import { createTestDatabase, type TestDatabase } from './support/db.ts';
 import { createAccount } from '../db/accounts.ts';
 import { checkLedgerIntegrity, post } from '../db/ledger.ts';
 import { createActivities } from '../activities/index.ts';
+import { createConsumptionActivities } from '../activities/consumption.ts';
+import { SimulatedGateway, type CaptureRequest, type PaymentGateway } from '../activities/gateway.ts';
+import { requestAutoRecharge } from '../workflows/auto-recharge/client.ts';
+import { until } from './support/wait.ts';
 import { loadConfig } from '../config/config.ts';
 import { autoRechargeWorkflowId, consumptionWorkflowId } from '../workflows/ids.ts';
 import { consumptionWorkflowType, type ConsumptionResult, type ConsumptionWorkflow } from '../workflows/consumption/definitions.ts';
@@ -89,6 +93,28 @@ const rechargeRun = (accountId: string) => env.client.workflow.getHandle<AutoRec
 
 async function noRechargeRun(accountId: string) {
   await expect(env.client.workflow.getHandle(autoRechargeWorkflowId(accountId)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+}
+
+/** A gateway whose captures wait until the test opens it: a recharge that stays in flight. */
+class GatedGateway implements PaymentGateway {
+  waiting = 0;
+  private release!: () => void;
+  private readonly opened = new Promise<void>((r) => (this.release = r));
+  constructor(private readonly inner: PaymentGateway) {}
+  open() {
+    this.release();
+  }
+  tokenize(token: string) {
+    return this.inner.tokenize(token);
+  }
+  async capture(req: CaptureRequest) {
+    this.waiting++;
+    await this.opened;
+    return this.inner.capture(req);
+  }
+  lookupCapture(key: string) {
+    return this.inner.lookupCapture(key);
+  }
 }
 
 const balanceOf = async (id: string) => Number((await db.prisma.wallet.findUniqueOrThrow({ where: { accountId: id } })).balance);
@@ -198,6 +224,62 @@ describe('auto-recharge workflow', () => {
     expect(await balanceOf(partner)).toBe(64_000);
     expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
   });
+
+  it('a consumption refused for want of points below the threshold still starts the recharge', async () => {
+    const id = await funded(100);
+    await autoRecharge(id);
+    expect(await consume(id, 500)).toMatchObject({ status: 'insufficient_balance', balance: 100, required: 500 });
+    const run = await rechargeRun(id);
+    expect(run.charges.map((c) => c.status)).toEqual(['succeeded']);
+    expect(await balanceOf(id)).toBe(50_100);
+    expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
+  });
+
+  it('10,000 debits below the threshold during a slow recharge: one request, one charge, a small bounded history', async () => {
+    const DEBITS = Number(process.env.SLOW_RECHARGE_DEBITS ?? 10_000);
+    const id = await funded(15_000);
+    await autoRecharge(id, { amount: 50_000 });
+    const gate = new GatedGateway(new SimulatedGateway(db.prisma));
+    const slowQueue = `slow-recharge-${randomUUID()}`;
+    const slow = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: slowQueue,
+      workflowBundle: bundle,
+      activities: createActivities({ db: db.prisma, temporal: env.client, charging: loadConfig({}), gateway: gate }),
+    });
+    await slow.runUntil(async () => {
+      const { debitConsumption } = createConsumptionActivities({ db: db.prisma });
+      let requests = 0;
+      let next = 0;
+      const one = async () => {
+        const consumptionId = randomUUID();
+        const debited = await debitConsumption({ consumptionId, accountId: id, amount: 1, reference: 'msg' });
+        // What the consumption workflow does with a debit that won the claim.
+        if (debited.autoRechargeDue) {
+          requests++;
+          await requestAutoRecharge(env.client, { accountId: id, taskQueue: slowQueue, charging: loadConfig({}) }, { consumptionId, balanceAfter: debited.balanceAfter });
+        }
+      };
+      await Promise.all(Array.from({ length: 25 }, async () => {
+        while (next++ < DEBITS) await one();
+      }));
+      expect(await balanceOf(id)).toBe(15_000 - DEBITS);
+      await until(async () => gate.waiting > 0, 'the recharge to reach the gateway', 60_000);
+      expect(requests).toBe(1);
+      expect(await autoCharges(id)).toHaveLength(1);
+      gate.open();
+      const handle = env.client.workflow.getHandle<AutoRechargeWorkflow>(autoRechargeWorkflowId(id));
+      await until(async () => (await handle.describe()).status.name !== 'RUNNING', 'the recharge run to end', 60_000);
+      const state = await handle.query(autoRechargeStateQuery);
+      expect(state).toMatchObject({ requests: 1, stoppedBy: 'balance_above_threshold' });
+      expect(state.charges.map((c) => c.status)).toEqual(['succeeded']);
+      expect((await handle.describe()).historyLength).toBeLessThan(60);
+      expect(await balanceOf(id)).toBe(65_000 - DEBITS);
+      const setting = await db.prisma.autoRecharge.findUniqueOrThrow({ where: { accountId: id } });
+      expect(setting.requestedAt).toBeNull();
+      expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
+    });
+  }, 600_000);
 
   it('a success that leaves the balance still below the threshold goes again, bounded per run', async () => {
     const id = await funded(16_000);

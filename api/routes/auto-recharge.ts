@@ -7,14 +7,15 @@ import type { AppDeps } from '../app.ts';
 import { accountFor, principalOf } from '../auth.ts';
 import { parse } from '../validation.ts';
 import { HttpProblem } from '../problem.ts';
-import { autoRechargedThisMonth, autoRechargeView } from '../../db/auto-recharge.ts';
-import { MAX_POINTS } from '../../domain/money.ts';
+import { autoRechargedThisMonth, autoRechargeView, claimAutoRecharge } from '../../db/auto-recharge.ts';
+import { requestAutoRecharge } from '../../workflows/auto-recharge/client.ts';
+import { MAX_POINTS, toPoints } from '../../domain/money.ts';
 import { DEFAULT_AUTO_RECHARGE_THRESHOLD } from '../../workflows/auto-recharge/definitions.ts';
 import { storedCardOf } from './payment-methods.ts';
 
 const Id = z.uuid({ message: 'must be a UUID' });
 
-export function autoRechargeRouter({ db, config }: AppDeps): Router {
+export function autoRechargeRouter({ db, config, temporal }: AppDeps): Router {
   const r = Router();
   const { minimum, maximum } = config.chargeLimits;
   const PutAutoRecharge = z
@@ -47,12 +48,19 @@ export function autoRechargeRouter({ db, config }: AppDeps): Router {
       amount: BigInt(body.amount),
       paymentMethodId: pm.id,
       monthlyLimit: body.monthlyLimit == null ? null : BigInt(body.monthlyLimit),
-      // Saving the settings starts the failure count afresh (a new card, or switched back on).
+      // Saving the settings starts the failure count afresh (a new card, or switched back on), and lifts
+      // a monthly-limit pause (the limit may have changed).
       consecutiveFailures: 0,
       disabledAt: null,
       disabledReason: null,
+      pausedUntil: null,
     };
     const saved = await db.autoRecharge.upsert({ where: { accountId: account.id }, create: { accountId: account.id, ...settings }, update: settings });
+    // Saved while the balance is already below the threshold: no debit needs to come first.
+    const balance = (await db.wallet.findUnique({ where: { accountId: account.id }, select: { balance: true } }))?.balance ?? 0n;
+    if (saved.enabled && balance < saved.threshold && (await claimAutoRecharge(db, account.id, 'settings'))) {
+      await requestAutoRecharge(temporal, { accountId: account.id, taskQueue: config.temporal.taskQueue, charging: config }, { consumptionId: 'settings', balanceAfter: toPoints(balance) });
+    }
     res.json(autoRechargeView(saved, await autoRechargedThisMonth(db, account.id, config.calendar.timeZone, new Date())));
   });
 

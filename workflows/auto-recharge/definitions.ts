@@ -8,12 +8,21 @@ import type { BankAccountInfo, ChargeScheduleOptions, ChargeStatus } from '../ch
 export const AUTO_RECHARGE_FAILURES_TO_DISABLE = 3;
 /** Card charges one run may make when the balance is still below the threshold after a success. */
 export const AUTO_RECHARGE_MAX_CHARGES_PER_RUN = 3;
-/** Balance re-checks one run makes for requests that arrived while it was deciding. */
+/** Balance re-checks one run makes for debits that went below the threshold while it was deciding. */
 export const AUTO_RECHARGE_MAX_CHECKS_PER_RUN = 20;
+/** A run continues as new past this many history events (it may wait hours for an unresolved charge). */
+export const AUTO_RECHARGE_MAX_HISTORY = 2_000;
 export const DEFAULT_AUTO_RECHARGE_THRESHOLD = 15_000;
 
 /** The admin event raised when three failures in a row switch auto-recharge off. */
 export const AUTO_RECHARGE_DISABLED = 'auto_recharge_disabled';
+
+/** What an auto-recharge's card charge workflow is started with besides the card (Config satisfies it). */
+export interface ChargeSettings {
+  calendar: BusinessCalendar;
+  schedule: ChargeScheduleOptions;
+  bankAccount: BankAccountInfo;
+}
 
 export interface AutoRechargeInput {
   /** The funding account (whose wallet the debit left below its threshold). */
@@ -24,8 +33,9 @@ export interface AutoRechargeInput {
   bankAccount: BankAccountInfo;
 }
 
-/** A debit left the funding balance below the threshold. */
+/** A debit left (or found) the funding balance below the threshold, or the settings were saved so. */
 export interface AutoRechargeRequest {
+  /** The consumption whose debit asked, or `settings`. */
   consumptionId: string;
   balanceAfter: number;
 }
@@ -41,6 +51,8 @@ export interface AutoRechargeSettings {
   balance: number;
   /** Points credited by succeeded auto-recharges this calendar month (business time zone). */
   chargedThisMonth: number;
+  /** An auto-recharge charge whose outcome is not known yet: no new charge starts until it is. */
+  unresolvedChargeId: string | null;
 }
 
 export type AutoRechargeStop =

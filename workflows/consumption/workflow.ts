@@ -28,18 +28,23 @@ export async function consumptionWorkflow(input: ConsumptionInput): Promise<Cons
     const outcome = businessOutcome(err);
     if (!outcome) throw err;
     if (outcome.code === 'insufficient_balance') {
-      const d = outcome.details as { balance: number; required: number; fundingAccountId: string };
+      const d = outcome.details as { balance: number; required: number; fundingAccountId: string; autoRechargeDue?: boolean };
+      // A refused debit below the threshold asks for a recharge too (the next attempt may then pass).
+      if (d.autoRechargeDue) await askForRecharge(d.fundingAccountId, input.consumptionId, d.balance);
       return { status: 'insufficient_balance', balance: d.balance, required: d.required, fundingAccountId: d.fundingAccountId };
     }
     return { status: 'rejected', code: outcome.code, message: outcome.message };
   }
   const { autoRechargeDue, ...consumption } = debited;
-  if (autoRechargeDue) {
-    try {
-      await requestAutoRecharge({ accountId: consumption.fundingAccountId, consumptionId: consumption.id, balanceAfter: consumption.balanceAfter });
-    } catch (err) {
-      log.warn('auto-recharge request not delivered; the next debit below the threshold asks again', { fundingAccountId: consumption.fundingAccountId, error: String(err) });
-    }
-  }
+  if (autoRechargeDue) await askForRecharge(consumption.fundingAccountId, consumption.id, consumption.balanceAfter);
   return { status: 'succeeded', consumption };
+}
+
+/** Hands a request to the funding account's auto-recharge workflow; a lost one is logged, not fatal. */
+async function askForRecharge(fundingAccountId: string, consumptionId: string, balanceAfter: number): Promise<void> {
+  try {
+    await requestAutoRecharge({ accountId: fundingAccountId, consumptionId, balanceAfter });
+  } catch (err) {
+    log.warn('auto-recharge request not delivered; a debit below the threshold asks again once the claim is stale', { fundingAccountId, error: String(err) });
+  }
 }

@@ -4,9 +4,10 @@
 -- lost-answer windows (tok_outage, tok_lost_answer) are measured from the charge's first attempt, also
 -- across worker restarts. A real gateway needs nothing here.
 --
--- AutoRecharge.requestedAt: the claim of the debit that asked the account's auto-recharge workflow to run;
--- while it is set (and fresh), further debits below the threshold send no request, so a busy account
--- sends one signal per recharge, not one per debit. The workflow clears it when its run ends.
+-- AutoRecharge.requestedAt / requestedBy: the claim of the debit (or settings change) that asked the
+-- account's auto-recharge workflow to run; while it is set (and fresh), further debits below the
+-- threshold send no request, so a busy account sends one signal per recharge, not one per debit. A
+-- retried debit that holds the claim sends its request again. The workflow clears it when its run ends.
 -- AutoRecharge.pausedUntil: the monthly limit is reached until then; debits send no request meanwhile.
 
 -- CreateTable
@@ -18,4 +19,5 @@ CREATE TABLE "SimulatedGatewayContact" (
 
 -- AlterTable
 ALTER TABLE "AutoRecharge" ADD COLUMN "requestedAt" TIMESTAMPTZ(3),
+ADD COLUMN "requestedBy" TEXT,
 ADD COLUMN "pausedUntil" TIMESTAMPTZ(3);
