@@ -3,7 +3,7 @@
 // worker and the API. State lives under .data/, so a restart loses neither balances nor waiting charges.
 import { loadConfig } from '../config/config.ts';
 import { openDatabase } from '../db/client.ts';
-import { createLogger } from '../runtime/logger.ts';
+import { createLogger, installTemporalLogging } from '../runtime/logger.ts';
 import { Client } from '@temporalio/client';
 import { connectWorker } from '../runtime/connect.ts';
 import { resolveAdminKey } from '../runtime/admin-key.ts';
@@ -15,6 +15,7 @@ import { createApp } from '../api/app.ts';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel, 'points');
+installTemporalLogging(logger);
 const admin = resolveAdminKey(config.adminApiKey, config.dataDir);
 config.adminApiKey = admin.key;
 

@@ -2,7 +2,7 @@
 import { Client } from '@temporalio/client';
 import { loadConfig } from '../config/config.ts';
 import { openDatabase } from '../db/client.ts';
-import { createLogger } from '../runtime/logger.ts';
+import { createLogger, installTemporalLogging } from '../runtime/logger.ts';
 import { connectWorker } from '../runtime/connect.ts';
 import { onShutdown } from '../runtime/shutdown.ts';
 import { createWorker } from './worker.ts';
@@ -10,6 +10,7 @@ import { serviceActivityDeps } from './deps.ts';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel, 'worker');
+installTemporalLogging(logger);
 if (!config.databaseUrl || !config.temporal.address) {
   logger.fatal('npm run worker needs DATABASE_URL and TEMPORAL_ADDRESS (use npm start for the all-in-one service)');
   process.exit(2);
