@@ -32,8 +32,24 @@ function canonical(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The route a request matched, independent of how its path was spelled: the router's mount path (our
+ * mounts are literal lower-case paths; Express matches them case-insensitively) and the route's pattern,
+ * with the route parameters' values as parsed (UUIDs in lower case, as PostgreSQL compares them). A
+ * trailing slash or other letter case reaches the same route, so it is the same request.
+ */
+export function matchedRoute(req: Request): string {
+  const pattern = typeof req.route?.path === 'string' ? req.route.path : req.path;
+  const params = Object.entries(req.params ?? {})
+    .map(([k, v]) => [k, typeof v === 'string' && UUID.test(v) ? v.toLowerCase() : v] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `${req.baseUrl.toLowerCase().replace(/\/+$/, '')}${pattern} ${canonical(Object.fromEntries(params))}`;
+}
+
 export function requestHash(req: Request, body: unknown = req.body): string {
-  return createHash('sha256').update(`${req.method} ${req.baseUrl}${req.path}\n${canonical(body)}`).digest('hex');
+  return createHash('sha256').update(`${req.method} ${matchedRoute(req)}\n${canonical(body)}`).digest('hex');
 }
 
 /** The request's Idempotency-Key header, or `fallback` (a form's hidden field) when the header is absent. */

@@ -39,6 +39,14 @@ const EnvSchema = z.object({
   BANK_ACCOUNT_HOLDER: z.string().default('Prepaid Points Operator'),
   PRICE_LIST: z.string().optional(),
   RATE_LIMIT_PER_MINUTE: intFrom(600),
+  /** Requests a minute per client address whose key is missing or unknown (0 = no such limit). */
+  RATE_LIMIT_UNKNOWN_KEY_PER_MINUTE: intFrom(30),
+  /** Port of the embedded Temporal dev server of `npm start`. */
+  TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
+  /** Idempotency records older than this are deleted (a key replayed later runs again). */
+  IDEMPOTENCY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** Automatic refund reasons on consumptions older than this go to an admin's review. */
+  AUTO_REFUND_WINDOW_DAYS: z.coerce.number().int().min(0).max(3650).default(7),
 });
 
 export interface BankAccount {
@@ -74,6 +82,10 @@ export interface Config {
   bankAccount: BankAccount;
   prices: PriceList;
   rateLimitPerMinute: number;
+  rateLimitUnknownKeyPerMinute: number;
+  temporalDevPort: number;
+  idempotencyRetentionDays: number;
+  autoRefundWindowDays: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -100,6 +112,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bankAccount: { bank: e.BANK_NAME, accountNumber: e.BANK_ACCOUNT_NUMBER, holder: e.BANK_ACCOUNT_HOLDER },
     prices,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    rateLimitUnknownKeyPerMinute: e.RATE_LIMIT_UNKNOWN_KEY_PER_MINUTE,
+    temporalDevPort: e.TEMPORAL_DEV_PORT,
+    idempotencyRetentionDays: e.IDEMPOTENCY_RETENTION_DAYS,
+    autoRefundWindowDays: e.AUTO_REFUND_WINDOW_DAYS,
   };
 }
 

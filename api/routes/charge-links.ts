@@ -6,7 +6,7 @@ import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../app.ts';
 import { accountFor, principalId, principalOf } from '../auth.ts';
-import { parse } from '../validation.ts';
+import { displayName, parse } from '../validation.ts';
 import { HttpProblem, toHttpProblem } from '../problem.ts';
 import { idempotencyKeyOf, idempotentOutcome, requestHash, type Outcome } from '../idempotency.ts';
 import { checkLimits, chargeView, openCharge } from './charges.ts';
@@ -28,7 +28,7 @@ const CreateLink = z.object({ expiresInDays: z.number().int().min(1).max(MAX_LIN
 const Amount = z.preprocess((v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : Number(v.replace(/[,\s]/g, ''))) : v), z.number().int().positive());
 const IdempotencyField = z.string().max(255).optional();
 const CardTopUp = z.object({ amount: Amount, cardToken: z.string().trim().min(1).max(200), idempotencyKey: IdempotencyField }).strict();
-const BankTopUp = z.object({ amount: Amount, depositorName: z.string().trim().min(1).max(100), idempotencyKey: IdempotencyField }).strict();
+const BankTopUp = z.object({ amount: Amount, depositorName: displayName(100), idempotencyKey: IdempotencyField }).strict();
 
 const LINK_NOT_FOUND = 'charge link not found';
 
