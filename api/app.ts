@@ -21,6 +21,7 @@ import { autoRechargeRouter } from './routes/auto-recharge.ts';
 import { rateLimit } from './rate-limit.ts';
 import { chargeLinksRouter, payRouter, redactChargeLinkTokens } from './routes/charge-links.ts';
 import { adminEventsRouter, adminPageRouter } from './routes/admin.ts';
+import { warnIfHolidayDataEnds } from '../runtime/calendar-check.ts';
 
 export interface AppDeps {
   db: Db;
@@ -31,10 +32,13 @@ export interface AppDeps {
   gateway?: PaymentGateway;
   /** The client shares a NativeConnection with a worker of this process: request eager workflow start. */
   eagerStart?: boolean;
+  /** The clock of the readiness checks (tests move it); defaults to Date.now. */
+  now?: () => number;
 }
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
+  warnIfHolidayDataEnds(deps.logger, new Date((deps.now ?? Date.now)()));
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(

@@ -119,6 +119,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
+/** A setting that cannot work; its message says which and why (shown at start without a stack). */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
 const Hours = z.object({ open: z.string(), close: z.string() }).nullable();
 
 function buildCalendar(e: z.infer<typeof EnvSchema>): BusinessCalendar {
@@ -126,8 +131,18 @@ function buildCalendar(e: z.infer<typeof EnvSchema>): BusinessCalendar {
   cal.timeZone = e.BUSINESS_TIMEZONE;
   cal.cutoff = e.BANK_TRANSFER_CUTOFF === 'none' ? null : e.BANK_TRANSFER_CUTOFF;
   if (e.BUSINESS_HOURS) {
-    const hours = z.record(z.enum(['1', '2', '3', '4', '5', '6', '7']), Hours).parse(JSON.parse(e.BUSINESS_HOURS));
-    for (const day of [1, 2, 3, 4, 5, 6, 7] as const) cal.hours[day] = hours[String(day) as '1'] ?? null;
+    try {
+      // Days left out are closed (zod 4's record over an enum would demand all seven).
+      const hours = z.partialRecord(z.enum(['1', '2', '3', '4', '5', '6', '7']), Hours).parse(JSON.parse(e.BUSINESS_HOURS));
+      for (const day of [1, 2, 3, 4, 5, 6, 7] as const) cal.hours[day] = hours[String(day) as '1'] ?? null;
+      assertValidCalendar(cal);
+    } catch (err) {
+      const why = err instanceof z.ZodError ? err.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ') : (err as Error).message;
+      throw new ConfigError(`BUSINESS_HOURS is not valid (${why}); expected JSON like {"1":{"open":"09:30","close":"18:30"},"6":null}`);
+    }
+    if (([1, 2, 3, 4, 5, 6, 7] as const).every((day) => cal.hours[day] === null)) {
+      throw new ConfigError('BUSINESS_HOURS opens on no day of the week: bank transfers would never be picked up. Give at least one ISO weekday (1 = Monday) {"open":"HH:mm","close":"HH:mm"}.');
+    }
   }
   assertValidCalendar(cal);
   return cal;
