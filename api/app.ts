@@ -1,7 +1,7 @@
 // The HTTP API: built by a function and exported apart from listen(), so tests drive it in-process.
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
-import type { Logger } from 'pino';
+import { stdSerializers, type Logger } from 'pino';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client.ts';
 import type { Config } from '../config/config.ts';
@@ -19,7 +19,8 @@ import type { PaymentGateway } from '../activities/gateway.ts';
 import { refundsRouter } from './routes/refunds.ts';
 import { autoRechargeRouter } from './routes/auto-recharge.ts';
 import { rateLimit } from './rate-limit.ts';
-import { chargeLinksRouter, payRouter, redactChargeLinkTokens } from './routes/charge-links.ts';
+import { chargeLinksRouter, payRouter } from './routes/charge-links.ts';
+import { redactDeep } from '../runtime/logger.ts';
 import { adminEventsRouter, adminPageRouter } from './routes/admin.ts';
 import { warnIfHolidayDataEnds } from '../runtime/calendar-check.ts';
 
@@ -45,8 +46,13 @@ export function createApp(deps: AppDeps): Express {
     pinoHttp({
       logger: deps.logger,
       customProps: (req) => ({ principal: req.principal?.kind }),
-      // A charge-link token in a path is a bearer secret: keep it out of the access log.
-      serializers: { req: (req: { url?: string; params?: unknown }) => ({ ...req, url: redactChargeLinkTokens(req.url), params: undefined }) },
+      // A charge-link token is a bearer secret: keep it out of every field of the access log (URL, headers
+      // such as Referer, errors), also with a logger that did not come from createLogger.
+      serializers: {
+        req: (req: { params?: unknown }) => redactDeep({ ...req, params: undefined }),
+        res: (res: object) => redactDeep(res),
+        err: (err: Error) => redactDeep(stdSerializers.err(err)),
+      },
     }),
   );
   app.use(httpMetrics());

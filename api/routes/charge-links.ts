@@ -15,6 +15,7 @@ import { fundingBalance, type Account } from '../../db/accounts.ts';
 import { SimulatedGateway } from '../../activities/gateway.ts';
 import { ErrorTitle, type ErrorCode } from '../../domain/errors.ts';
 import { sendPage } from '../pages/html.ts';
+import { redactSecrets } from '../../runtime/logger.ts';
 import { chargeResultPage, linkNotFoundPage, payPage, problemPage, type LinkCharge } from '../pages/pay.ts';
 
 const Id = z.uuid({ message: 'must be a UUID' });
@@ -34,7 +35,7 @@ const LINK_NOT_FOUND = 'charge link not found';
 
 /** Masks charge-link tokens in a URL (for logs). */
 export function redactChargeLinkTokens(url: string | undefined): string | undefined {
-  return url?.replace(/cl_[A-Za-z0-9_-]{8,}/g, 'cl_[redacted]');
+  return url === undefined ? undefined : redactSecrets(url);
 }
 
 /** The account of a link the principal may act for, or 404 as if it did not exist. */
