@@ -18,7 +18,8 @@ import { paymentMethodsRouter } from './routes/payment-methods.ts';
 import type { PaymentGateway } from '../activities/gateway.ts';
 import { refundsRouter } from './routes/refunds.ts';
 import { autoRechargeRouter } from './routes/auto-recharge.ts';
-import { rateLimit } from './rate-limit.ts';
+import { createRateLimiters, limitPayPages, limitPerKey, unknownKeyGuard, type RateLimiters } from './rate-limit.ts';
+import type pg from 'pg';
 import { chargeLinksRouter, payRouter } from './routes/charge-links.ts';
 import { redactDeep } from '../runtime/logger.ts';
 import { adminEventsRouter, adminPageRouter } from './routes/admin.ts';
@@ -33,12 +34,18 @@ export interface AppDeps {
   gateway?: PaymentGateway;
   /** The client shares a NativeConnection with a worker of this process: request eager workflow start. */
   eagerStart?: boolean;
+  /** The PostgreSQL pool the rate limits are kept in (shared by API processes); absent: in memory. */
+  rateLimitStore?: pg.Pool;
+  /** Prebuilt limiters (instead of building them from config and rateLimitStore). */
+  rateLimiters?: RateLimiters;
   /** The clock of the readiness checks (tests move it); defaults to Date.now. */
   now?: () => number;
 }
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
+  // Shared by every API process through PostgreSQL when the ledger's pg pool is given; in memory otherwise.
+  const limits = deps.rateLimiters ?? createRateLimiters(deps.config, deps.rateLimitStore);
   warnIfHolidayDataEnds(deps.logger, new Date((deps.now ?? Date.now)()));
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -64,13 +71,13 @@ export function createApp(deps: AppDeps): Express {
   // Pages outside /v1's Bearer auth: the charge-link page (its token is the credential) and the admin page
   // (its script sends the admin key to the JSON API).
   // The charge-link pages need no key: limit them per client address instead.
-  app.use('/pay', rateLimit(deps.config.rateLimitPerMinute, Date.now, (req) => `pay:${req.ip}`));
+  app.use('/pay', limitPayPages(limits));
   app.use(payRouter(deps));
   app.use(adminPageRouter(deps));
 
   const v1 = express.Router();
-  v1.use(authenticate(deps.db, deps.config.adminApiKey));
-  v1.use(rateLimit(deps.config.rateLimitPerMinute));
+  v1.use(authenticate(deps.db, deps.config.adminApiKey, unknownKeyGuard(limits)));
+  v1.use(limitPerKey(limits));
   v1.use(accountsRouter(deps));
   v1.use(pricesRouter(deps));
   v1.use(consumptionsRouter(deps));

@@ -40,7 +40,7 @@ const worker = await createWorker({
 });
 const workerRun = worker.run();
 
-const app = createApp({ db: db.prisma, temporal: client, eagerStart: true, config, logger });
+const app = createApp({ db: db.prisma, temporal: client, eagerStart: true, config, logger, rateLimitStore: db.pool });
 const server = app.listen(config.port, config.host, () => {
   const lines = [
     '',
