@@ -11,6 +11,7 @@ import { onShutdown } from '../runtime/shutdown.ts';
 import { startEmbeddedTemporal, type EmbeddedTemporal } from '../runtime/temporal-server.ts';
 import { createWorker } from '../worker/worker.ts';
 import { serviceActivityDeps } from '../worker/deps.ts';
+import { ensureIdempotencyRetentionSchedule } from '../worker/schedules.ts';
 import { createApp } from '../api/app.ts';
 
 const config = loadConfig();
@@ -39,6 +40,9 @@ const worker = await createWorker({
   ...serviceActivityDeps(db.prisma, config, logger, client),
 });
 const workerRun = worker.run();
+await ensureIdempotencyRetentionSchedule(client, { taskQueue: config.temporal.taskQueue, retentionDays: config.idempotencyRetentionDays }).catch((err: unknown) =>
+  logger.error({ err }, 'could not create the idempotency retention schedule; old idempotency records are not deleted'),
+);
 
 const app = createApp({ db: db.prisma, temporal: client, eagerStart: true, config, logger, rateLimitStore: db.pool });
 const server = app.listen(config.port, config.host, () => {

@@ -241,3 +241,22 @@ describe('automatic refunds past AUTO_REFUND_WINDOW_DAYS go to review', () => {
     expect(approve.body.code).toBe('invalid_state');
   });
 });
+
+describe('after the idempotency retention', () => {
+  it('a key whose record was deleted runs again as a new request (what README promises, no more)', async () => {
+    const a = await svc.account({ balance: 1_000 });
+    const key = `late-${randomUUID()}`;
+    const first = await svc.as(a.apiKey).post('/v1/consumptions', { accountId: a.id, amount: 100 }, key);
+    expect(first.status).toBe(201);
+    const within = await svc.as(a.apiKey).post('/v1/consumptions', { accountId: a.id, amount: 100 }, key);
+    expect(within.body.id).toBe(first.body.id);
+    // The retention's delete, with a cut-off after this record was made.
+    const { createIdempotencyRetentionActivities } = await import('../activities/idempotency-retention.ts');
+    await createIdempotencyRetentionActivities({ db: svc.db.prisma }).deleteIdempotencyRecordsBefore({ before: new Date(Date.now() + 60_000).toISOString(), limit: 10_000 });
+    const after = await svc.as(a.apiKey).post('/v1/consumptions', { accountId: a.id, amount: 100 }, key);
+    expect(after.status).toBe(201);
+    expect(after.headers['idempotent-replayed']).toBeUndefined();
+    expect(after.body.id).not.toBe(first.body.id);
+    expect(await svc.db.prisma.ledgerEntry.count({ where: { walletId: a.id, kind: 'consumption' } })).toBe(2);
+  });
+});
