@@ -75,7 +75,7 @@ describe('hostile cursors, limits and ids are 400, never 500', () => {
 
   it('list endpoints refuse every hostile cursor and limit with validation_error', async () => {
     const a = await svc.account({ balance: 100 });
-    const lists = [`/v1/accounts/${a.id}/ledger`, '/v1/charges', '/v1/refunds'];
+    const lists = [`/v1/accounts/${a.id}/ledger`, '/v1/charges', '/v1/refunds', '/v1/admin/events'];
     const failures: string[] = [];
     for (const list of lists) {
       const queries = [
