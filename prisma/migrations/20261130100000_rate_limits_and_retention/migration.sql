@@ -1,7 +1,8 @@
 -- Rate-limit windows shared by every API process (rate-limiter-flexible's RateLimiterPostgres, told the
--- table exists: api/rate-limit.ts). `expire` is epoch milliseconds.
+-- table exists: api/rate-limit.ts). `expire` is epoch milliseconds. UNLOGGED: a counter is written on every
+-- request, and losing the counters in a crash (or a failover) only resets the current minute's budgets.
 -- CreateTable
-CREATE TABLE "RateLimit" (
+CREATE UNLOGGED TABLE "RateLimit" (
     "key" VARCHAR(255) NOT NULL,
     "points" INTEGER NOT NULL DEFAULT 0,
     "expire" BIGINT,
