@@ -52,6 +52,15 @@ export function requestHash(req: Request, body: unknown = req.body): string {
   return createHash('sha256').update(`${req.method} ${matchedRoute(req)}\n${canonical(body)}`).digest('hex');
 }
 
+/**
+ * The hash records made before requests were hashed by their matched route carry (the path as spelled).
+ * Accepted too, so a key first used before that change still replays; such records age out with the
+ * retention (IDEMPOTENCY_RETENTION_DAYS), and this can go after one retention period.
+ */
+function spelledPathHash(req: Request, body: unknown = req.body): string {
+  return createHash('sha256').update(`${req.method} ${req.baseUrl}${req.path}\n${canonical(body)}`).digest('hex');
+}
+
 /** The request's Idempotency-Key header, or `fallback` (a form's hidden field) when the header is absent. */
 export function idempotencyKeyOf(req: Request, fallback?: string): string {
   const key = req.get('idempotency-key') ?? fallback;
@@ -72,6 +81,8 @@ export interface IdempotencyScope {
   principal: string;
   key: string;
   requestHash: string;
+  /** Earlier forms of the same request's hash that a stored record may carry. */
+  sameRequestHashes?: string[];
 }
 
 /**
@@ -85,7 +96,7 @@ export async function idempotent(
   res: Response,
   handler: (resourceId: string) => Promise<Outcome>,
 ): Promise<void> {
-  const scope = { principal: principalId(principalOf(req)), key: idempotencyKeyOf(req), requestHash: requestHash(req) };
+  const scope = { principal: principalId(principalOf(req)), key: idempotencyKeyOf(req), requestHash: requestHash(req), sameRequestHashes: [spelledPathHash(req)] };
   const { outcome, replayed } = await idempotentOutcome(db, scope, handler);
   send(res, outcome, replayed);
 }
@@ -96,7 +107,7 @@ export async function idempotent(
  */
 export async function idempotentOutcome(
   db: Db,
-  { principal, key, requestHash: hash }: IdempotencyScope,
+  { principal, key, requestHash: hash, sameRequestHashes = [] }: IdempotencyScope,
   handler: (resourceId: string) => Promise<Outcome>,
 ): Promise<{ outcome: Outcome; replayed: boolean }> {
   await db.idempotencyRecord.createMany({
@@ -104,7 +115,7 @@ export async function idempotentOutcome(
     skipDuplicates: true,
   });
   const record = await db.idempotencyRecord.findUniqueOrThrow({ where: { principal_key: { principal, key } } });
-  if (record.requestHash !== hash) {
+  if (record.requestHash !== hash && !sameRequestHashes.includes(record.requestHash)) {
     throw new HttpProblem('idempotency_key_reused', 'this Idempotency-Key was used with a different request');
   }
   if (record.completedAt && record.responseStatus) {

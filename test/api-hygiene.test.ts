@@ -2,7 +2,7 @@
 // an Idempotency-Key replay is recognised whatever the path's spelling; hostile cursors, limits and ids
 // are 400 validation_error (never 500); names refuse invisible and direction-changing characters; and
 // automatic refund reasons on old consumptions go to review (AUTO_REFUND_WINDOW_DAYS).
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { ADMIN_KEY, startTestService, type TestService } from './support/service.ts';
@@ -53,6 +53,21 @@ describe('idempotency key replays by the matched route', () => {
     const c2 = await svc.as(a.apiKey).post('/v1/consumptions', { accountId: a.id, amount: 100 }, `c-${randomUUID()}`);
     const elsewhere = await svc.as(a.apiKey).post(`/v1/consumptions/${c2.body.id}/refunds`, { amount: 10, reason: 'send_failed' }, key);
     expect(elsewhere.status).toBe(409);
+  });
+});
+
+describe('records hashed by the spelled path (before this change)', () => {
+  it('still replay, so an upgrade turns no retry into a 409', async () => {
+    const a = await svc.account({ balance: 1_000 });
+    const key = `legacy-${randomUUID()}`;
+    const first = await svc.as(a.apiKey).post('/v1/consumptions', { accountId: a.id, amount: 100 }, key);
+    expect(first.status).toBe(201);
+    const legacy = createHash('sha256').update(`POST /v1/consumptions\n{"accountId":${JSON.stringify(a.id)},"amount":100}`).digest('hex');
+    await svc.db.prisma.idempotencyRecord.update({ where: { principal_key: { principal: `account:${a.id}`, key } }, data: { requestHash: legacy } });
+    const again = await svc.as(a.apiKey).post('/v1/consumptions', { accountId: a.id, amount: 100 }, key);
+    expect(again.status).toBe(201);
+    expect(again.body.id).toBe(first.body.id);
+    expect((await svc.as(a.apiKey).post('/v1/consumptions', { accountId: a.id, amount: 99 }, key)).status).toBe(409);
   });
 });
 
