@@ -9,6 +9,7 @@ import type { PaymentGateway } from './gateway.ts';
 import { createRefundActivities } from './refunds.ts';
 import type { Client } from '@temporalio/client';
 import { createAutoRechargeActivities, type ChargeSettings } from './auto-recharge.ts';
+import { createIdempotencyRetentionActivities } from './idempotency-retention.ts';
 
 export interface ActivityDeps {
   db: Db;
@@ -28,6 +29,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createChargeActivities(deps),
     ...createRefundActivities(deps),
     ...createAutoRechargeActivities(deps),
+    ...createIdempotencyRetentionActivities(deps),
   };
 }
 

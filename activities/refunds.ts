@@ -14,6 +14,7 @@ import { MAX_POINTS, toPoints } from '../domain/money.ts';
 import { refundWorkflowId, stepKey } from '../workflows/ids.ts';
 import { refundNeedsReview, type RefundReason, type RefundRecord } from '../workflows/refund/definitions.ts';
 import { asActivity } from './failures.ts';
+import { withinAutoRefundWindow } from '../domain/refund-window.ts';
 
 export const refundCreditKey = (refundId: string) => stepKey(refundWorkflowId(refundId), 'credit');
 
@@ -23,8 +24,12 @@ export interface CreateRefundInput {
   amount: number;
   reason: RefundReason;
   memo?: string | null;
-  /** When the review is overdue (review reasons only), from the workflow's calendar. */
+  /** When the review is overdue, should the refund go to review, from the workflow's calendar. */
   reviewDueAt?: string | null;
+  /** An automatic reason on a consumption older than this many days before `requestedAt` goes to review. */
+  autoRefundWindowDays?: number | null;
+  /** When the refund was requested (the workflow's start time). */
+  requestedAt?: string | null;
 }
 
 export interface ReviewMilestoneInput {
@@ -76,6 +81,11 @@ export function createRefundActivities(deps: { db: Db }) {
               },
             );
           }
+          const review =
+            refundNeedsReview(input.reason) ||
+            (input.autoRefundWindowDays != null &&
+              input.requestedAt != null &&
+              !withinAutoRefundWindow(await consumedAt(tx, input.consumptionId), new Date(input.requestedAt), input.autoRefundWindowDays));
           const created = await tx.refund.create({
             data: {
               id: input.refundId,
@@ -86,10 +96,10 @@ export function createRefundActivities(deps: { db: Db }) {
               reason: input.reason,
               memo: input.memo ?? null,
               status: 'pending_review',
-              reviewDueAt: input.reviewDueAt ? new Date(input.reviewDueAt) : null,
+              reviewDueAt: review && input.reviewDueAt ? new Date(input.reviewDueAt) : null,
             },
           });
-          if (refundNeedsReview(input.reason)) return refundRecord(created);
+          if (review) return refundRecord(created);
           return refundRecord(await credit(tx, created, null));
         }),
       );
@@ -138,6 +148,11 @@ export function createRefundActivities(deps: { db: Db }) {
       }
     },
   };
+}
+
+async function consumedAt(tx: Tx, consumptionId: string): Promise<Date> {
+  const c = await tx.consumption.findUniqueOrThrow({ where: { id: consumptionId }, select: { createdAt: true } });
+  return c.createdAt;
 }
 
 /**

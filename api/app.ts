@@ -1,7 +1,7 @@
 // The HTTP API: built by a function and exported apart from listen(), so tests drive it in-process.
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
-import type { Logger } from 'pino';
+import { stdSerializers, type Logger } from 'pino';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client.ts';
 import type { Config } from '../config/config.ts';
@@ -18,9 +18,12 @@ import { paymentMethodsRouter } from './routes/payment-methods.ts';
 import type { PaymentGateway } from '../activities/gateway.ts';
 import { refundsRouter } from './routes/refunds.ts';
 import { autoRechargeRouter } from './routes/auto-recharge.ts';
-import { rateLimit } from './rate-limit.ts';
-import { chargeLinksRouter, payRouter, redactChargeLinkTokens } from './routes/charge-links.ts';
+import { createRateLimiters, limitPayPages, limitPerKey, unknownKeyGuard, type RateLimiters } from './rate-limit.ts';
+import type pg from 'pg';
+import { chargeLinksRouter, payRouter } from './routes/charge-links.ts';
+import { redactDeep } from '../runtime/logger.ts';
 import { adminEventsRouter, adminPageRouter } from './routes/admin.ts';
+import { warnIfHolidayDataEnds } from '../runtime/calendar-check.ts';
 
 export interface AppDeps {
   db: Db;
@@ -31,18 +34,32 @@ export interface AppDeps {
   gateway?: PaymentGateway;
   /** The client shares a NativeConnection with a worker of this process: request eager workflow start. */
   eagerStart?: boolean;
+  /** The PostgreSQL pool the rate limits are kept in (shared by API processes); absent: in memory. */
+  rateLimitStore?: pg.Pool;
+  /** Prebuilt limiters (instead of building them from config and rateLimitStore). */
+  rateLimiters?: RateLimiters;
+  /** The clock of the readiness checks (tests move it); defaults to Date.now. */
+  now?: () => number;
 }
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
+  // Shared by every API process through PostgreSQL when the ledger's pg pool is given; in memory otherwise.
+  const limits = deps.rateLimiters ?? createRateLimiters(deps.config, deps.rateLimitStore);
+  warnIfHolidayDataEnds(deps.logger, new Date((deps.now ?? Date.now)()));
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(
     pinoHttp({
       logger: deps.logger,
       customProps: (req) => ({ principal: req.principal?.kind }),
-      // A charge-link token in a path is a bearer secret: keep it out of the access log.
-      serializers: { req: (req: { url?: string; params?: unknown }) => ({ ...req, url: redactChargeLinkTokens(req.url), params: undefined }) },
+      // A charge-link token is a bearer secret: keep it out of every field of the access log (URL, headers
+      // such as Referer, errors), also with a logger that did not come from createLogger.
+      serializers: {
+        req: (req: { params?: unknown }) => redactDeep({ ...req, params: undefined }),
+        res: (res: object) => redactDeep(res),
+        err: (err: Error) => redactDeep(stdSerializers.err(err)),
+      },
     }),
   );
   app.use(httpMetrics());
@@ -54,13 +71,13 @@ export function createApp(deps: AppDeps): Express {
   // Pages outside /v1's Bearer auth: the charge-link page (its token is the credential) and the admin page
   // (its script sends the admin key to the JSON API).
   // The charge-link pages need no key: limit them per client address instead.
-  app.use('/pay', rateLimit(deps.config.rateLimitPerMinute, Date.now, (req) => `pay:${req.ip}`));
+  app.use('/pay', limitPayPages(limits));
   app.use(payRouter(deps));
   app.use(adminPageRouter(deps));
 
   const v1 = express.Router();
-  v1.use(authenticate(deps.db, deps.config.adminApiKey));
-  v1.use(rateLimit(deps.config.rateLimitPerMinute));
+  v1.use(authenticate(deps.db, deps.config.adminApiKey, unknownKeyGuard(limits)));
+  v1.use(limitPerKey(limits));
   v1.use(accountsRouter(deps));
   v1.use(pricesRouter(deps));
   v1.use(consumptionsRouter(deps));

@@ -32,7 +32,32 @@ function canonical(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The route a request matched, independent of how its path was spelled: the router's mount path (our
+ * mounts are literal lower-case paths; Express matches them case-insensitively) and the route's pattern,
+ * with the route parameters' values as parsed (UUIDs in lower case, as PostgreSQL compares them). A
+ * trailing slash or other letter case reaches the same route, so it is the same request.
+ */
+export function matchedRoute(req: Request): string {
+  const pattern = typeof req.route?.path === 'string' ? req.route.path : req.path;
+  const params = Object.entries(req.params ?? {})
+    .map(([k, v]) => [k, typeof v === 'string' && UUID.test(v) ? v.toLowerCase() : v] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `${req.baseUrl.toLowerCase().replace(/\/+$/, '')}${pattern} ${canonical(Object.fromEntries(params))}`;
+}
+
 export function requestHash(req: Request, body: unknown = req.body): string {
+  return createHash('sha256').update(`${req.method} ${matchedRoute(req)}\n${canonical(body)}`).digest('hex');
+}
+
+/**
+ * The hash records made before requests were hashed by their matched route carry (the path as spelled).
+ * Accepted too, so a key first used before that change still replays; such records age out with the
+ * retention (IDEMPOTENCY_RETENTION_DAYS), and this can go after one retention period.
+ */
+function spelledPathHash(req: Request, body: unknown = req.body): string {
   return createHash('sha256').update(`${req.method} ${req.baseUrl}${req.path}\n${canonical(body)}`).digest('hex');
 }
 
@@ -56,6 +81,8 @@ export interface IdempotencyScope {
   principal: string;
   key: string;
   requestHash: string;
+  /** Earlier forms of the same request's hash that a stored record may carry. */
+  sameRequestHashes?: string[];
 }
 
 /**
@@ -69,7 +96,7 @@ export async function idempotent(
   res: Response,
   handler: (resourceId: string) => Promise<Outcome>,
 ): Promise<void> {
-  const scope = { principal: principalId(principalOf(req)), key: idempotencyKeyOf(req), requestHash: requestHash(req) };
+  const scope = { principal: principalId(principalOf(req)), key: idempotencyKeyOf(req), requestHash: requestHash(req), sameRequestHashes: [spelledPathHash(req)] };
   const { outcome, replayed } = await idempotentOutcome(db, scope, handler);
   send(res, outcome, replayed);
 }
@@ -80,7 +107,7 @@ export async function idempotent(
  */
 export async function idempotentOutcome(
   db: Db,
-  { principal, key, requestHash: hash }: IdempotencyScope,
+  { principal, key, requestHash: hash, sameRequestHashes = [] }: IdempotencyScope,
   handler: (resourceId: string) => Promise<Outcome>,
 ): Promise<{ outcome: Outcome; replayed: boolean }> {
   await db.idempotencyRecord.createMany({
@@ -88,7 +115,7 @@ export async function idempotentOutcome(
     skipDuplicates: true,
   });
   const record = await db.idempotencyRecord.findUniqueOrThrow({ where: { principal_key: { principal, key } } });
-  if (record.requestHash !== hash) {
+  if (record.requestHash !== hash && !sameRequestHashes.includes(record.requestHash)) {
     throw new HttpProblem('idempotency_key_reused', 'this Idempotency-Key was used with a different request');
   }
   if (record.completedAt && record.responseStatus) {

@@ -206,7 +206,7 @@ export const openApiDocument = {
     '/v1/consumptions/{id}': { get: { summary: 'A consumption with refundedAmount and its refunds', parameters: [idParam('id')], responses: { '200': ok('the consumption', ref('Consumption')), ...common } } },
     '/v1/consumptions/{id}/refunds': {
       post: {
-        summary: 'Refund part or all of a consumption. send_failed, unreachable_number, duplicate_order: credited (201); wrong_service, other: await review (202).',
+        summary: 'Refund part or all of a consumption. send_failed, unreachable_number, duplicate_order: credited (201), or await review (202) on a consumption older than AUTO_REFUND_WINDOW_DAYS; wrong_service, other: await review (202).',
         parameters: [idParam('id'), idempotencyKey],
         requestBody: body({ type: 'object', required: ['amount', 'reason'], properties: { amount: { type: 'integer', minimum: 1 }, reason: { enum: ['send_failed', 'unreachable_number', 'duplicate_order', 'wrong_service', 'other'] }, memo: { type: 'string' } } }),
         responses: { '201': ok('credited', ref('Refund')), '202': ok('awaiting review', ref('Refund')), '422': problem('refund_exceeds_consumption'), ...common },
@@ -284,7 +284,7 @@ export const openApiDocument = {
     },
     '/admin': { get: { summary: 'The admin page (HTML): deposit confirmation queue, refunds awaiting review, recent events; the admin key is entered on the page', security: [], responses: { '200': { description: 'the page', content: { 'text/html': {} } } } } },
     '/healthz': { get: { summary: 'Liveness', security: [], responses: { '200': ok('alive', { type: 'object' }) } } },
-    '/readyz': { get: { summary: 'Readiness: database and Temporal', security: [], responses: { '200': ok('ready', { type: 'object' }), '503': ok('not ready', { type: 'object' }) } } },
+    '/readyz': { get: { summary: 'Readiness: checks.database and checks.temporal (ok | down), checks.calendar (ok | degraded: holiday data ends within 90 days); no error text', security: [], responses: { '200': ok('ready, or degraded (calendar)', { type: 'object' }), '503': ok('not ready: database or temporal down', { type: 'object' }) } } },
     '/metrics': { get: { summary: 'Prometheus metrics', security: [], responses: { '200': { description: 'text exposition format' } } } },
   },
 } as const;

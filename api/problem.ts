@@ -65,6 +65,8 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   if (e.type === 'entity.parse.failed' || (e.expose && e.status && e.status >= 400 && e.status < 500)) {
     return sendProblem(res, 'validation_error', e.message ?? 'malformed request body');
   }
+  // The router could not decode a percent-escape in a path parameter (`/v1/accounts/%E0%A4%A`).
+  if (err instanceof URIError && e.status === 400) return sendProblem(res, 'validation_error', 'the path has a malformed percent-escape');
   req.log?.error({ err }, 'unhandled error');
   res
     .status(500)

@@ -1,9 +1,26 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { zodProblem } from './problem.ts';
+import { nameProblem } from '../domain/text.ts';
 
 /** Parses input at the edge; a failure becomes a 400 validation_error before anything changes. */
 export function parse<S extends z.ZodType>(schema: S, data: unknown): z.infer<S> {
   const result = schema.safeParse(data);
   if (!result.success) throw zodProblem(result.error);
   return result.data;
+}
+
+/**
+ * A name people read back (account name, depositor name): trimmed, 1..max characters, and free of
+ * control, zero-width and bidirectional characters (domain/text.ts); a refusal names the field.
+ */
+export function displayName(max: number) {
+  return z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .superRefine((v, ctx) => {
+      const problem = nameProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
 }

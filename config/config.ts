@@ -44,6 +44,14 @@ const EnvSchema = z.object({
   /** The simulated gateway's tok_lost_answer and tok_outage windows (SPEC §6.1: 90 s and 60 s). */
   SIMULATED_GATEWAY_LOST_ANSWER_MS: intFrom(90_000),
   SIMULATED_GATEWAY_OUTAGE_MS: intFrom(60_000),
+  /** Requests a minute per client address whose key is missing or unknown (0 = no such limit). */
+  RATE_LIMIT_UNKNOWN_KEY_PER_MINUTE: intFrom(30),
+  /** Port of the embedded Temporal dev server of `npm start`. */
+  TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
+  /** Idempotency records older than this are deleted (a key replayed later runs again). */
+  IDEMPOTENCY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** Automatic refund reasons on consumptions older than this go to an admin's review. */
+  AUTO_REFUND_WINDOW_DAYS: z.coerce.number().int().min(0).max(3650).default(7),
 });
 
 export interface BankAccount {
@@ -81,6 +89,10 @@ export interface Config {
   rateLimitPerMinute: number;
   cardChargeWaitMs: number;
   simulatedGateway: { lostAnswerMs: number; outageMs: number };
+  rateLimitUnknownKeyPerMinute: number;
+  temporalDevPort: number;
+  idempotencyRetentionDays: number;
+  autoRefundWindowDays: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -109,7 +121,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     cardChargeWaitMs: e.CARD_CHARGE_WAIT_MS,
     simulatedGateway: { lostAnswerMs: e.SIMULATED_GATEWAY_LOST_ANSWER_MS, outageMs: e.SIMULATED_GATEWAY_OUTAGE_MS },
+    rateLimitUnknownKeyPerMinute: e.RATE_LIMIT_UNKNOWN_KEY_PER_MINUTE,
+    temporalDevPort: e.TEMPORAL_DEV_PORT,
+    idempotencyRetentionDays: e.IDEMPOTENCY_RETENTION_DAYS,
+    autoRefundWindowDays: e.AUTO_REFUND_WINDOW_DAYS,
   };
+}
+
+/** A setting that cannot work; its message says which and why (shown at start without a stack). */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
 }
 
 const Hours = z.object({ open: z.string(), close: z.string() }).nullable();
@@ -119,8 +140,18 @@ function buildCalendar(e: z.infer<typeof EnvSchema>): BusinessCalendar {
   cal.timeZone = e.BUSINESS_TIMEZONE;
   cal.cutoff = e.BANK_TRANSFER_CUTOFF === 'none' ? null : e.BANK_TRANSFER_CUTOFF;
   if (e.BUSINESS_HOURS) {
-    const hours = z.record(z.enum(['1', '2', '3', '4', '5', '6', '7']), Hours).parse(JSON.parse(e.BUSINESS_HOURS));
-    for (const day of [1, 2, 3, 4, 5, 6, 7] as const) cal.hours[day] = hours[String(day) as '1'] ?? null;
+    try {
+      // Days left out are closed (zod 4's record over an enum would demand all seven).
+      const hours = z.partialRecord(z.enum(['1', '2', '3', '4', '5', '6', '7']), Hours).parse(JSON.parse(e.BUSINESS_HOURS));
+      for (const day of [1, 2, 3, 4, 5, 6, 7] as const) cal.hours[day] = hours[String(day) as '1'] ?? null;
+      assertValidCalendar(cal);
+    } catch (err) {
+      const why = err instanceof z.ZodError ? err.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ') : (err as Error).message;
+      throw new ConfigError(`BUSINESS_HOURS is not valid (${why}); expected JSON like {"1":{"open":"09:30","close":"18:30"},"6":null}`);
+    }
+    if (([1, 2, 3, 4, 5, 6, 7] as const).every((day) => cal.hours[day] === null)) {
+      throw new ConfigError('BUSINESS_HOURS opens on no day of the week: bank transfers would never be picked up. Give at least one ISO weekday (1 = Monday) {"open":"HH:mm","close":"HH:mm"}.');
+    }
   }
   assertValidCalendar(cal);
   return cal;

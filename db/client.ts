@@ -16,6 +16,8 @@ export interface Database {
   kind: 'postgresql' | 'pglite';
   /** Runs raw SQL for the operator tooling (migrations, checks). */
   runner: SqlRunner;
+  /** The pg pool under Prisma (PostgreSQL only): the shared rate limits use it too. */
+  pool?: pg.Pool;
   close(): Promise<void>;
 }
 
@@ -73,6 +75,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
       prisma,
       kind: 'postgresql',
       runner: pgRunner(pool),
+      pool,
       async close() {
         await prisma.$disconnect();
         if (!pool.ended) await pool.end();

@@ -78,3 +78,29 @@ export function koreanHolidayNames(date: string): readonly string[] | null {
   const preset = PRESETS.get(Number(date.slice(0, 4)));
   return preset?.[date] ?? null;
 }
+
+/** The last date the installed holiday data covers ('YYYY-12-31' of its last year). */
+export function holidayDataCoveredUntil(years: readonly number[] = KOREAN_HOLIDAY_YEARS): string {
+  return `${Math.max(...years)}-12-31`;
+}
+
+export interface HolidayCoverage {
+  /** The last date with holiday data. */
+  coveredUntil: string;
+  /** The date the data must reach: `horizonDays` after `now`. */
+  neededUntil: string;
+  covered: boolean;
+}
+
+/**
+ * Whether the holiday data covers the next `horizonDays` days from `now` (default 90): past its last
+ * year the calendar would treat every holiday as a business day. Dates are compared a day ahead of UTC,
+ * so no time zone (Asia/Seoul is UTC+9) reaches a date the check did not look at.
+ */
+export function holidayCoverage(now: Date, horizonDays = 90, years: readonly number[] = KOREAN_HOLIDAY_YEARS): HolidayCoverage {
+  const coveredUntil = holidayDataCoveredUntil(years);
+  const neededUntil = new Date(now.getTime() + (horizonDays + 1) * 24 * 60 * 60 * 1000).toISOString().slice(0, 10);
+  const coveredFrom = `${Math.min(...years)}-01-01`;
+  const today = now.toISOString().slice(0, 10);
+  return { coveredUntil, neededUntil, covered: neededUntil <= coveredUntil && today >= coveredFrom };
+}

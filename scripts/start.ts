@@ -1,19 +1,28 @@
 // `npm start`: the whole service on one machine with zero setup — a Temporal dev server (unless
 // TEMPORAL_ADDRESS is set), PostgreSQL (DATABASE_URL, or embedded PGlite under .data/), migrations, the
 // worker and the API. State lives under .data/, so a restart loses neither balances nor waiting charges.
-import { loadConfig } from '../config/config.ts';
+import { ConfigError, loadConfig, type Config } from '../config/config.ts';
 import { openDatabase } from '../db/client.ts';
 import { createLogger, installTemporalLogging } from '../runtime/logger.ts';
 import { Client } from '@temporalio/client';
 import { connectWorker } from '../runtime/connect.ts';
 import { resolveAdminKey } from '../runtime/admin-key.ts';
 import { onShutdown } from '../runtime/shutdown.ts';
-import { startEmbeddedTemporal, type EmbeddedTemporal } from '../runtime/temporal-server.ts';
+import { PortInUseError, startEmbeddedTemporal, type EmbeddedTemporal } from '../runtime/temporal-server.ts';
 import { createWorker } from '../worker/worker.ts';
 import { serviceActivityDeps } from '../worker/deps.ts';
+import { ensureIdempotencyRetentionSchedule } from '../worker/schedules.ts';
 import { createApp } from '../api/app.ts';
 
-const config = loadConfig();
+let config: Config;
+try {
+  config = loadConfig();
+} catch (err) {
+  // A setting that cannot work (BUSINESS_HOURS with no open day, …): its message, without a stack.
+  if (!(err instanceof ConfigError)) throw err;
+  process.stderr.write(`npm start: ${err.message}\n`);
+  process.exit(2);
+}
 const logger = createLogger(config.logLevel, 'points');
 installTemporalLogging(logger);
 const admin = resolveAdminKey(config.adminApiKey, config.dataDir);
@@ -22,7 +31,14 @@ config.adminApiKey = admin.key;
 let embedded: EmbeddedTemporal | undefined;
 if (!config.temporal.address) {
   logger.info('starting the embedded Temporal dev server');
-  embedded = await startEmbeddedTemporal({ dataDir: config.dataDir, namespace: config.temporal.namespace, uiPort: config.temporal.uiPort });
+  try {
+    embedded = await startEmbeddedTemporal({ dataDir: config.dataDir, namespace: config.temporal.namespace, port: config.temporalDevPort, uiPort: config.temporal.uiPort });
+  } catch (err) {
+    if (!(err instanceof PortInUseError)) throw err;
+    logger.fatal(err.message);
+    process.stderr.write(`npm start: ${err.message}\n`);
+    process.exit(1);
+  }
 }
 const temporalAddress = config.temporal.address ?? embedded!.address;
 
@@ -40,8 +56,11 @@ const worker = await createWorker({
   ...serviceActivityDeps(db.prisma, config, logger, client),
 });
 const workerRun = worker.run();
+await ensureIdempotencyRetentionSchedule(client, { taskQueue: config.temporal.taskQueue, retentionDays: config.idempotencyRetentionDays }).catch((err: unknown) =>
+  logger.error({ err }, 'could not create the idempotency retention schedule; old idempotency records are not deleted'),
+);
 
-const app = createApp({ db: db.prisma, temporal: client, eagerStart: true, config, logger });
+const app = createApp({ db: db.prisma, temporal: client, eagerStart: true, config, logger, rateLimitStore: db.pool });
 const server = app.listen(config.port, config.host, () => {
   const lines = [
     '',

@@ -182,7 +182,7 @@ describe('operations endpoints', () => {
     expect((await request(svc.app).get('/healthz')).body).toEqual({ status: 'ok' });
     const ready = await request(svc.app).get('/readyz');
     expect(ready.status).toBe(200);
-    expect(ready.body.checks).toEqual({ database: 'ok', temporal: 'ok' });
+    expect(ready.body.checks).toMatchObject({ database: 'ok', temporal: 'ok' });
     const metrics = await request(svc.app).get('/metrics');
     expect(metrics.status).toBe(200);
     expect(metrics.text).toContain('http_request_duration_seconds');

@@ -1,9 +1,8 @@
-// Pure rules: workflow ids and their inverse, points arithmetic, the price list, the rate limiter.
+// Pure rules: workflow ids and their inverse, points arithmetic, the price list. (Rate limits: test/rate-limit.test.ts.)
 import { describe, expect, it } from 'vitest';
 import { autoRechargeWorkflowId, chargeWorkflowId, consumptionWorkflowId, parseWorkflowId, refundWorkflowId, stepKey } from '../workflows/ids.ts';
 import { assertPoints, consumptionAmount, DEFAULT_PRICES, sendable, toPoints } from '../domain/money.ts';
 import { ErrorCode, isErrorCode } from '../domain/errors.ts';
-import { rateLimit } from '../api/rate-limit.ts';
 
 describe('workflow ids', () => {
   it('are business ids with a prefix, and parse back', () => {
@@ -54,41 +53,5 @@ describe('error codes', () => {
     expect(ErrorCode.refund_exceeds_consumption).toBe(422);
     expect(isErrorCode('invalid_state')).toBe(true);
     expect(isErrorCode('toString')).toBe(false);
-  });
-});
-
-describe('rate limit', () => {
-  it('answers 429 rate_limited past the per-minute budget and refills over time', () => {
-    let now = 0;
-    const mw = rateLimit(2, () => now);
-    const req = { principal: { kind: 'account', account: { id: 'a' } } } as never;
-    const calls: number[] = [];
-    const res = () => {
-      const r = {
-        statusCode: 200,
-        headers: {} as Record<string, string>,
-        set(k: string, v: string) { r.headers[k] = v; return r; },
-        status(s: number) { r.statusCode = s; return r; },
-        type() { return r; },
-        send() { calls.push(r.statusCode); return r; },
-      };
-      return r as never;
-    };
-    const next = () => calls.push(200);
-    mw(req, res(), next);
-    mw(req, res(), next);
-    mw(req, res(), next);
-    expect(calls).toEqual([200, 200, 429]);
-    now += 30_000;
-    mw(req, res(), next);
-    expect(calls.at(-1)).toBe(200);
-    // Pages without a key (charge links) are limited per client address, each address on its own.
-    const byIp = rateLimit(1, () => now, (r) => `pay:${(r as unknown as { ip: string }).ip}`);
-    const from = (ip: string) => ({ ip }) as never;
-    calls.length = 0;
-    byIp(from('10.0.0.1'), res(), next);
-    byIp(from('10.0.0.1'), res(), next);
-    byIp(from('10.0.0.2'), res(), next);
-    expect(calls).toEqual([200, 429, 200]);
   });
 });

@@ -7,6 +7,7 @@ import { connectWorker } from '../runtime/connect.ts';
 import { onShutdown } from '../runtime/shutdown.ts';
 import { createWorker } from './worker.ts';
 import { serviceActivityDeps } from './deps.ts';
+import { ensureIdempotencyRetentionSchedule } from './schedules.ts';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel, 'worker');
@@ -22,6 +23,9 @@ const client = new Client({ connection, namespace: config.temporal.namespace });
 const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, ...serviceActivityDeps(db.prisma, config, logger, client) });
 const running = worker.run();
 logger.info(`worker polling task queue ${config.temporal.taskQueue}`);
+await ensureIdempotencyRetentionSchedule(client, { taskQueue: config.temporal.taskQueue, retentionDays: config.idempotencyRetentionDays }).catch((err: unknown) =>
+  logger.error({ err }, 'could not create the idempotency retention schedule; old idempotency records are not deleted'),
+);
 onShutdown(logger, async () => {
   // The Temporal runtime also reacts to SIGINT/SIGTERM and may already be draining the worker.
   if (worker.getState() === 'RUNNING') worker.shutdown();

@@ -2,16 +2,17 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../app.ts';
 import { accountFor, principalOf } from '../auth.ts';
-import { parse } from '../validation.ts';
+import { displayName, parse } from '../validation.ts';
 import { HttpProblem } from '../problem.ts';
 import { accountView, createAccount, fundingBalance } from '../../db/accounts.ts';
 import { entryView } from '../../db/ledger.ts';
 
 const Id = z.uuid({ message: 'must be a UUID' });
+const MAX_BIGINT = 2n ** 63n - 1n;
 
 const CreateAccount = z
   .object({
-    name: z.string().trim().min(1).max(200),
+    name: displayName(200),
     parentId: Id.optional(),
     billingMode: z.enum(['own', 'parent']).optional(),
   })
@@ -24,6 +25,8 @@ const LedgerQuery = z
     cursor: z
       .string()
       .regex(/^[0-9]{1,19}$/, 'not a cursor returned by this endpoint')
+      // A ledger id is a PostgreSQL bigint: nineteen nines would overflow it (a 500 before this check).
+      .refine((v) => !/^[0-9]{1,19}$/.test(v) || BigInt(v) <= MAX_BIGINT, 'not a cursor returned by this endpoint')
       .optional(),
   })
   .strict();

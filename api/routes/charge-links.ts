@@ -6,7 +6,7 @@ import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../app.ts';
 import { accountFor, principalId, principalOf } from '../auth.ts';
-import { parse } from '../validation.ts';
+import { displayName, parse } from '../validation.ts';
 import { HttpProblem, toHttpProblem } from '../problem.ts';
 import { idempotencyKeyOf, idempotentOutcome, requestHash, type Outcome } from '../idempotency.ts';
 import { checkLimits, chargeView, openCharge } from './charges.ts';
@@ -15,6 +15,7 @@ import { fundingBalance, type Account } from '../../db/accounts.ts';
 import { SimulatedGateway } from '../../activities/gateway.ts';
 import { ErrorTitle, type ErrorCode } from '../../domain/errors.ts';
 import { sendPage } from '../pages/html.ts';
+import { redactSecrets } from '../../runtime/logger.ts';
 import { chargeResultPage, linkNotFoundPage, payPage, problemPage, type LinkCharge } from '../pages/pay.ts';
 
 const Id = z.uuid({ message: 'must be a UUID' });
@@ -28,13 +29,13 @@ const CreateLink = z.object({ expiresInDays: z.number().int().min(1).max(MAX_LIN
 const Amount = z.preprocess((v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : Number(v.replace(/[,\s]/g, ''))) : v), z.number().int().positive());
 const IdempotencyField = z.string().max(255).optional();
 const CardTopUp = z.object({ amount: Amount, cardToken: z.string().trim().min(1).max(200), idempotencyKey: IdempotencyField }).strict();
-const BankTopUp = z.object({ amount: Amount, depositorName: z.string().trim().min(1).max(100), idempotencyKey: IdempotencyField }).strict();
+const BankTopUp = z.object({ amount: Amount, depositorName: displayName(100), idempotencyKey: IdempotencyField }).strict();
 
 const LINK_NOT_FOUND = 'charge link not found';
 
 /** Masks charge-link tokens in a URL (for logs). */
 export function redactChargeLinkTokens(url: string | undefined): string | undefined {
-  return url?.replace(/cl_[A-Za-z0-9_-]{8,}/g, 'cl_[redacted]');
+  return url === undefined ? undefined : redactSecrets(url);
 }
 
 /** The account of a link the principal may act for, or 404 as if it did not exist. */

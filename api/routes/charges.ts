@@ -13,7 +13,7 @@ import {
 import type { AppDeps } from '../app.ts';
 import { accountFor, canActFor, principalId, principalOf, requireAdmin, visibleAccountIds } from '../auth.ts';
 import { idempotent, type Outcome } from '../idempotency.ts';
-import { parse } from '../validation.ts';
+import { displayName, parse } from '../validation.ts';
 import { HttpProblem } from '../problem.ts';
 import { businessEvents } from '../metrics.ts';
 import { storedCardOf } from './payment-methods.ts';
@@ -45,7 +45,7 @@ const CreateCharge = z
     accountId: Id,
     amount: Points,
     method: z.enum(['card', 'bank_transfer']),
-    depositorName: z.string().trim().min(1).max(100).optional(),
+    depositorName: displayName(100).optional(),
     paymentMethodId: Id.optional(),
   })
   .strict()
@@ -56,7 +56,7 @@ const CreateCharge = z
 const ConfirmDeposit = z
   .object({
     depositedAmount: Points.max(MAX_POINTS),
-    depositorName: z.string().trim().min(1).max(100).optional(),
+    depositorName: displayName(100).optional(),
     memo: z.string().max(500).optional(),
   })
   .strict();
@@ -213,9 +213,12 @@ export function encodeCursor(c: { createdAt: Date; id: string }): string {
 }
 
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+  const parts = /^[A-Za-z0-9_-]{1,200}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString().split('|') : [];
+  const [at, id] = parts;
   const createdAt = new Date(at ?? '');
-  if (!id || !Id.safeParse(id).success || Number.isNaN(createdAt.getTime())) {
+  // Exactly what encodeCursor writes: a canonical ISO instant (years 0000-9999, which PostgreSQL's
+  // timestamptz holds; '+275760-09-13' or '-100000-01-01' parse in JavaScript but overflow there) and a UUID.
+  if (parts.length !== 2 || !id || !Id.safeParse(id).success || Number.isNaN(createdAt.getTime()) || !/^\d{4}-/.test(at ?? '') || createdAt.toISOString() !== at) {
     throw new HttpProblem('validation_error', 'cursor: not a cursor returned by this endpoint');
   }
   return { createdAt, id };

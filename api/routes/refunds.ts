@@ -107,7 +107,8 @@ async function decide(
     // A refusal by the update's validator or handler reaches the client through toHttpProblem.
     if (!(err instanceof WorkflowNotFoundError)) throw err;
     const current = await db.refund.findUniqueOrThrow({ where: { id: refund.id } });
-    if (!refundNeedsReview(current.reason)) {
+    // Went to review: a review reason, or an automatic one past the window (it carries a review deadline).
+    if (!refundNeedsReview(current.reason) && current.reviewDueAt === null) {
       throw new HttpProblem('invalid_state', `a ${current.reason} refund is credited automatically; there is nothing to decide`);
     }
     if (current.status === (kind === 'approve' ? 'succeeded' : 'rejected')) return current;
@@ -134,11 +135,13 @@ export function refundsRouter({ db, temporal, config }: AppDeps): Router {
           remindAfterBusinessDays: config.schedule.refundRemindAfterBusinessDays,
           overdueAfterBusinessDays: config.schedule.refundOverdueAfterBusinessDays,
         },
+        autoRefundWindowDays: config.autoRefundWindowDays,
       });
       businessEvents.inc({ kind: 'refund', outcome: outcome.outcome === 'refused' ? outcome.code : outcome.refund.status });
       if (outcome.outcome === 'refused') throw new HttpProblem(outcome.code, outcome.message, outcome.details);
-      // 201: credited automatically; 202: accepted, awaiting an admin's review.
-      return { status: refundNeedsReview(outcome.refund.reason) ? 202 : 201, body: refundView(outcome.refund) };
+      // 201: credited automatically; 202: accepted, awaiting an admin's review (a review reason, or an
+      // automatic one on a consumption older than AUTO_REFUND_WINDOW_DAYS).
+      return { status: outcome.refund.status === 'pending_review' ? 202 : 201, body: refundView(outcome.refund) };
     });
   });
 

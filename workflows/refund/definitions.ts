@@ -25,6 +25,11 @@ export interface RefundInput {
   /** The business calendar, computed outside the workflow (plain JSON). */
   calendar: BusinessCalendar;
   review: { remindAfterBusinessDays: number; overdueAfterBusinessDays: number };
+  /**
+   * Automatic reasons on a consumption older than this many days go to review instead (absent: no
+   * window, as before AUTO_REFUND_WINDOW_DAYS existed).
+   */
+  autoRefundWindowDays?: number | null;
 }
 
 /** A refund as recorded in the database (the Refund row), as plain JSON. */

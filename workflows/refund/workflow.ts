@@ -1,6 +1,7 @@
 // A refund of (part of) a consumption. The first step records it and reserves its amount; an automatic
-// reason (send_failed, unreachable_number, duplicate_order) is credited in that same step. A review reason
-// (wrong_service, other) then waits for an admin's approval or rejection, with a reminder after 1 business
+// reason (send_failed, unreachable_number, duplicate_order) is credited in that same step, unless the
+// consumption is older than the automatic window (AUTO_REFUND_WINDOW_DAYS). A review reason (wrong_service,
+// other), or an automatic one past the window, then waits for an admin's approval or rejection, with a reminder after 1 business
 // day and an overdue flag after 5 (the calendar's deadlines from the workflow's start time), and keeps
 // waiting after both. The first answer is served by an update, so the API can answer before the end.
 import { ApplicationFailure, allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
@@ -33,19 +34,22 @@ function invalidState(message: string): ApplicationFailure {
 
 export async function refundWorkflow(input: RefundInput): Promise<RefundResult> {
   const { workflowId, startTime } = workflowInfo();
-  const review = refundNeedsReview(input.reason);
-  const schedule = review
-    ? reviewSchedule(input.calendar, startTime, {
-        remindAfterBusinessDays: input.review.remindAfterBusinessDays,
-        overdueAfterBusinessDays: input.review.overdueAfterBusinessDays,
-      })
-    : undefined;
+  // Whether the refund waits for a review: known for review reasons; for automatic ones the first step
+  // decides (the consumption's age against the automatic window), so it is unknown until then.
+  let review: boolean | undefined = refundNeedsReview(input.reason) ? true : input.autoRefundWindowDays == null ? false : undefined;
+  const schedule =
+    review !== false
+      ? reviewSchedule(input.calendar, startTime, {
+          remindAfterBusinessDays: input.review.remindAfterBusinessDays,
+          overdueAfterBusinessDays: input.review.overdueAfterBusinessDays,
+        })
+      : undefined;
 
   const state: RefundState = {
     phase: 'requesting',
     refund: null,
-    remindAt: schedule?.remindAt.toISOString() ?? null,
-    overdueAt: schedule?.overdueAt.toISOString() ?? null,
+    remindAt: review ? (schedule?.remindAt.toISOString() ?? null) : null,
+    overdueAt: review ? (schedule?.overdueAt.toISOString() ?? null) : null,
     reminded: false,
     overdue: false,
     decision: null,
@@ -60,7 +64,7 @@ export async function refundWorkflow(input: RefundInput): Promise<RefundResult> 
 
   // A decision may arrive while the refund is still being recorded; it is checked again once it is.
   const decide = (decision: RefundDecision) => {
-    if (!review) throw invalidState(`a ${input.reason} refund is credited automatically; there is nothing to decide`);
+    if (review === false) throw invalidState(`a ${input.reason} refund is credited automatically; there is nothing to decide`);
     if (state.phase === 'refused') throw invalidState('the refund was refused; there is nothing to decide');
     if (state.decision && state.decision.kind !== decision.kind) {
       throw invalidState(`the refund was already ${state.decision.kind === 'approve' ? 'approved' : 'rejected'}`);
@@ -97,7 +101,8 @@ export async function refundWorkflow(input: RefundInput): Promise<RefundResult> 
       amount: input.amount,
       reason: input.reason,
       memo: input.memo ?? null,
-      reviewDueAt: state.overdueAt,
+      reviewDueAt: schedule?.overdueAt.toISOString() ?? null,
+      ...(input.autoRefundWindowDays == null ? {} : { autoRefundWindowDays: input.autoRefundWindowDays, requestedAt: startTime.toISOString() }),
     });
   } catch (err) {
     const refusal = businessOutcome(err);
@@ -107,6 +112,12 @@ export async function refundWorkflow(input: RefundInput): Promise<RefundResult> 
   }
   state.refund = refund;
   state.phase = refund.status;
+  // The first step's record is credited (automatic) or awaiting review; decisions come only after it.
+  review = refund.status === 'pending_review';
+  if (review && schedule) {
+    state.remindAt = schedule.remindAt.toISOString();
+    state.overdueAt = schedule.overdueAt.toISOString();
+  }
   outcome = { outcome: 'recorded', refund };
   if (refund.status !== 'pending_review' || !schedule) return finish(outcome);
 
