@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/client.ts';
 import { ledgerTransaction } from '../db/ledger.ts';
 import { autoRechargedThisMonth } from '../db/auto-recharge.ts';
+import { emitAutoRechargeDisabled } from '../db/events.ts';
 import type { BusinessCalendar } from '../domain/calendar.ts';
 import { loadConfig } from '../config/config.ts';
 import { toPoints } from '../domain/money.ts';
@@ -137,6 +138,7 @@ export function createAutoRechargeActivities(deps: { db: Db; logger?: Logger; te
               : {}),
           },
         });
+        if (switchOff) await emitAutoRechargeDisabled(tx, input.accountId, input.chargeId);
         return { consecutiveFailures: updated.consecutiveFailures, disabledByThisCharge: switchOff };
       });
     },

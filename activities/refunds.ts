@@ -14,6 +14,7 @@ import { MAX_POINTS, toPoints } from '../domain/money.ts';
 import { refundWorkflowId, stepKey } from '../workflows/ids.ts';
 import { refundNeedsReview, type RefundReason, type RefundRecord } from '../workflows/refund/definitions.ts';
 import { asActivity } from './failures.ts';
+import { emitRefundEvent } from '../db/events.ts';
 
 export const refundCreditKey = (refundId: string) => stepKey(refundWorkflowId(refundId), 'credit');
 
@@ -123,6 +124,7 @@ export function createRefundActivities(deps: { db: Db }) {
           await tx.$executeRaw`
             UPDATE "Consumption" SET "reservedAmount" = "reservedAmount" - ${refund.amount}
             WHERE "id" = ${refund.consumptionId}::uuid`;
+          await emitRefundEvent(tx, refund.id, 'rejected');
           return refundRecord(refund);
         }),
       );
@@ -167,6 +169,7 @@ async function credit(tx: Tx, refund: Refund, memo: string | null): Promise<Refu
     refundId: refund.id,
     memo: refund.memo ?? refund.reason,
   });
+  await emitRefundEvent(tx, refund.id, 'succeeded');
   return tx.refund.findUniqueOrThrow({ where: { id: refund.id } });
 }
 

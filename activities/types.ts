@@ -14,3 +14,6 @@ export type ChargeActivities = ReturnType<typeof createChargeActivities>;
 import type { createAutoRechargeActivities } from './auto-recharge.ts';
 
 export type AutoRechargeActivities = ReturnType<typeof createAutoRechargeActivities>;
+import type { createWebhookActivities } from './webhooks.ts';
+
+export type WebhookActivities = ReturnType<typeof createWebhookActivities>;

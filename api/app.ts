@@ -21,6 +21,8 @@ import { autoRechargeRouter } from './routes/auto-recharge.ts';
 import { rateLimit } from './rate-limit.ts';
 import { chargeLinksRouter, payRouter, redactChargeLinkTokens } from './routes/charge-links.ts';
 import { adminEventsRouter, adminPageRouter } from './routes/admin.ts';
+import { webhooksRouter } from './routes/webhooks.ts';
+import { balanceAlertsRouter } from './routes/balance-alerts.ts';
 
 export interface AppDeps {
   db: Db;
@@ -70,6 +72,8 @@ export function createApp(deps: AppDeps): Express {
   v1.use(chargeLinksRouter(deps));
   v1.use(adminEventsRouter(deps));
   v1.use(autoRechargeRouter(deps));
+  v1.use(webhooksRouter(deps));
+  v1.use(balanceAlertsRouter(deps));
   app.use('/v1', v1);
 
   app.use((req) => {

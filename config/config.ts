@@ -1,6 +1,7 @@
 // Runtime configuration from the environment, validated once at start-up.
 import { z } from 'zod';
 import { DEFAULT_PRICES, type PriceList } from '../domain/money.ts';
+import type { DeliverySchedule } from '../domain/webhooks.ts';
 import { assertValidCalendar, defaultCalendar, type BusinessCalendar } from '../domain/calendar.ts';
 
 const csv = z
@@ -39,6 +40,15 @@ const EnvSchema = z.object({
   BANK_ACCOUNT_HOLDER: z.string().default('Prepaid Points Operator'),
   PRICE_LIST: z.string().optional(),
   RATE_LIMIT_PER_MINUTE: intFrom(600),
+  WEBHOOK_ALLOW_HTTP: z.enum(['true', 'false']).default('false'),
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: z.enum(['true', 'false']).default('false'),
+  ADMIN_WEBHOOK_URL: z.string().url().optional().or(z.literal('').transform(() => undefined)),
+  WEBHOOK_ENCRYPTION_KEY: z.string().optional(),
+  WEBHOOK_ATTEMPT_TIMEOUT_SECONDS: z.coerce.number().positive().default(10),
+  WEBHOOK_RETRY_INITIAL_SECONDS: z.coerce.number().positive().default(10),
+  WEBHOOK_RETRY_MAX_INTERVAL_SECONDS: z.coerce.number().positive().default(3600),
+  WEBHOOK_GIVE_UP_AFTER_HOURS: z.coerce.number().positive().default(72),
+  WEBHOOK_DISPATCH_INTERVAL_MS: z.coerce.number().int().positive().default(500),
 });
 
 export interface BankAccount {
@@ -74,6 +84,17 @@ export interface Config {
   bankAccount: BankAccount;
   prices: PriceList;
   rateLimitPerMinute: number;
+  webhooks: WebhookSettings;
+}
+
+/** Webhook delivery settings (SPEC §6.3); `encryptionKey` is resolved at start-up (runtime/webhook-key.ts). */
+export interface WebhookSettings {
+  allowHttp: boolean;
+  allowPrivateNetworks: boolean;
+  adminWebhookUrl: string | undefined;
+  encryptionKey: string | undefined;
+  schedule: DeliverySchedule;
+  dispatchIntervalMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -100,6 +121,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bankAccount: { bank: e.BANK_NAME, accountNumber: e.BANK_ACCOUNT_NUMBER, holder: e.BANK_ACCOUNT_HOLDER },
     prices,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    webhooks: {
+      allowHttp: e.WEBHOOK_ALLOW_HTTP === 'true',
+      allowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS === 'true',
+      adminWebhookUrl: e.ADMIN_WEBHOOK_URL || undefined,
+      encryptionKey: e.WEBHOOK_ENCRYPTION_KEY || undefined,
+      schedule: {
+        attemptTimeoutMs: e.WEBHOOK_ATTEMPT_TIMEOUT_SECONDS * 1000,
+        initialIntervalMs: e.WEBHOOK_RETRY_INITIAL_SECONDS * 1000,
+        maximumIntervalMs: e.WEBHOOK_RETRY_MAX_INTERVAL_SECONDS * 1000,
+        giveUpAfterMs: e.WEBHOOK_GIVE_UP_AFTER_HOURS * 3_600_000,
+      },
+      dispatchIntervalMs: e.WEBHOOK_DISPATCH_INTERVAL_MS,
+    },
   };
 }
 

@@ -6,6 +6,7 @@ import type { LedgerKind } from '../generated/prisma/enums.ts';
 import type { Db } from './client.ts';
 import { BusinessError } from '../domain/errors.ts';
 import { toPoints } from '../domain/money.ts';
+import { detectBalanceCrossings } from './balance-alerts.ts';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -108,6 +109,7 @@ export async function postEntry(tx: Tx, input: EntryInput): Promise<PostedEntry>
       memo: input.memo ?? null,
     },
   });
+  await detectBalanceCrossings(tx, { walletId: input.walletId, before: updated.balance - delta, after: updated.balance, cause: input.businessKey });
   return entryView(row);
 }
 

@@ -12,11 +12,14 @@ import { startEmbeddedTemporal, type EmbeddedTemporal } from '../runtime/tempora
 import { createWorker } from '../worker/worker.ts';
 import { serviceActivityDeps } from '../worker/deps.ts';
 import { createApp } from '../api/app.ts';
+import { resolveWebhookKey } from '../runtime/webhook-key.ts';
+import { startWebhookDispatcher } from '../webhooks/dispatcher.ts';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel, 'points');
 const admin = resolveAdminKey(config.adminApiKey, config.dataDir);
 config.adminApiKey = admin.key;
+config.webhooks.encryptionKey = resolveWebhookKey(config.webhooks.encryptionKey, config.dataDir).key;
 
 let embedded: EmbeddedTemporal | undefined;
 if (!config.temporal.address) {
@@ -39,6 +42,8 @@ const worker = await createWorker({
   ...serviceActivityDeps(db.prisma, config, logger, client),
 });
 const workerRun = worker.run();
+// Starts the delivery workflow of each webhook delivery committed with its event (webhooks/dispatcher.ts).
+const dispatcher = startWebhookDispatcher({ db: db.prisma, temporal: client, taskQueue: config.temporal.taskQueue, settings: config.webhooks, logger });
 
 const app = createApp({ db: db.prisma, temporal: client, eagerStart: true, config, logger });
 const server = app.listen(config.port, config.host, () => {
@@ -58,6 +63,7 @@ const server = app.listen(config.port, config.host, () => {
 onShutdown(logger, async () => {
   try {
     await new Promise<void>((r) => server.close(() => r()));
+    await dispatcher.stop();
     // The Temporal runtime also reacts to SIGINT/SIGTERM and may already be draining the worker.
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await workerRun;
