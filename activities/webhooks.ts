@@ -84,7 +84,8 @@ export function createWebhookActivities(deps: { db: Db; logger?: Logger; webhook
         }),
       ]);
       if (ok) return { attempt, statusCode: outcome.statusCode };
-      throw ApplicationFailure.retryable(`delivery attempt ${attempt} failed: ${error}`, 'webhook_attempt_failed');
+      // BENIGN: an endpoint being down is expected; the attempt is in the delivery log, not an alarm.
+      throw ApplicationFailure.create({ message: `delivery attempt ${attempt} failed: ${error}`, type: 'webhook_attempt_failed', category: 'BENIGN' });
     },
 
     /** Marks a delivery failed (given up, or its endpoint deleted), once. */
