@@ -297,6 +297,26 @@ describe('events emitted by the workflows’ activities', () => {
   });
 });
 
+describe('auto_recharge.disabled', () => {
+  it('the failure that switches auto-recharge off emits the event once; replays of that outcome emit nothing', async () => {
+    const acc = await account();
+    const ep = await endpoint(receiver.url, acc, { events: ['auto_recharge.disabled'] });
+    const pm = await db.prisma.paymentMethod.create({ data: { id: randomUUID(), accountId: acc, brand: 'visa', last4: '0002', token: 'tok_declined' } });
+    await db.prisma.autoRecharge.create({ data: { accountId: acc, amount: 50_000n, paymentMethodId: pm.id } });
+    const acts = createActivities({ db: db.prisma, webhooks: settings });
+    const outcome = (chargeId: string) => acts.recordAutoRechargeOutcome({ accountId: acc, chargeId, succeeded: false, failureCode: 'card_declined', at: new Date().toISOString() });
+    const charges = [randomUUID(), randomUUID(), randomUUID()];
+    for (const c of charges) await outcome(c);
+    await outcome(charges[2]!);
+    await Promise.all([outcome(charges[2]!), outcome(charges[2]!)]);
+    const events = await db.prisma.webhookEvent.findMany({ where: { accountId: acc } });
+    expect(events.map((e) => e.type)).toEqual(['auto_recharge.disabled']);
+    expect(events[0]!.data).toMatchObject({ accountId: acc, chargeId: charges[2], consecutiveFailures: 3, reason: expect.stringMatching(/card_declined/) });
+    expect(await db.prisma.webhookDelivery.count({ where: { endpointId: ep.id } })).toBe(1);
+    await db.prisma.webhookDelivery.updateMany({ where: { endpointId: ep.id }, data: { dispatchedAt: new Date() } });
+  });
+});
+
 async function until(probe: () => Promise<boolean>, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe())) {
