@@ -5,10 +5,22 @@
 // and each one's before/after are exact — concurrent debits and credits each see their own crossing, and
 // every crossing belongs to exactly one ledger entry. The event key names that entry's business key, so a
 // replayed activity (whose entry is found, not posted) emits nothing new.
+import { Prisma } from '../generated/prisma/client.ts';
 import type { Tx } from './ledger.ts';
 import { emitEvent } from './events.ts';
 import { toPoints } from '../domain/money.ts';
 import type { Db } from './client.ts';
+
+/**
+ * A SQL expression for the RETURNING list of an UPDATE of "Wallet" that moved "balance" by `delta`:
+ * whether the change crossed one of the wallet's thresholds. Lets the ledger call detectBalanceCrossings
+ * only then, without another round trip while it holds the wallet's lock.
+ */
+export function crossedThreshold(delta: bigint): Prisma.Sql {
+  return Prisma.sql`EXISTS (SELECT 1 FROM "BalanceAlert" a WHERE a."accountId" = "Wallet"."accountId"
+    AND a."threshold" > LEAST("Wallet"."balance", "Wallet"."balance" - ${delta})
+    AND a."threshold" <= GREATEST("Wallet"."balance", "Wallet"."balance" - ${delta}))`;
+}
 
 export interface BalanceChange {
   /** The funding account whose wallet moved. */
