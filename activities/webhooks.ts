@@ -20,6 +20,9 @@ export interface WebhookAttemptResult {
 
 const DEFAULT_SETTINGS = { allowHttp: false, allowPrivateNetworks: false, adminWebhookUrl: undefined, encryptionKey: undefined } as const;
 
+/** An expected end of a delivery's attempts (not retried; logged at debug, not as a failure). */
+const refusal = (message: string, type: string) => ApplicationFailure.create({ message, type, nonRetryable: true, category: 'BENIGN' });
+
 export function createWebhookActivities(deps: { db: Db; logger?: Logger; webhooks?: Pick<WebhookSettings, 'allowHttp' | 'allowPrivateNetworks' | 'adminWebhookUrl' | 'encryptionKey'> & Partial<WebhookSettings> }) {
   const { db } = deps;
   const settings = deps.webhooks ?? DEFAULT_SETTINGS;
@@ -35,9 +38,9 @@ export function createWebhookActivities(deps: { db: Db; logger?: Logger; webhook
       const info = Context.current().info;
       const attempt = info.attempt;
       const delivery = await db.webhookDelivery.findUnique({ where: { id: input.deliveryId } });
-      if (!delivery) throw ApplicationFailure.nonRetryable(`delivery ${input.deliveryId} not found`, DeliveryRefusal.unknownDelivery);
+      if (!delivery) throw refusal(`delivery ${input.deliveryId} not found`, DeliveryRefusal.unknownDelivery);
       if (delivery.status === 'succeeded') return { attempt: delivery.attemptCount, statusCode: delivery.lastStatusCode };
-      if (delivery.status === 'failed') throw ApplicationFailure.nonRetryable(`delivery ${delivery.id} already failed`, DeliveryRefusal.unknownDelivery);
+      if (delivery.status === 'failed') throw refusal(`delivery ${delivery.id} already failed`, DeliveryRefusal.unknownDelivery);
 
       let url: string;
       const secrets: string[] = [];
@@ -46,7 +49,7 @@ export function createWebhookActivities(deps: { db: Db; logger?: Logger; webhook
         const endpoint = await db.webhookEndpoint.findUnique({ where: { id: delivery.endpointId } });
         if (!endpoint || endpoint.deletedAt) {
           await db.webhookDelivery.updateMany({ where: { id: delivery.id, status: 'pending' }, data: { lastError: 'endpoint deleted' } });
-          throw ApplicationFailure.nonRetryable(`endpoint ${delivery.endpointId} was deleted`, DeliveryRefusal.endpointDeleted);
+          throw refusal(`endpoint ${delivery.endpointId} was deleted`, DeliveryRefusal.endpointDeleted);
         }
         url = endpoint.url;
         secrets.push(decryptSecret(encryptionKey(), endpoint.id, endpoint.secretEncrypted));
@@ -55,7 +58,7 @@ export function createWebhookActivities(deps: { db: Db; logger?: Logger; webhook
         }
         if (delivery.eventId) headers['points-event-id'] = delivery.eventId;
       } else {
-        if (!settings.adminWebhookUrl) throw ApplicationFailure.nonRetryable('ADMIN_WEBHOOK_URL is not configured', DeliveryRefusal.notConfigured);
+        if (!settings.adminWebhookUrl) throw refusal('ADMIN_WEBHOOK_URL is not configured', DeliveryRefusal.notConfigured);
         url = settings.adminWebhookUrl;
       }
 

@@ -149,6 +149,23 @@ export async function emitAutoRechargeDisabled(tx: Tx, accountId: string, charge
   });
 }
 
+/**
+ * Emits `bank_deposit.unmatched` for a deposit of the bank feed that matched no charge: it belongs to no
+ * account yet, so only the admin's endpoints receive it. One line in the activity that records the deposit
+ * as unmatched, in its transaction.
+ */
+export function emitBankDepositUnmatched(
+  tx: Tx,
+  deposit: { id: string; bankTransactionId: string; amount: number; depositorName: string | null; depositedAt: string },
+): Promise<EmittedEvent> {
+  return emitEvent(tx, {
+    type: 'bank_deposit.unmatched',
+    accountId: null,
+    key: `bank-deposit:${deposit.id}/event:unmatched`,
+    data: { bankDepositId: deposit.id, bankTransactionId: deposit.bankTransactionId, amount: deposit.amount, depositorName: deposit.depositorName, depositedAt: deposit.depositedAt },
+  });
+}
+
 export interface AdminNotificationInput {
   adminEventId: bigint;
   type: string;

@@ -15,7 +15,7 @@ import { createTestDatabase, type TestDatabase } from './support/db.ts';
 import { startReceiver, type Receiver } from './support/webhook-receiver.ts';
 import { createAccount } from '../db/accounts.ts';
 import { ledgerTransaction } from '../db/ledger.ts';
-import { emitEvent } from '../db/events.ts';
+import { emitBankDepositUnmatched, emitEvent } from '../db/events.ts';
 import { createActivities } from '../activities/index.ts';
 import { createWebhookActivities } from '../activities/webhooks.ts';
 import { loadConfig, type WebhookSettings } from '../config/config.ts';
@@ -294,6 +294,24 @@ describe('events emitted by the workflows’ activities', () => {
     await dispatchPendingDeliveries(dispatcherDeps());
     for (const d of deliveries) await handleOf(d.key).result();
     expect(receiver.received.map((r) => JSON.parse(r.rawBody).type).sort()).toEqual(['charge.awaiting_deposit', 'charge.cancelled']);
+  });
+});
+
+describe('bank_deposit.unmatched', () => {
+  it("belongs to no account: only the admin's endpoints receive it, once per deposit", async () => {
+    const acc = await account();
+    const mine = await endpoint(receiver.url, acc);
+    const admin = await endpoint(receiver.url, null, { events: ['bank_deposit.unmatched'] });
+    const adminOther = await endpoint(receiver.url, null, { events: ['charge.succeeded'] });
+    const deposit = { id: randomUUID(), bankTransactionId: `tx-${randomUUID()}`, amount: 77_000, depositorName: '(주)가나다', depositedAt: new Date().toISOString() };
+    const first = await ledgerTransaction(db.prisma, (tx) => emitBankDepositUnmatched(tx, deposit));
+    const again = await ledgerTransaction(db.prisma, (tx) => emitBankDepositUnmatched(tx, deposit));
+    expect(first).toMatchObject({ emitted: true, deliveries: 1 });
+    expect(again).toMatchObject({ id: first.id, emitted: false, deliveries: 0 });
+    const rows = await db.prisma.webhookDelivery.findMany({ where: { eventId: first.id } });
+    expect(rows.map((r) => r.endpointId)).toEqual([admin.id]);
+    expect(rows.some((r) => r.endpointId === mine.id || r.endpointId === adminOther.id)).toBe(false);
+    await db.prisma.webhookDelivery.updateMany({ where: { eventId: first.id }, data: { dispatchedAt: new Date() } });
   });
 });
 
