@@ -10,7 +10,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
+import request from 'supertest';
+import { pino } from 'pino';
 import { createTimeSkippingEnv } from './support/temporal.ts';
+import { createApp } from '../api/app.ts';
 import { createTestDatabase, type TestDatabase } from './support/db.ts';
 import { startReceiver, type Receiver } from './support/webhook-receiver.ts';
 import { createAccount } from '../db/accounts.ts';
@@ -167,7 +170,8 @@ describe('webhook delivery workflow (time-skipping)', () => {
   });
 
   it('an endpoint that never comes back is given up after 3 days and shown as failed', async () => {
-    const acc = await account();
+    const { account: owner, apiKey } = await createAccount(db.prisma, { name: 'Shop' });
+    const acc = owner.id;
     const ep = await endpoint(receiver.url, acc);
     receiver.answer = 500;
     const event = await emit(acc);
@@ -184,6 +188,14 @@ describe('webhook delivery workflow (time-skipping)', () => {
     const span = after.attempts[after.attempts.length - 1]!.at.getTime() - after.attempts[0]!.at.getTime();
     expect(span).toBeLessThanOrEqual(3 * DAY);
     expect(span).toBeGreaterThan(3 * DAY - 2 * 3_600_000);
+    // The delivery log says so.
+    const app = createApp({ db: db.prisma, temporal: env.client, config: loadConfig({ ADMIN_API_KEY: 'test-admin-key-0123456789', LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0' }), logger: pino({ level: 'silent' }) });
+    const log = await request(app).get(`/v1/webhook-endpoints/${ep.id}/deliveries`).set('Authorization', `Bearer ${apiKey}`);
+    expect(log.status).toBe(200);
+    expect(log.body.deliveries).toEqual([
+      expect.objectContaining({ eventId: event.id, eventType: 'balance.low', status: 'failed', attemptCount: after.attempts.length, lastStatusCode: 500, lastError: expect.stringMatching(/given up after 72 hours/) }),
+    ]);
+    expect(log.body.deliveries[0].attempts).toHaveLength(20);
     const history = await handleOf(delivery.key).fetchHistory();
     console.log(`[figures] never-back delivery: ${after.attempts.length} attempts over ${(span / 3_600_000).toFixed(1)} h, history ${history.events?.length} events`);
     expect(history.events!.length).toBeLessThan(25);
