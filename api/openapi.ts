@@ -342,6 +342,27 @@ export const openApiDocument = {
         responses: { '200': ok('a page', { type: 'object', properties: { deliveries: { type: 'array', items: ref('WebhookDelivery') }, nextCursor: { type: ['string', 'null'] } } }), ...common },
       },
     },
+    '/v1/admin/notifications': {
+      get: {
+        summary: 'Admin: the deliveries of admin notifications to ADMIN_WEBHOOK_URL ({text}), newest first, with their attempts',
+        parameters: [
+          { name: 'status', in: 'query', schema: { enum: ['pending', 'succeeded', 'failed'] } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+          { name: 'cursor', in: 'query', schema: { type: 'string' } },
+        ],
+        responses: {
+          '200': ok('a page', {
+            type: 'object',
+            properties: {
+              notifications: { type: 'array', items: { type: 'object', properties: { id: uuid, adminEventId: { type: 'string' }, text: { type: 'string' }, status: { enum: ['pending', 'succeeded', 'failed'] }, attemptCount: { type: 'integer' }, lastStatusCode: { type: ['integer', 'null'] }, lastError: { type: ['string', 'null'] }, createdAt: time, completedAt: { type: ['string', 'null'], format: 'date-time' }, attempts: { type: 'array', items: { type: 'object' } } } } },
+              nextCursor: { type: ['string', 'null'] },
+            },
+          }),
+          '403': problem('forbidden'),
+          ...common,
+        },
+      },
+    },
     '/v1/events/{id}': { get: { summary: 'An event (of an account the caller acts for; the admin: any)', parameters: [idParam('id')], responses: { '200': ok('the event', ref('WebhookEvent')), ...common } } },
     '/v1/events/{id}/redeliver': {
       post: {

@@ -373,5 +373,13 @@ describe('admin notifications', () => {
     await new Promise((res) => setTimeout(res, 500));
     expect(receiver.received.filter((x) => x.path === '/hooks/slack' && x.rawBody.includes(chargeId))).toHaveLength(1);
     expect(await svc.db.prisma.adminEvent.count({ where: { key: event.key } })).toBe(1);
+    const log = await until(async () => {
+      const r = await svc.admin.get('/v1/admin/notifications');
+      const n = (r.body.notifications as { text: string; status: string }[]).find((x) => x.text.includes(chargeId));
+      return n?.status === 'succeeded' ? n : undefined;
+    }, 'the notification logged as delivered');
+    expect(log).toMatchObject({ attemptCount: 1, lastStatusCode: 200, attempts: [expect.objectContaining({ attempt: 1, statusCode: 200 })] });
+    const someone = await svc.account();
+    expect((await svc.as(someone.apiKey).get('/v1/admin/notifications')).status).toBe(403);
   });
 });

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../app.ts';
-import { accountFor, canActFor, principalId, principalOf, visibleAccountIds, type Principal } from '../auth.ts';
+import { accountFor, canActFor, principalId, principalOf, requireAdmin, visibleAccountIds, type Principal } from '../auth.ts';
 import { parse } from '../validation.ts';
 import { HttpProblem } from '../problem.ts';
 import { afterCursor, encodeCursor } from './charges.ts';
@@ -183,6 +183,35 @@ export function webhooksRouter(deps: AppDeps): Router {
         createdAt: d.createdAt.toISOString(),
         completedAt: d.completedAt?.toISOString() ?? null,
         // The latest 20 attempts, newest first.
+        attempts: d.attempts.map((a) => ({ attempt: a.attempt, at: a.at.toISOString(), statusCode: a.statusCode, error: a.error, durationMs: a.durationMs })),
+      })),
+      nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
+    });
+  });
+
+  // Admin notifications (ADMIN_WEBHOOK_URL): their deliveries and attempts, newest first.
+  r.get('/admin/notifications', async (req, res) => {
+    requireAdmin(req);
+    const q = parse(DeliveriesQuery, req.query);
+    const rows = await db.webhookDelivery.findMany({
+      where: { endpointId: null, ...(q.status ? { status: q.status } : {}), ...afterCursor(q.cursor, 'desc') },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: q.limit + 1,
+      include: { attempts: { orderBy: { attempt: 'desc' }, take: 20 } },
+    });
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    res.json({
+      notifications: page.map((d) => ({
+        id: d.id,
+        adminEventId: d.adminEventId?.toString() ?? null,
+        text: (JSON.parse(d.body) as { text?: string }).text ?? null,
+        status: d.status,
+        attemptCount: d.attemptCount,
+        lastStatusCode: d.lastStatusCode,
+        lastError: d.lastError,
+        createdAt: d.createdAt.toISOString(),
+        completedAt: d.completedAt?.toISOString() ?? null,
         attempts: d.attempts.map((a) => ({ attempt: a.attempt, at: a.at.toISOString(), statusCode: a.statusCode, error: a.error, durationMs: a.durationMs })),
       })),
       nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
