@@ -24,6 +24,8 @@ import { createWebhookActivities } from '../activities/webhooks.ts';
 import { loadConfig, type WebhookSettings } from '../config/config.ts';
 import { encryptSecret, newWebhookSecret } from '../webhooks/secrets.ts';
 import { dispatchPendingDeliveries, startDeliveryWorkflow } from '../webhooks/dispatcher.ts';
+import { chargeWorkflowType, type ChargeWorkflow } from '../workflows/charge/definitions.ts';
+import { chargeWorkflowId } from '../workflows/ids.ts';
 import { DEFAULT_DELIVERY_SCHEDULE, webhookDeliveryWorkflowId, type DeliverySchedule, type WebhookDeliveryWorkflow } from '../domain/webhooks.ts';
 
 const KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
@@ -344,6 +346,41 @@ describe('auto_recharge.disabled', () => {
     expect(events[0]!.data).toMatchObject({ accountId: acc, chargeId: charges[2], consecutiveFailures: 3, reason: expect.stringMatching(/card_declined/) });
     expect(await db.prisma.webhookDelivery.count({ where: { endpointId: ep.id } })).toBe(1);
     await db.prisma.webhookDelivery.updateMany({ where: { endpointId: ep.id }, data: { dispatchedAt: new Date() } });
+  });
+});
+
+describe('through the charge workflow', () => {
+  it('a bank transfer nobody confirms: charge.awaiting_deposit, the admins told of the missed target as {text}, then charge.expired; each delivered once', async () => {
+    settings.adminWebhookUrl = `${receiver.url}/slack`;
+    try {
+      const acc = await account();
+      const ep = await endpoint(`${receiver.url}/acct`, acc);
+      const chargeId = randomUUID();
+      const cfg = loadConfig({});
+      const handle = await env.client.workflow.start<ChargeWorkflow>(chargeWorkflowType, {
+        taskQueue,
+        workflowId: chargeWorkflowId(chargeId),
+        args: [{ chargeId, accountId: acc, amount: 100_000, method: 'bank_transfer', origin: 'api', depositorName: '홍길동', paymentMethodId: null, calendar: cfg.calendar, schedule: cfg.schedule, bankAccount: cfg.bankAccount }],
+      });
+      expect((await handle.result()).status).toBe('expired');
+      const events = await db.prisma.webhookEvent.findMany({ where: { accountId: acc }, orderBy: { createdAt: 'asc' } });
+      expect(events.map((e) => e.type)).toEqual(['charge.awaiting_deposit', 'charge.expired']);
+      const adminDeliveries = await db.prisma.webhookDelivery.findMany({ where: { endpointId: null, body: { contains: chargeId } } });
+      expect(adminDeliveries).toHaveLength(1);
+      await dispatchPendingDeliveries(dispatcherDeps());
+      const all = await db.prisma.webhookDelivery.findMany({ where: { OR: [{ endpointId: ep.id }, { id: { in: adminDeliveries.map((d) => d.id) } }] } });
+      expect(all).toHaveLength(3);
+      for (const d of all) expect(await handleOf(d.key).result()).toMatchObject({ status: 'succeeded' });
+      const toAccount = receiver.received.filter((r) => r.path === '/hooks/acct');
+      expect(toAccount.map((r) => JSON.parse(r.rawBody).type).sort()).toEqual(['charge.awaiting_deposit', 'charge.expired']);
+      for (const r of toAccount) expect(verify(r.headers['points-signature'] as string, r.rawBody, [ep.secret])).toBe(0);
+      const slack = receiver.received.filter((r) => r.path === '/hooks/slack');
+      expect(slack).toHaveLength(1);
+      expect(JSON.parse(slack[0]!.rawBody).text).toMatch(new RegExp(`^\\[입금 확인 지연\\] 충전 ${chargeId}: 100,000원, 입금자 홍길동`));
+      expect(slack[0]!.headers['points-signature']).toBeUndefined();
+    } finally {
+      settings.adminWebhookUrl = undefined;
+    }
   });
 });
 
