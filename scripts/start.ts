@@ -54,6 +54,10 @@ const server = app.listen(config.port, config.host, () => {
     `  Temporal     ${temporalAddress}${embedded ? `   UI: ${embedded.uiUrl}` : ''}`,
     `  Database     ${db.kind === 'pglite' ? `PGlite in ${config.pgliteDir}` : 'PostgreSQL (DATABASE_URL)'}`,
     `  Admin key    ${admin.key}   (from ${admin.source})`,
+    config.webhooks.allowHttp && config.webhooks.allowPrivateNetworks
+      ? '  Webhooks     http:// and private addresses allowed (local testing): e.g. {"url":"http://127.0.0.1:4000/hook"}'
+      : '  Webhooks     https and public addresses only; for a receiver on this machine restart with\n               WEBHOOK_ALLOW_HTTP=true WEBHOOK_ALLOW_PRIVATE_NETWORKS=true (see README, Webhooks)',
+    `  Admin alerts ${config.webhooks.adminWebhookUrl ? 'posted to ADMIN_WEBHOOK_URL' : 'ADMIN_WEBHOOK_URL not set (admin events only on /admin)'}`,
     '  Stop with Ctrl-C.',
     '',
   ];
