@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/client.ts';
 import { ledgerTransaction } from '../db/ledger.ts';
 import { autoRechargedThisMonth, startOfNextMonth } from '../db/auto-recharge.ts';
+import { emitAutoRechargeDisabled } from '../db/events.ts';
 import { loadConfig } from '../config/config.ts';
 import { toPoints } from '../domain/money.ts';
 import { requestAutoRecharge } from '../workflows/auto-recharge/client.ts';
@@ -159,6 +160,7 @@ export function createAutoRechargeActivities(deps: { db: Db; logger?: Logger; te
               : {}),
           },
         });
+        if (switchOff) await emitAutoRechargeDisabled(tx, input.accountId, input.chargeId);
         return { consecutiveFailures: updated.consecutiveFailures, disabledByThisCharge: switchOff };
       });
     },

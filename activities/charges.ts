@@ -18,6 +18,7 @@ import {
   type ChargeStatus,
 } from '../workflows/charge/definitions.ts';
 import { asActivity } from './failures.ts';
+import { emitChargeEvent } from '../db/events.ts';
 import { GatewayUnavailableError, SimulatedGateway, type PaymentGateway } from './gateway.ts';
 
 export const chargeCreditKey = (chargeId: string) => stepKey(chargeWorkflowId(chargeId), 'credit');
@@ -175,6 +176,7 @@ export function createChargeActivities(deps: { db: Db; gateway?: PaymentGateway 
             });
           }
           await addEvents(tx, created.id, events);
+          if (bank) await emitChargeEvent(tx, created.id, 'awaiting_deposit');
           return chargeSnapshot(created);
         }),
       );
@@ -275,6 +277,7 @@ export function createChargeActivities(deps: { db: Db; gateway?: PaymentGateway 
           if (input.gatewayReference) events.push({ type: ChargeEventType.cardCaptured, at: input.at, data: { gatewayReference: input.gatewayReference } });
           events.push({ type: ChargeEventType.succeeded, at: input.at, data: { creditedAmount: input.amount, balanceAfter: entry.balanceAfter, ledgerEntryId: entry.id } });
           await addEvents(tx, charge.id, events);
+          await emitChargeEvent(tx, charge.id, 'succeeded');
           return chargeSnapshot(await tx.charge.findUniqueOrThrow({ where: { id: charge.id } }));
         }),
       );
@@ -296,6 +299,7 @@ export function createChargeActivities(deps: { db: Db; gateway?: PaymentGateway 
           await addEvents(tx, charge.id, [
             { type: input.status, at: input.at, data: { reason: input.reason ?? null, ...(input.failureCode ? { code: input.failureCode } : {}), ...input.data } },
           ]);
+          await emitChargeEvent(tx, charge.id, input.status);
           return chargeSnapshot(await tx.charge.findUniqueOrThrow({ where: { id: charge.id } }));
         }),
       );

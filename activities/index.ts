@@ -10,6 +10,8 @@ import { createRefundActivities } from './refunds.ts';
 import type { Client } from '@temporalio/client';
 import { createAutoRechargeActivities, type ChargeSettings } from './auto-recharge.ts';
 import { createIdempotencyRetentionActivities } from './idempotency-retention.ts';
+import { createWebhookActivities } from './webhooks.ts';
+import type { WebhookSettings } from '../config/config.ts';
 
 export interface ActivityDeps {
   db: Db;
@@ -20,6 +22,8 @@ export interface ActivityDeps {
   temporal?: Client;
   /** Calendar, schedule and bank account for the charges auto-recharge starts (the service's Config). */
   charging?: ChargeSettings;
+  /** Webhook delivery settings (URL policy, ADMIN_WEBHOOK_URL, the secrets' encryption key). */
+  webhooks?: WebhookSettings;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -30,6 +34,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRefundActivities(deps),
     ...createAutoRechargeActivities(deps),
     ...createIdempotencyRetentionActivities(deps),
+    ...createWebhookActivities(deps),
   };
 }
 

@@ -15,6 +15,7 @@ import { refundWorkflowId, stepKey } from '../workflows/ids.ts';
 import { refundNeedsReview, type RefundReason, type RefundRecord } from '../workflows/refund/definitions.ts';
 import { asActivity } from './failures.ts';
 import { withinAutoRefundWindow } from '../domain/refund-window.ts';
+import { emitRefundEvent } from '../db/events.ts';
 
 export const refundCreditKey = (refundId: string) => stepKey(refundWorkflowId(refundId), 'credit');
 
@@ -133,6 +134,7 @@ export function createRefundActivities(deps: { db: Db }) {
           await tx.$executeRaw`
             UPDATE "Consumption" SET "reservedAmount" = "reservedAmount" - ${refund.amount}
             WHERE "id" = ${refund.consumptionId}::uuid`;
+          await emitRefundEvent(tx, refund.id, 'rejected');
           return refundRecord(refund);
         }),
       );
@@ -182,6 +184,7 @@ async function credit(tx: Tx, refund: Refund, memo: string | null): Promise<Refu
     refundId: refund.id,
     memo: refund.memo ?? refund.reason,
   });
+  await emitRefundEvent(tx, refund.id, 'succeeded');
   return tx.refund.findUniqueOrThrow({ where: { id: refund.id } });
 }
 

@@ -17,3 +17,6 @@ export type AutoRechargeActivities = ReturnType<typeof createAutoRechargeActivit
 import type { createIdempotencyRetentionActivities } from './idempotency-retention.ts';
 
 export type IdempotencyRetentionActivities = ReturnType<typeof createIdempotencyRetentionActivities>;
+import type { createWebhookActivities } from './webhooks.ts';
+
+export type WebhookActivities = ReturnType<typeof createWebhookActivities>;

@@ -24,6 +24,8 @@ import { chargeLinksRouter, payRouter } from './routes/charge-links.ts';
 import { redactDeep } from '../runtime/logger.ts';
 import { adminEventsRouter, adminPageRouter } from './routes/admin.ts';
 import { warnIfHolidayDataEnds } from '../runtime/calendar-check.ts';
+import { webhooksRouter } from './routes/webhooks.ts';
+import { balanceAlertsRouter } from './routes/balance-alerts.ts';
 
 export interface AppDeps {
   db: Db;
@@ -87,6 +89,8 @@ export function createApp(deps: AppDeps): Express {
   v1.use(chargeLinksRouter(deps));
   v1.use(adminEventsRouter(deps));
   v1.use(autoRechargeRouter(deps));
+  v1.use(webhooksRouter(deps));
+  v1.use(balanceAlertsRouter(deps));
   app.use('/v1', v1);
 
   app.use((req) => {

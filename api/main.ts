@@ -6,6 +6,7 @@ import { connectClient } from '../runtime/connect.ts';
 import { resolveAdminKey } from '../runtime/admin-key.ts';
 import { onShutdown } from '../runtime/shutdown.ts';
 import { createApp } from './app.ts';
+import { resolveWebhookKey } from '../runtime/webhook-key.ts';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel, 'api');
@@ -14,6 +15,7 @@ if (!config.databaseUrl || !config.temporal.address) {
   process.exit(2);
 }
 config.adminApiKey = resolveAdminKey(config.adminApiKey, config.dataDir).key;
+config.webhooks.encryptionKey = resolveWebhookKey(config.webhooks.encryptionKey, config.dataDir).key;
 const db = await openDatabase({ url: config.databaseUrl, migrate: true, onIdleError: (err) => logger.warn({ err }, 'idle database connection lost') });
 const temporal = await connectClient(config.temporal.address, config.temporal.namespace);
 const app = createApp({ db: db.prisma, temporal: temporal.client, config, logger, rateLimitStore: db.pool });

@@ -105,6 +105,50 @@ export const openApiDocument = {
           updatedAt: time,
         },
       },
+      WebhookEndpoint: {
+        type: 'object',
+        properties: {
+          id: uuid,
+          accountId: { type: ['string', 'null'], format: 'uuid', description: "null: the admin's endpoint, which receives every event" },
+          url: { type: 'string', format: 'uri' },
+          events: { type: 'array', items: ref('WebhookEventType'), description: 'empty: every type' },
+          description: { type: ['string', 'null'] },
+          secretHint: { type: 'string', description: 'the last 4 characters of the signing secret' },
+          previousSecretExpiresAt: { type: ['string', 'null'], format: 'date-time', description: 'until then deliveries are also signed with the previous secret' },
+          createdAt: time,
+          secret: { type: 'string', description: 'only in the creation and rotation responses: whsec_…, the HMAC key of Points-Signature' },
+        },
+      },
+      WebhookEventType: {
+        enum: ['charge.awaiting_deposit', 'charge.succeeded', 'charge.failed', 'charge.expired', 'charge.cancelled', 'charge.rejected', 'refund.succeeded', 'refund.rejected', 'balance.low', 'balance.recovered', 'auto_recharge.disabled', 'bank_deposit.unmatched'],
+      },
+      WebhookEvent: {
+        type: 'object',
+        description: 'The body of every delivery of the event (byte for byte the same each time). Signed: Points-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" keyed with the secret> (one v1 per live secret during a rotation).',
+        properties: { id: uuid, type: ref('WebhookEventType'), createdAt: time, accountId: { type: ['string', 'null'], format: 'uuid' }, data: { type: 'object' } },
+      },
+      WebhookDelivery: {
+        type: 'object',
+        properties: {
+          id: uuid,
+          eventId: uuid,
+          eventType: ref('WebhookEventType'),
+          endpointId: uuid,
+          redelivery: { type: 'boolean' },
+          status: { enum: ['pending', 'succeeded', 'failed'], description: 'failed: given up (3 days of failed attempts by default) or the endpoint was deleted' },
+          attemptCount: { type: 'integer', minimum: 0 },
+          lastStatusCode: { type: ['integer', 'null'] },
+          lastError: { type: ['string', 'null'] },
+          createdAt: time,
+          completedAt: { type: ['string', 'null'], format: 'date-time' },
+          attempts: {
+            type: 'array',
+            description: 'the latest 20 attempts, newest first',
+            items: { type: 'object', properties: { attempt: { type: 'integer' }, at: time, statusCode: { type: ['integer', 'null'] }, error: { type: ['string', 'null'] }, durationMs: { type: 'integer' } } },
+          },
+        },
+      },
+      BalanceAlerts: { type: 'object', properties: { accountId: uuid, thresholds: { type: 'array', items: { type: 'integer', minimum: 1 } } } },
       Refund: {
         type: 'object',
         properties: {
@@ -254,6 +298,91 @@ export const openApiDocument = {
           '403': problem('forbidden'),
           ...common,
         },
+      },
+    },
+    '/v1/webhook-endpoints': {
+      post: {
+        summary: "Create a webhook endpoint. Account key: receives that account's events and, for a partner, its sub-accounts'; admin key (no accountId): every event. Returns the signing secret once. https only, and no private, loopback or link-local address (unless WEBHOOK_ALLOW_HTTP / WEBHOOK_ALLOW_PRIVATE_NETWORKS).",
+        requestBody: body({
+          type: 'object',
+          required: ['url'],
+          additionalProperties: false,
+          properties: {
+            url: { type: 'string', format: 'uri', maxLength: 2048 },
+            events: { type: 'array', items: ref('WebhookEventType'), description: 'default: every type' },
+            description: { type: 'string', maxLength: 500 },
+            accountId: { ...uuid, description: 'an account the caller acts for (default: its own; the admin: none, i.e. all events)' },
+          },
+        }),
+        responses: { '201': ok('created, with its secret', ref('WebhookEndpoint')), ...common },
+      },
+      get: { summary: 'The webhook endpoints the caller may see (a partner also its sub-accounts\'; the admin all)', responses: { '200': ok('endpoints', { type: 'object', properties: { endpoints: { type: 'array', items: ref('WebhookEndpoint') } } }), ...common } },
+    },
+    '/v1/webhook-endpoints/{id}': {
+      get: { summary: 'A webhook endpoint (without its secret)', parameters: [idParam('id')], responses: { '200': ok('the endpoint', ref('WebhookEndpoint')), ...common } },
+      delete: { summary: 'Delete a webhook endpoint; its pending deliveries give up at their next attempt', parameters: [idParam('id')], responses: { '204': { description: 'deleted' }, ...common } },
+    },
+    '/v1/webhook-endpoints/{id}/rotate-secret': {
+      post: {
+        summary: 'Rotate the signing secret. The new one is returned once; for overlapHours (default 24, at most 168) deliveries carry both signatures, the new first.',
+        parameters: [idParam('id')],
+        requestBody: { required: false, content: json({ type: 'object', additionalProperties: false, properties: { overlapHours: { type: 'number', minimum: 0, maximum: 168, default: 24 } } }) },
+        responses: { '200': ok('rotated, with the new secret', ref('WebhookEndpoint')), ...common },
+      },
+    },
+    '/v1/webhook-endpoints/{id}/deliveries': {
+      get: {
+        summary: 'The delivery log of an endpoint, newest first: each delivery with its attempts',
+        parameters: [
+          idParam('id'),
+          { name: 'status', in: 'query', schema: { enum: ['pending', 'succeeded', 'failed'] } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+          { name: 'cursor', in: 'query', schema: { type: 'string' } },
+        ],
+        responses: { '200': ok('a page', { type: 'object', properties: { deliveries: { type: 'array', items: ref('WebhookDelivery') }, nextCursor: { type: ['string', 'null'] } } }), ...common },
+      },
+    },
+    '/v1/admin/notifications': {
+      get: {
+        summary: 'Admin: the deliveries of admin notifications to ADMIN_WEBHOOK_URL ({text}), newest first, with their attempts',
+        parameters: [
+          { name: 'status', in: 'query', schema: { enum: ['pending', 'succeeded', 'failed'] } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+          { name: 'cursor', in: 'query', schema: { type: 'string' } },
+        ],
+        responses: {
+          '200': ok('a page', {
+            type: 'object',
+            properties: {
+              notifications: { type: 'array', items: { type: 'object', properties: { id: uuid, adminEventId: { type: 'string' }, text: { type: 'string' }, status: { enum: ['pending', 'succeeded', 'failed'] }, attemptCount: { type: 'integer' }, lastStatusCode: { type: ['integer', 'null'] }, lastError: { type: ['string', 'null'] }, createdAt: time, completedAt: { type: ['string', 'null'], format: 'date-time' }, attempts: { type: 'array', items: { type: 'object' } } } } },
+              nextCursor: { type: ['string', 'null'] },
+            },
+          }),
+          '403': problem('forbidden'),
+          ...common,
+        },
+      },
+    },
+    '/v1/events/{id}': { get: { summary: 'An event (of an account the caller acts for; the admin: any)', parameters: [idParam('id')], responses: { '200': ok('the event', ref('WebhookEvent')), ...common } } },
+    '/v1/events/{id}/redeliver': {
+      post: {
+        summary: "Send an event again (same id, same body) to one of the caller's endpoints that receives it, or to all of them",
+        parameters: [idParam('id')],
+        requestBody: { required: false, content: json({ type: 'object', additionalProperties: false, properties: { endpointId: uuid } }) },
+        responses: {
+          '202': ok('queued', { type: 'object', properties: { eventId: uuid, deliveries: { type: 'array', items: { type: 'object', properties: { id: uuid, endpointId: uuid, status: { const: 'pending' } } } } } }),
+          '409': problem('invalid_state (no endpoint of the caller receives this event)'),
+          ...common,
+        },
+      },
+    },
+    '/v1/accounts/{id}/balance-alerts': {
+      get: { summary: 'Balance alert thresholds of a funding account', parameters: [idParam('id')], responses: { '200': ok('thresholds', ref('BalanceAlerts')), ...common } },
+      put: {
+        summary: 'Set balance alert thresholds: crossing one downwards emits balance.low once, coming back to or above it emits balance.recovered. Not for a parent-billed account (409 invalid_state).',
+        parameters: [idParam('id')],
+        requestBody: body({ type: 'object', required: ['thresholds'], additionalProperties: false, properties: { thresholds: { type: 'array', maxItems: 20, items: { type: 'integer', minimum: 1 } } } }),
+        responses: { '200': ok('saved', ref('BalanceAlerts')), '409': problem('invalid_state (parent-billed account)'), ...common },
       },
     },
     '/pay/{token}': {

@@ -1,6 +1,7 @@
 // Runtime configuration from the environment, validated once at start-up.
 import { z } from 'zod';
 import { DEFAULT_PRICES, type PriceList } from '../domain/money.ts';
+import type { DeliverySchedule } from '../domain/webhooks.ts';
 import { assertValidCalendar, defaultCalendar, type BusinessCalendar } from '../domain/calendar.ts';
 
 const csv = z
@@ -52,6 +53,15 @@ const EnvSchema = z.object({
   IDEMPOTENCY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** Automatic refund reasons on consumptions older than this go to an admin's review. */
   AUTO_REFUND_WINDOW_DAYS: z.coerce.number().int().min(0).max(3650).default(7),
+  WEBHOOK_ALLOW_HTTP: z.enum(['true', 'false']).default('false'),
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: z.enum(['true', 'false']).default('false'),
+  ADMIN_WEBHOOK_URL: z.string().url().optional().or(z.literal('').transform(() => undefined)),
+  WEBHOOK_ENCRYPTION_KEY: z.string().optional(),
+  WEBHOOK_ATTEMPT_TIMEOUT_SECONDS: z.coerce.number().positive().default(10),
+  WEBHOOK_RETRY_INITIAL_SECONDS: z.coerce.number().positive().default(10),
+  WEBHOOK_RETRY_MAX_INTERVAL_SECONDS: z.coerce.number().positive().default(3600),
+  WEBHOOK_GIVE_UP_AFTER_HOURS: z.coerce.number().positive().default(72),
+  WEBHOOK_DISPATCH_INTERVAL_MS: z.coerce.number().int().positive().default(500),
 });
 
 export interface BankAccount {
@@ -93,6 +103,17 @@ export interface Config {
   temporalDevPort: number;
   idempotencyRetentionDays: number;
   autoRefundWindowDays: number;
+  webhooks: WebhookSettings;
+}
+
+/** Webhook delivery settings (SPEC §6.3); `encryptionKey` is resolved at start-up (runtime/webhook-key.ts). */
+export interface WebhookSettings {
+  allowHttp: boolean;
+  allowPrivateNetworks: boolean;
+  adminWebhookUrl: string | undefined;
+  encryptionKey: string | undefined;
+  schedule: DeliverySchedule;
+  dispatchIntervalMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -125,6 +146,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     temporalDevPort: e.TEMPORAL_DEV_PORT,
     idempotencyRetentionDays: e.IDEMPOTENCY_RETENTION_DAYS,
     autoRefundWindowDays: e.AUTO_REFUND_WINDOW_DAYS,
+    webhooks: {
+      allowHttp: e.WEBHOOK_ALLOW_HTTP === 'true',
+      allowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS === 'true',
+      adminWebhookUrl: e.ADMIN_WEBHOOK_URL || undefined,
+      encryptionKey: e.WEBHOOK_ENCRYPTION_KEY || undefined,
+      schedule: {
+        attemptTimeoutMs: e.WEBHOOK_ATTEMPT_TIMEOUT_SECONDS * 1000,
+        initialIntervalMs: e.WEBHOOK_RETRY_INITIAL_SECONDS * 1000,
+        maximumIntervalMs: e.WEBHOOK_RETRY_MAX_INTERVAL_SECONDS * 1000,
+        giveUpAfterMs: e.WEBHOOK_GIVE_UP_AFTER_HOURS * 3_600_000,
+      },
+      dispatchIntervalMs: e.WEBHOOK_DISPATCH_INTERVAL_MS,
+    },
   };
 }
 

@@ -6,6 +6,7 @@ import type { LedgerKind } from '../generated/prisma/enums.ts';
 import type { Db } from './client.ts';
 import { BusinessError } from '../domain/errors.ts';
 import { toPoints } from '../domain/money.ts';
+import { crossedThreshold, detectBalanceCrossings } from './balance-alerts.ts';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -74,16 +75,17 @@ export async function postEntry(tx: Tx, input: EntryInput): Promise<PostedEntry>
   if (existing) return sameEffect(existing, input);
 
   const delta = BigInt(input.amount);
+  // `crossed`: the change passed a balance alert threshold (db/balance-alerts.ts), told in the same round trip.
   const rows =
     input.amount < 0
-      ? await tx.$queryRaw<{ balance: bigint }[]>`
+      ? await tx.$queryRaw<{ balance: bigint; crossed: boolean }[]>`
           UPDATE "Wallet" SET "balance" = "balance" + ${delta}, "updatedAt" = now()
           WHERE "accountId" = ${input.walletId}::uuid AND "balance" >= ${-delta}
-          RETURNING "balance"`
-      : await tx.$queryRaw<{ balance: bigint }[]>`
+          RETURNING "balance", ${crossedThreshold(delta)} AS "crossed"`
+      : await tx.$queryRaw<{ balance: bigint; crossed: boolean }[]>`
           UPDATE "Wallet" SET "balance" = "balance" + ${delta}, "updatedAt" = now()
           WHERE "accountId" = ${input.walletId}::uuid
-          RETURNING "balance"`;
+          RETURNING "balance", ${crossedThreshold(delta)} AS "crossed"`;
   const updated = rows[0];
   if (!updated) {
     const wallet = await tx.wallet.findUnique({ where: { accountId: input.walletId } });
@@ -108,6 +110,7 @@ export async function postEntry(tx: Tx, input: EntryInput): Promise<PostedEntry>
       memo: input.memo ?? null,
     },
   });
+  if (updated.crossed) await detectBalanceCrossings(tx, { walletId: input.walletId, before: updated.balance - delta, after: updated.balance, cause: input.businessKey });
   return entryView(row);
 }
 

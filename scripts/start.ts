@@ -13,6 +13,8 @@ import { createWorker } from '../worker/worker.ts';
 import { serviceActivityDeps } from '../worker/deps.ts';
 import { ensureIdempotencyRetentionSchedule } from '../worker/schedules.ts';
 import { createApp } from '../api/app.ts';
+import { resolveWebhookKey } from '../runtime/webhook-key.ts';
+import { startWebhookDispatcher } from '../webhooks/dispatcher.ts';
 
 let config: Config;
 try {
@@ -27,6 +29,7 @@ const logger = createLogger(config.logLevel, 'points');
 installTemporalLogging(logger);
 const admin = resolveAdminKey(config.adminApiKey, config.dataDir);
 config.adminApiKey = admin.key;
+config.webhooks.encryptionKey = resolveWebhookKey(config.webhooks.encryptionKey, config.dataDir).key;
 
 let embedded: EmbeddedTemporal | undefined;
 if (!config.temporal.address) {
@@ -59,6 +62,8 @@ const workerRun = worker.run();
 await ensureIdempotencyRetentionSchedule(client, { taskQueue: config.temporal.taskQueue, retentionDays: config.idempotencyRetentionDays }).catch((err: unknown) =>
   logger.error({ err }, 'could not create the idempotency retention schedule; old idempotency records are not deleted'),
 );
+// Starts the delivery workflow of each webhook delivery committed with its event (webhooks/dispatcher.ts).
+const dispatcher = startWebhookDispatcher({ db: db.prisma, temporal: client, taskQueue: config.temporal.taskQueue, settings: config.webhooks, logger });
 
 const app = createApp({ db: db.prisma, temporal: client, eagerStart: true, config, logger, rateLimitStore: db.pool });
 const server = app.listen(config.port, config.host, () => {
@@ -69,6 +74,10 @@ const server = app.listen(config.port, config.host, () => {
     `  Temporal     ${temporalAddress}${embedded ? `   UI: ${embedded.uiUrl}` : ''}`,
     `  Database     ${db.kind === 'pglite' ? `PGlite in ${config.pgliteDir}` : 'PostgreSQL (DATABASE_URL)'}`,
     `  Admin key    ${admin.key}   (from ${admin.source})`,
+    config.webhooks.allowHttp && config.webhooks.allowPrivateNetworks
+      ? '  Webhooks     http:// and private addresses allowed (local testing): e.g. {"url":"http://127.0.0.1:4000/hook"}'
+      : '  Webhooks     https and public addresses only; for a receiver on this machine restart with\n               WEBHOOK_ALLOW_HTTP=true WEBHOOK_ALLOW_PRIVATE_NETWORKS=true (see README, Webhooks)',
+    `  Admin alerts ${config.webhooks.adminWebhookUrl ? 'posted to ADMIN_WEBHOOK_URL' : 'ADMIN_WEBHOOK_URL not set (admin events only on /admin)'}`,
     '  Stop with Ctrl-C.',
     '',
   ];
@@ -78,6 +87,7 @@ const server = app.listen(config.port, config.host, () => {
 onShutdown(logger, async () => {
   try {
     await new Promise<void>((r) => server.close(() => r()));
+    await dispatcher.stop();
     // The Temporal runtime also reacts to SIGINT/SIGTERM and may already be draining the worker.
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await workerRun;

@@ -8,6 +8,8 @@ import { onShutdown } from '../runtime/shutdown.ts';
 import { createWorker } from './worker.ts';
 import { serviceActivityDeps } from './deps.ts';
 import { ensureIdempotencyRetentionSchedule } from './schedules.ts';
+import { resolveWebhookKey } from '../runtime/webhook-key.ts';
+import { startWebhookDispatcher } from '../webhooks/dispatcher.ts';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel, 'worker');
@@ -16,17 +18,20 @@ if (!config.databaseUrl || !config.temporal.address) {
   logger.fatal('npm run worker needs DATABASE_URL and TEMPORAL_ADDRESS (use npm start for the all-in-one service)');
   process.exit(2);
 }
+config.webhooks.encryptionKey = resolveWebhookKey(config.webhooks.encryptionKey, config.dataDir).key;
 const db = await openDatabase({ url: config.databaseUrl, migrate: true, onIdleError: (err) => logger.warn({ err }, 'idle database connection lost') });
 const connection = await connectWorker(config.temporal.address);
 // Activities use a client over the same connection (the auto-recharge trigger's signal-with-start).
 const client = new Client({ connection, namespace: config.temporal.namespace });
 const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, ...serviceActivityDeps(db.prisma, config, logger, client) });
 const running = worker.run();
+const dispatcher = startWebhookDispatcher({ db: db.prisma, temporal: client, taskQueue: config.temporal.taskQueue, settings: config.webhooks, logger });
 logger.info(`worker polling task queue ${config.temporal.taskQueue}`);
 await ensureIdempotencyRetentionSchedule(client, { taskQueue: config.temporal.taskQueue, retentionDays: config.idempotencyRetentionDays }).catch((err: unknown) =>
   logger.error({ err }, 'could not create the idempotency retention schedule; old idempotency records are not deleted'),
 );
 onShutdown(logger, async () => {
+  await dispatcher.stop();
   // The Temporal runtime also reacts to SIGINT/SIGTERM and may already be draining the worker.
   if (worker.getState() === 'RUNNING') worker.shutdown();
   await running;

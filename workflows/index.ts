@@ -4,3 +4,4 @@ export { chargeWorkflow } from './charge/workflow.ts';
 export { refundWorkflow } from './refund/workflow.ts';
 export { autoRechargeWorkflow } from './auto-recharge/workflow.ts';
 export { idempotencyRetentionWorkflow } from './idempotency-retention/workflow.ts';
+export { webhookDeliveryWorkflow } from './webhook-delivery/workflow.ts';

@@ -15,9 +15,11 @@ import { post } from '../../db/ledger.ts';
 import type { ActivityDeps } from '../../activities/index.ts';
 import { SimulatedGateway } from '../../activities/gateway.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
+import { startWebhookDispatcher, type Dispatcher } from '../../webhooks/dispatcher.ts';
 import { createLocalEnv, createTimeSkippingEnv } from './temporal.ts';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
+export const TEST_WEBHOOK_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
 
 export interface TestService {
   db: TestDatabase;
@@ -26,6 +28,8 @@ export interface TestService {
   app: Express;
   config: Config;
   taskQueue: string;
+  /** Starts the delivery workflows of committed webhook deliveries (polls every WEBHOOK_DISPATCH_INTERVAL_MS, 100 ms here). */
+  dispatcher: Dispatcher;
   /** supertest agent with a bearer key. */
   as(key: string): {
     get(path: string): request.Test;
@@ -45,10 +49,11 @@ export async function startTestService(
   const db = await createTestDatabase();
   const env = opts.timeSkipping ? await createTimeSkippingEnv() : await createLocalEnv();
   const taskQueue = `test-${randomUUID()}`;
-  const config = loadConfig({ ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', TEMPORAL_TASK_QUEUE: taskQueue, RATE_LIMIT_PER_MINUTE: '0', ...opts.env });
+  const config = loadConfig({ ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', TEMPORAL_TASK_QUEUE: taskQueue, RATE_LIMIT_PER_MINUTE: '0', WEBHOOK_ENCRYPTION_KEY: TEST_WEBHOOK_KEY, WEBHOOK_DISPATCH_INTERVAL_MS: '100', ...opts.env });
   const gateway = new SimulatedGateway(db.prisma, config.simulatedGateway);
-  const worker = await createWorker({ connection: env.nativeConnection, taskQueue, db: db.prisma, temporal: env.client, charging: config, gateway, ...opts.deps });
+  const worker = await createWorker({ connection: env.nativeConnection, taskQueue, db: db.prisma, temporal: env.client, charging: config, gateway, webhooks: config.webhooks, ...opts.deps });
   const running = worker.run();
+  const dispatcher = startWebhookDispatcher({ db: db.prisma, temporal: env.client, taskQueue, settings: config.webhooks });
   const app = createApp({ db: db.prisma, temporal: env.client, config, logger: pino({ level: 'silent' }) });
 
   const as = (key: string) => {
@@ -72,6 +77,7 @@ export async function startTestService(
     app,
     config,
     taskQueue,
+    dispatcher,
     as,
     admin: as(ADMIN_KEY),
     async account({ name = 'Shop', parentId, billingMode, balance = 0 } = {}) {
@@ -82,6 +88,7 @@ export async function startTestService(
       return { id: account.id, apiKey };
     },
     async stop() {
+      await dispatcher.stop();
       worker.shutdown();
       await running;
       await env.teardown();
