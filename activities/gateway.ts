@@ -46,6 +46,16 @@ export interface PaymentGateway {
    * (not retryable); an unreachable gateway is a GatewayUnavailableError (retryable).
    */
   capture(request: CaptureRequest): Promise<Capture>;
+  /** A sandbox gateway's test cards (pages offer them in test mode); absent on a live gateway. */
+  testCards?(): readonly TestCardInfo[];
+}
+
+/** A sandbox card token and what the gateway does with it. */
+export interface TestCardInfo {
+  token: string;
+  brand: string;
+  last4: string;
+  behaviour: string;
 }
 
 /** A transient gateway failure (timeout, 5xx): the caller retries with the same idempotency key. */
@@ -81,6 +91,10 @@ export class SimulatedGateway implements PaymentGateway {
   private readonly transientFailures = new Map<string, number>();
 
   constructor(private readonly db: Db) {}
+
+  testCards(): readonly TestCardInfo[] {
+    return Object.entries(TEST_CARDS).map(([token, card]) => ({ token, brand: card.brand, last4: card.last4, behaviour: card.behaviour }));
+  }
 
   async tokenize(cardToken: string): Promise<CardDetails> {
     const card = testCard(cardToken);
