@@ -85,7 +85,7 @@ export const PAY_SCRIPT = `
     b.hidden = false;
     b.addEventListener('click', function () {
       var text = b.getAttribute('data-copy') || '';
-      var done = function () { say('계좌번호 ' + text + '를 복사했습니다.'); b.textContent = '복사됨'; setTimeout(function () { b.textContent = b.getAttribute('data-label') || '복사'; }, 2000); };
+      var done = function () { say('계좌번호를 복사했습니다.'); b.textContent = '복사됨'; setTimeout(function () { b.textContent = b.getAttribute('data-label') || '복사'; }, 2000); };
       var select = function () {
         var target = document.getElementById(b.getAttribute('aria-controls') || '');
         if (target) { var r = document.createRange(); r.selectNodeContents(target); var s = getSelection(); s.removeAllRanges(); s.addRange(r); }

@@ -35,7 +35,8 @@ function amountField(limits: ChargeLimits, method: keyof typeof METHOD_WORD) {
   );
 }
 
-const formKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, { error: '화면을 새로 고친 뒤 다시 시도해 주세요.' });
+const RELOAD = '화면을 새로 고친 뒤 다시 시도해 주세요.';
+const formKey = z.string({ error: RELOAD }).regex(/^[\x21-\x7e]{1,255}$/, { error: RELOAD });
 
 export function cardForm(limits: ChargeLimits) {
   return z.object({
@@ -55,7 +56,7 @@ export function bankTransferForm(limits: ChargeLimits) {
       .max(100, { error: '입금자명은 100자 이내로 입력해 주세요.' }),
     idempotencyKey: formKey,
     /** Set when the person was warned about an open request of the same amount and still wants a new one. */
-    confirmDuplicate: z.literal('yes').optional(),
+    confirmDuplicate: z.literal('yes', { error: RELOAD }).optional(),
   });
 }
 
