@@ -11,7 +11,7 @@ import { CHARGE_STATUS_KO, itemName, koreanDateTime, METHOD_KO, openingHoursText
 import type { BankAccount, ChargeLimits } from '../../config/config.ts';
 import type { BusinessCalendar } from '../../domain/calendar.ts';
 import { vatIncluded, type ItemNames, type PriceList } from '../../domain/money.ts';
-import type { FormErrors, FormValues } from '../routes/pay-forms.ts';
+import { parseAmountText, type FormErrors, type FormValues } from '../routes/pay-forms.ts';
 
 /** A test card of a simulated gateway, offered on the page in test mode. */
 export interface TestCardOption {
@@ -190,7 +190,8 @@ function fieldHelpers(m: PayPageModel, section: PayMethodSection): FieldHelpers 
       const typed = h.value('amount');
       const prefilled = m.prefill?.method === section.method ? m.prefill.amount : undefined;
       const text = typed ?? won(prefilled ?? presetAmounts(minimum, m.limits.maximum)[1] ?? minimum);
-      const n = Number(text.replace(/[^0-9]/g, '')) || 0;
+      const parsed = parseAmountText(text);
+      const n = parsed !== undefined && Number.isSafeInteger(parsed) ? parsed : 0;
       const { supply, vat } = vatIncluded(n);
       const base = `/pay/${encodeURIComponent(m.token)}`;
       const duplicates = opts.duplicateAmounts ?? [];
