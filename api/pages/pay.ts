@@ -97,7 +97,7 @@ h2{font-size:1.15rem;margin:0 0 .15rem} h3{font-size:1rem;margin:1rem 0 .4rem}
 .sub,.help,.muted{color:#6b7684;font-size:.9rem;margin:.2rem 0}
 .big{font-size:2rem;font-weight:700;letter-spacing:-.02em}
 .num,.amount,.acct,time{white-space:nowrap;font-variant-numeric:tabular-nums}
-.acct{font-weight:700;letter-spacing:.02em;user-select:all}
+.acct{font-weight:700;user-select:all}
 nav.methods{display:flex;gap:.5rem;flex-wrap:wrap;margin:0 0 .9rem}
 nav.methods a{flex:1 1 8rem;text-align:center;background:#fff;border-radius:12px;padding:.65rem .5rem;color:#191f28;text-decoration:none;font-weight:600}
 label{display:block;margin:.9rem 0 .3rem;font-weight:600}
@@ -130,9 +130,9 @@ fieldset{border:0;padding:0;margin:.9rem 0 0} legend{font-weight:600;padding:0;m
 button{font:inherit;font-weight:700;border:0;border-radius:12px;cursor:pointer}
 button.primary{display:block;width:100%;margin-top:1.1rem;padding:.9rem 1rem;background:#3182f6;color:#fff;font-size:1.05rem}
 button.primary:hover{background:#1b64da} button:disabled{background:#b0b8c1;cursor:wait}
-button.copy{background:#e8f3ff;color:#1b64da;padding:.3rem .7rem;font-size:.85rem;margin:0 0 0 .4rem}
+button.copy{background:#e8f3ff;color:#1b64da;padding:.25rem .55rem;font-size:.85rem;margin:0 0 0 .35rem}
 dd.with-copy{display:flex;flex-wrap:wrap;justify-content:flex-end;align-items:center;gap:.3rem 0}
-dl.rows{display:grid;grid-template-columns:auto 1fr;gap:.45rem 1rem;margin:.6rem 0 0}
+dl.rows{display:grid;grid-template-columns:auto 1fr;gap:.45rem .6rem;margin:.6rem 0 0}
 dl.rows dt{color:#6b7684} dl.rows dd{margin:0;text-align:right}
 .badge{display:inline-block;border-radius:999px;padding:.1rem .6rem;font-size:.85rem;font-weight:700;background:#e5e8eb;color:#333d4b}
 .badge.ok{background:#e5f8ee;color:#0a7a3f} .badge.wait{background:#fff3d6;color:#8a5a00} .badge.bad{background:#ffe8ea;color:#c81e2f}
