@@ -436,6 +436,17 @@ for (const size of ['desktop', 'phone'] as const) {
       expect(await page.locator(`#refund-${refundId}`).innerText()).toContain('잘못 신청한 서비스');
       await expectNoHorizontalScroll(page);
       await tab.shot('admin-queue');
+      // By keyboard: every stop from the toolbar on shows a focus ring.
+      await page.locator('#refresh').focus();
+      for (let i = 0; i < 8; i++) {
+        await page.keyboard.press('Tab');
+        const stop = await page.evaluate(() => {
+          const e = document.activeElement;
+          const st = getComputedStyle(e);
+          return { what: `${e.tagName} ${e.id || e.textContent?.trim()}`, outline: st.outlineStyle, width: parseFloat(st.outlineWidth) };
+        });
+        expect(stop.outline !== 'none' && stop.width >= 2, `no visible focus on ${stop.what}`).toBe(true);
+      }
 
       // 90,000 deposited for a 100,000 request: asked again, with a memo, before anything is credited.
       await item.getByLabel('입금된 금액 (원)').fill('90,000');
