@@ -65,8 +65,12 @@ async function api(method, path, body) {
   }
   const data = res.status === 204 ? null : await res.json().catch(() => null);
   if (res.status === 401 || res.status === 403) {
-    sessionStorage.removeItem(KEY);
-    showLogin('관리자 키가 맞지 않습니다. 키를 다시 확인해 주세요.');
+    // Only a refusal of the key still in use signs out: a late answer to a request made with an earlier
+    // (wrong) key must not throw away the key entered since.
+    if (sessionStorage.getItem(KEY) === key) {
+      sessionStorage.removeItem(KEY);
+      showLogin('관리자 키가 맞지 않습니다. 키를 다시 확인해 주세요.');
+    }
     throw new ApiError(res.status, { code: 'unauthorized' });
   }
   if (!res.ok) throw new ApiError(res.status, data);

@@ -1,6 +1,8 @@
 // Charge links (간편 충전 링크). Under /v1 (authenticated): create and revoke. Under /pay (no login; the
-// token is the credential): the page and the two forms it posts, card and bank transfer. An unknown,
-// expired or revoked token gets one and the same 404, so a token's history never leaks.
+// token is the credential): the page, the form each payment method posts (a browser is redirected to the
+// charge's receipt, or shown its form again with Korean messages per field; JSON clients get JSON), and the
+// receipt of any charge of the link's account. An unknown, expired or revoked token gets one and the same
+// 404, so a token's history never leaks.
 import { createHash, randomUUID } from 'node:crypto';
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
