@@ -269,7 +269,7 @@ export const openApiDocument = {
     },
     '/pay/{token}': {
       get: {
-        summary: 'The charge-link page (HTML; JSON {accountName, balance, pendingCharges, sendable, linkExpiresAt, limits} with Accept: application/json). Unknown, expired and revoked links are the same 404.',
+        summary: 'The charge-link page (HTML, Korean; ?method=&amount= prefills a form; JSON {accountName, balance, pendingCharges, sendable, linkExpiresAt, limits, openRequests} with Accept: application/json). Unknown, expired and revoked links are the same 404.',
         security: [],
         parameters: [{ name: 'token', in: 'path', required: true, schema: { type: 'string' } }],
         responses: { '200': { description: 'the page', content: { 'text/html': {}, 'application/json': { schema: { type: 'object' } } } }, '404': problem('not_found') },
