@@ -63,6 +63,16 @@ export interface PaymentGateway {
    * definite answer: no capture exists under that key. An unreachable gateway is a GatewayUnavailableError.
    */
   lookupCapture(idempotencyKey: string): Promise<CaptureLookup>;
+  /** A sandbox gateway's test cards (pages offer them in test mode); absent on a live gateway. */
+  testCards?(): readonly TestCardInfo[];
+}
+
+/** A sandbox card token and what the gateway does with it. */
+export interface TestCardInfo {
+  token: string;
+  brand: string;
+  last4: string;
+  behaviour: string;
 }
 
 /** A transient gateway failure (unreachable, timeout, 5xx): the outcome is unknown; retry with the same key. */
@@ -121,6 +131,10 @@ export class SimulatedGateway implements PaymentGateway {
     this.lostAnswerMs = options.lostAnswerMs ?? 90_000;
     this.outageMs = options.outageMs ?? 60_000;
     this.now = options.now ?? Date.now;
+  }
+
+  testCards(): readonly TestCardInfo[] {
+    return Object.entries(TEST_CARDS).map(([token, card]) => ({ token, brand: card.brand, last4: card.last4, behaviour: card.behaviour }));
   }
 
   async tokenize(cardToken: string): Promise<CardDetails> {

@@ -294,7 +294,18 @@ export const openApiDocument = {
           { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
         ],
         responses: {
-          '200': ok('events', { type: 'object', properties: { events: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, type: { type: 'string' }, subjectId: { type: 'string' }, accountId: uuid, data: { type: 'object' }, createdAt: time } } } } }),
+          '200': ok('events', { type: 'object', properties: { events: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, type: { type: 'string' }, subjectId: { type: 'string' }, accountId: uuid, accountName: { type: 'string' }, data: { type: 'object' }, createdAt: time } } } } }),
+          '403': problem('forbidden'),
+          ...common,
+        },
+      },
+    },
+    '/v1/admin/decisions': {
+      get: {
+        summary: "Admin: recent decisions, newest first: deposits confirmed, bank transfers rejected, reviewed refunds approved or rejected (with the business's name, amounts and memo)",
+        parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } }],
+        responses: {
+          '200': ok('decisions', { type: 'object', properties: { decisions: { type: 'array', items: { type: 'object', properties: { kind: { enum: ['deposit_confirmed', 'charge_rejected', 'refund_approved', 'refund_rejected'] }, subject: { enum: ['charge', 'refund'] }, subjectId: uuid, accountId: uuid, accountName: { type: 'string' }, amount: { type: 'integer' }, requestedAmount: { type: 'integer' }, reason: { type: 'string' }, note: { type: 'string' }, by: { type: 'string' }, at: time } } } } }),
           '403': problem('forbidden'),
           ...common,
         },
@@ -387,15 +398,26 @@ export const openApiDocument = {
     },
     '/pay/{token}': {
       get: {
-        summary: 'The charge-link page (HTML; JSON {accountName, balance, pendingCharges, sendable, linkExpiresAt, limits} with Accept: application/json). Unknown, expired and revoked links are the same 404.',
+        summary: 'The charge-link page (HTML, Korean; ?method=&amount= prefills a form; JSON {accountName, balance, pendingCharges, sendable, linkExpiresAt, limits, openRequests} with Accept: application/json). Unknown, expired and revoked links are the same 404.',
         security: [],
         parameters: [{ name: 'token', in: 'path', required: true, schema: { type: 'string' } }],
         responses: { '200': { description: 'the page', content: { 'text/html': {}, 'application/json': { schema: { type: 'object' } } } }, '404': problem('not_found') },
       },
     },
+    '/pay/{token}/charges/{chargeId}': {
+      get: {
+        summary: "Charge link: the receipt of one of the link's account's charges (HTML: where to deposit, or the outcome; JSON with Accept: application/json). Form posts redirect here (303). Any other charge is 404.",
+        security: [],
+        parameters: [
+          { name: 'token', in: 'path', required: true, schema: { type: 'string' } },
+          { name: 'chargeId', in: 'path', required: true, schema: uuid },
+        ],
+        responses: { '200': { description: 'the receipt', content: { 'text/html': {}, 'application/json': { schema: { type: 'object' } } } }, '404': problem('not_found') },
+      },
+    },
     '/pay/{token}/card': {
       post: {
-        summary: 'Charge link: store the card and charge it (origin charge_link). Form or JSON; idempotent per form render (hidden idempotencyKey) or Idempotency-Key header. Forms get an HTML answer.',
+        summary: 'Charge link: store the card and charge it (origin charge_link). Form or JSON; idempotent per form render (hidden idempotencyKey) or Idempotency-Key header. A form is redirected (303) to the charge\'s receipt, or shown again (200) with Korean messages on its fields.',
         security: [],
         parameters: [{ name: 'token', in: 'path', required: true, schema: { type: 'string' } }, { ...idempotencyKey, required: false }],
         requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['amount', 'cardToken'], properties: { amount: { type: 'integer', minimum: 1 }, cardToken: { type: 'string' }, idempotencyKey: { type: 'string' } } } }, 'application/x-www-form-urlencoded': {} } },

@@ -1,6 +1,6 @@
 // Runtime configuration from the environment, validated once at start-up.
 import { z } from 'zod';
-import { DEFAULT_PRICES, type PriceList } from '../domain/money.ts';
+import { DEFAULT_ITEM_NAMES, DEFAULT_PRICES, type ItemNames, type PriceList } from '../domain/money.ts';
 import type { DeliverySchedule } from '../domain/webhooks.ts';
 import { assertValidCalendar, defaultCalendar, type BusinessCalendar } from '../domain/calendar.ts';
 
@@ -39,6 +39,8 @@ const EnvSchema = z.object({
   BANK_ACCOUNT_NUMBER: z.string().default('000-000000-00-000'),
   BANK_ACCOUNT_HOLDER: z.string().default('Prepaid Points Operator'),
   PRICE_LIST: z.string().optional(),
+  /** JSON: item code → display name on the pages, merged over the defaults (문자(SMS), 장문(LMS), …). */
+  ITEM_NAMES: z.string().optional(),
   RATE_LIMIT_PER_MINUTE: intFrom(600),
   /** How long POST /v1/charges waits for a card charge's outcome before answering 202 pending. */
   CARD_CHARGE_WAIT_MS: intFrom(10_000),
@@ -96,6 +98,8 @@ export interface Config {
   chargeLimits: ChargeLimits;
   bankAccount: BankAccount;
   prices: PriceList;
+  /** Display names of the price list's items on the pages. */
+  itemNames: ItemNames;
   rateLimitPerMinute: number;
   cardChargeWaitMs: number;
   simulatedGateway: { lostAnswerMs: number; outageMs: number };
@@ -139,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     chargeLimits: { minimum: { card: e.CHARGE_MIN_CARD, bank_transfer: e.CHARGE_MIN_BANK_TRANSFER }, maximum: e.CHARGE_MAX },
     bankAccount: { bank: e.BANK_NAME, accountNumber: e.BANK_ACCOUNT_NUMBER, holder: e.BANK_ACCOUNT_HOLDER },
     prices,
+    itemNames: { ...DEFAULT_ITEM_NAMES, ...(e.ITEM_NAMES ? z.record(z.string(), z.string().trim().min(1).max(40)).parse(JSON.parse(e.ITEM_NAMES)) : {}) },
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     cardChargeWaitMs: e.CARD_CHARGE_WAIT_MS,
     simulatedGateway: { lostAnswerMs: e.SIMULATED_GATEWAY_LOST_ANSWER_MS, outageMs: e.SIMULATED_GATEWAY_OUTAGE_MS },

@@ -19,6 +19,21 @@ export type PriceList = Record<string, number>;
 
 export const DEFAULT_PRICES: PriceList = { sms: 9, lms: 30, mms: 60, alimtalk: 8 };
 
+/** Item code → the name a Korean business knows it by (shown on the pages; configurable). */
+export type ItemNames = Record<string, string>;
+
+export const DEFAULT_ITEM_NAMES: ItemNames = { sms: '문자(SMS)', lms: '장문(LMS)', mms: '사진(MMS)', alimtalk: '알림톡' };
+
+/**
+ * An amount that includes 10% VAT (부가세 포함) split into supply value and VAT, as on a Korean tax
+ * invoice: supply = round(amount / 1.1), VAT = the rest. 1 point = 1 KRW, so the points credited equal the
+ * amount paid.
+ */
+export function vatIncluded(amount: number): { supply: number; vat: number } {
+  const supply = Math.round((amount * 10) / 11);
+  return { supply, vat: amount - supply };
+}
+
 /** How many of each item a balance can still pay for (충전량에 따른 발송 가능 수). */
 export function sendable(balance: number, prices: PriceList): Record<string, number> {
   const out: Record<string, number> = {};

@@ -74,3 +74,33 @@ describe('GET /v1/admin/events', () => {
     expect((await svc.admin.get('/v1/admin/events?limit=0')).status).toBe(400);
   });
 });
+
+describe('GET /v1/admin/decisions', () => {
+  it('is admin-only and lists confirmations (with the deposited amount and memo), rejections and reviewed refunds, newest first, with business names', async () => {
+    const a = await svc.account({ name: '결정 상점', balance: 10_000 });
+    const open = (amount: number, key: string) =>
+      svc.as(a.apiKey).post('/v1/charges', { accountId: a.id, amount, method: 'bank_transfer', depositorName: '결정' }, key);
+    const confirmed = await open(100_000, `dec-1-${a.id}`);
+    const rejected = await open(60_000, `dec-2-${a.id}`);
+    expect((await svc.admin.post(`/v1/charges/${confirmed.body.id}/confirm-deposit`, { depositedAmount: 95_000, memo: '수수료 차감' })).status).toBe(200);
+    expect((await svc.admin.post(`/v1/charges/${rejected.body.id}/reject`, { reason: '입금 없음' })).status).toBe(200);
+    const consumption = await svc.as(a.apiKey).post('/v1/consumptions', { accountId: a.id, amount: 1_000 }, `dec-c-${a.id}`);
+    const automatic = await svc.as(a.apiKey).post(`/v1/consumptions/${consumption.body.id}/refunds`, { amount: 100, reason: 'send_failed' }, `dec-r1-${a.id}`);
+    expect(automatic.status).toBe(201);
+    const reviewed = await svc.as(a.apiKey).post(`/v1/consumptions/${consumption.body.id}/refunds`, { amount: 200, reason: 'other' }, `dec-r2-${a.id}`);
+    expect((await svc.admin.post(`/v1/refunds/${reviewed.body.id}/approve`, { memo: '확인함' })).status).toBe(200);
+
+    expect((await svc.as(a.apiKey).get('/v1/admin/decisions')).status).toBe(403);
+    const res = await svc.admin.get('/v1/admin/decisions?limit=100');
+    expect(res.status).toBe(200);
+    const mine = (res.body.decisions as { accountId: string; subjectId: string }[]).filter((d) => d.accountId === a.id);
+    expect(mine).toEqual([
+      expect.objectContaining({ kind: 'refund_approved', subject: 'refund', subjectId: reviewed.body.id, accountName: '결정 상점', amount: 200, reason: 'other', note: '확인함' }),
+      expect.objectContaining({ kind: 'charge_rejected', subject: 'charge', subjectId: rejected.body.id, amount: 60_000, note: '입금 없음' }),
+      expect.objectContaining({ kind: 'deposit_confirmed', subject: 'charge', subjectId: confirmed.body.id, accountName: '결정 상점', amount: 95_000, requestedAmount: 100_000, note: '수수료 차감', by: 'admin' }),
+    ]);
+    // The automatic refund (send_failed) was nobody's decision.
+    expect(mine.map((d) => d.subjectId)).not.toContain(automatic.body.id);
+    expect((await svc.admin.get('/v1/admin/decisions?limit=0')).status).toBe(400);
+  });
+});

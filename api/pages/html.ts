@@ -66,7 +66,9 @@ export function sendPage(res: Response, status: number, page: SafeHtml, opts: { 
 }
 
 export const BASE_STYLE = `
-body{font:15px/1.55 system-ui,-apple-system,"Apple SD Gothic Neo","Malgun Gothic",sans-serif;max-width:760px;margin:1.5rem auto;padding:0 1rem;color:#1f2328;background:#f6f8fa}
+body{font:15px/1.55 system-ui,-apple-system,"Apple SD Gothic Neo","Noto Sans CJK KR","Noto Sans KR","Malgun Gothic",sans-serif;max-width:760px;margin:1.5rem auto;padding:0 1rem;color:#1f2328;background:#f6f8fa;word-break:keep-all;overflow-wrap:break-word}
+*:focus-visible{outline:3px solid #0969da;outline-offset:2px}
+[hidden]{display:none!important}
 h1{font-size:1.4rem;margin:.2rem 0 1rem} h2{font-size:1.1rem;margin:0 0 .6rem}
 .card{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:1rem 1.2rem;margin:0 0 1rem}
 .muted{color:#59636e;font-size:.9em} .big{font-size:1.8rem;font-weight:700}

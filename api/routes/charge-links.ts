@@ -1,7 +1,9 @@
 // Charge links (간편 충전 링크). Under /v1 (authenticated): create and revoke. Under /pay (no login; the
-// token is the credential): the page and the two forms it posts, card and bank transfer. An unknown,
-// expired or revoked token gets one and the same 404, so a token's history never leaks.
-import { createHash } from 'node:crypto';
+// token is the credential): the page, the form each payment method posts (a browser is redirected to the
+// charge's receipt, or shown its form again with Korean messages per field; JSON clients get JSON), and the
+// receipt of any charge of the link's account. An unknown, expired or revoked token gets one and the same
+// 404, so a token's history never leaks.
+import { createHash, randomUUID } from 'node:crypto';
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../app.ts';
@@ -9,14 +11,31 @@ import { accountFor, principalId, principalOf } from '../auth.ts';
 import { displayName, parse } from '../validation.ts';
 import { HttpProblem, toHttpProblem } from '../problem.ts';
 import { idempotencyKeyOf, idempotentOutcome, requestHash, type Outcome } from '../idempotency.ts';
-import { checkLimits, chargeView, openCharge } from './charges.ts';
+import { checkLimits, chargeView, loadCharge, openCharge } from './charges.ts';
 import { createChargeLink, findChargeLink, findLiveChargeLink, revokeChargeLink, type ChargeLink } from '../../db/charge-links.ts';
 import { fundingBalance, type Account } from '../../db/accounts.ts';
 import { SimulatedGateway } from '../../activities/gateway.ts';
-import { ErrorTitle, type ErrorCode } from '../../domain/errors.ts';
+import { isErrorCode, type ErrorCode } from '../../domain/errors.ts';
+import { chargeSchedule } from '../../domain/calendar.ts';
 import { sendPage } from '../pages/html.ts';
 import { redactSecrets } from '../../runtime/logger.ts';
-import { chargeResultPage, linkNotFoundPage, payPage, problemPage, type LinkCharge } from '../pages/pay.ts';
+import {
+  chargeNotFoundPage,
+  linkNotFoundPage,
+  PAY_METHODS,
+  payPage,
+  problemPage,
+  receiptPage,
+  type FormState,
+  type LinkCharge,
+  type PayPageModel,
+  type TestCardOption,
+} from '../pages/pay.ts';
+import { PAY_SCRIPT_SRC } from '../pages/pay-script.ts';
+import { bankTransferForm, cardForm, parseAmountText, readForm, typedValues, type FormValues } from './pay-forms.ts';
+
+/** The pages' CSP: their one inline script by hash. */
+const PAGE_OPTS = { scriptSrc: PAY_SCRIPT_SRC };
 
 const Id = z.uuid({ message: 'must be a UUID' });
 export const DEFAULT_LINK_DAYS = 7;
@@ -94,6 +113,7 @@ function linkChargeView(view: ReturnType<typeof chargeView>): LinkCharge {
     processingStartsAt: view.processingStartsAt,
     expectedBy: view.expectedBy,
     expiresAt: view.expiresAt,
+    depositedAmount: view.depositedAmount,
     creditedAmount: view.creditedAmount,
     failureCode: view.failureCode,
     failureReason: view.failureReason,
@@ -122,11 +142,44 @@ function derivedUuid(name: string): string {
 const wantsHtml = (req: Request) =>
   req.method === 'GET' ? req.accepts(['html', 'json']) === 'html' : Boolean(req.is('application/x-www-form-urlencoded'));
 
+/** Korean titles of the problems a charge-link page can show. */
+const PROBLEM_KO: Partial<Record<ErrorCode, string>> = {
+  validation_error: '입력을 확인해 주세요',
+  invalid_state: '지금은 충전할 수 없습니다',
+  idempotency_key_reused: '이미 보낸 요청입니다',
+  amount_below_minimum: '충전 금액이 최소 금액보다 적습니다',
+  amount_above_maximum: '충전 금액이 최대 금액을 넘습니다',
+  card_declined: '카드 결제가 거절되었습니다',
+  rate_limited: '요청이 너무 많습니다',
+};
+
+/** What a refused submit says on the form, in Korean, for problems that belong to no single field. */
+function formProblemText(code: ErrorCode | undefined): string {
+  switch (code) {
+    case 'idempotency_key_reused':
+      return '이 화면에서 이미 다른 내용으로 요청했습니다. 아래 내용을 확인하고 다시 눌러 주세요.';
+    case 'invalid_state':
+      return '지금은 이 사업장을 충전할 수 없습니다. 링크를 보내 준 곳에 문의해 주세요.';
+    default:
+      return '요청을 처리하지 못했습니다. 잠시 뒤 다시 시도해 주세요.';
+  }
+}
+
+const BEHAVIOUR_KO: Record<string, string> = { succeed: '승인', decline: '거절', flaky: '두 번 일시 오류 뒤 승인' };
+
+const ChargeIdParam = z.uuid();
+
 export function payRouter(deps: AppDeps): Router {
   const { db, config, gateway = new SimulatedGateway(deps.db) } = deps;
   const r = Router();
   const timeZone = config.calendar.timeZone;
   const forms = express.urlencoded({ extended: false, limit: '10kb', parameterLimit: 20 });
+  const testCards: TestCardOption[] | undefined = gateway.testCards?.().map((c) => ({
+    token: c.token,
+    brand: c.brand,
+    last4: c.last4,
+    outcome: BEHAVIOUR_KO[c.behaviour] ?? `시험용 동작: ${c.behaviour}`,
+  }));
 
   /** The live link and its account; otherwise the one 404 (HTML or problem+json), whatever the reason. */
   async function liveLink(token: string): Promise<{ link: ChargeLink; account: Account }> {
@@ -146,45 +199,121 @@ export function payRouter(deps: AppDeps): Router {
         if (!wantsHtml(req)) throw err;
         const problem = toHttpProblem(err);
         if (!problem) throw err;
-        if (problem.code === 'not_found') return sendPage(res, 404, linkNotFoundPage());
-        sendPage(res, problem.status, problemPage(String(req.params.token), problem.status, ErrorTitle[problem.code], problem.detail));
+        if (problem.code === 'not_found') return sendPage(res, 404, linkNotFoundPage(), PAGE_OPTS);
+        sendPage(res, problem.status, problemPage(String(req.params.token), PROBLEM_KO[problem.code] ?? '요청을 처리하지 못했습니다', formProblemText(problem.code)), PAGE_OPTS);
       }
     };
+
+  /** The account's charges still open: awaiting a deposit, or a card payment whose answer is awaited. */
+  async function openRequests(account: Account): Promise<LinkCharge[]> {
+    const rows = await db.charge.findMany({
+      where: { accountId: account.id, status: { in: ['awaiting_deposit', 'pending'] } },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: 20,
+    });
+    return rows.map((c) => linkChargeView(chargeView({ ...c, events: [] })));
+  }
+
+  async function pageModel(token: string, link: ChargeLink, account: Account, extra: { form?: FormState; prefill?: PayPageModel['prefill']; keep?: Record<string, string> } = {}): Promise<PayPageModel> {
+    const now = new Date();
+    const [{ balance, pendingCharges }, open] = await Promise.all([fundingBalance(db, account, config.prices), openRequests(account)]);
+    const formKeys = Object.fromEntries(PAY_METHODS.map((s) => [s.method, extra.keep?.[s.method] ?? randomUUID()]));
+    return {
+      token,
+      accountName: account.name,
+      balance,
+      pendingCharges,
+      prices: config.prices,
+      itemNames: config.itemNames,
+      linkExpiresAt: link.expiresAt.toISOString(),
+      limits: config.chargeLimits,
+      calendar: config.calendar,
+      bankTransferSchedule: chargeSchedule(config.calendar, now, config.schedule),
+      now,
+      openRequests: open,
+      testCards,
+      formKeys,
+      form: extra.form,
+      prefill: extra.prefill,
+    };
+  }
+
+  /** A refused submit: the link page again, this form showing what was typed and why it was refused. */
+  async function showFormAgain(req: Request, res: Response, link: ChargeLink, account: Account, form: FormState, key: string | undefined) {
+    const token = String(req.params.token);
+    const keep = key && /^[\x21-\x7e]{1,255}$/.test(key) ? { [form.method]: key } : undefined;
+    // 200: the answer is a page with the form on it (a 4xx document is logged as an error by browsers).
+    sendPage(res, 200, payPage(await pageModel(token, link, account, { form, keep })), PAGE_OPTS);
+  }
 
   r.get(
     '/pay/:token',
     page(async (req, res) => {
-      const { link, account } = await liveLink(String(req.params.token));
-      const { balance, pendingCharges, sendable } = await fundingBalance(db, account, config.prices);
-      const model = {
-        accountName: account.name,
-        balance,
-        pendingCharges,
-        sendable,
-        linkExpiresAt: link.expiresAt.toISOString(),
-        limits: config.chargeLimits,
-      };
+      const token = String(req.params.token);
+      const { link, account } = await liveLink(token);
       if (!wantsHtml(req)) {
-        res.set('Cache-Control', 'no-store').set('Referrer-Policy', 'no-referrer').json(model);
+        const { balance, pendingCharges, sendable } = await fundingBalance(db, account, config.prices);
+        res.set('Cache-Control', 'no-store').set('Referrer-Policy', 'no-referrer').json({
+          accountName: account.name,
+          balance,
+          pendingCharges,
+          sendable,
+          linkExpiresAt: link.expiresAt.toISOString(),
+          limits: config.chargeLimits,
+          openRequests: await openRequests(account),
+        });
         return;
       }
-      sendPage(res, 200, payPage({ ...model, token: String(req.params.token), timeZone }));
+      // A preset link (?method=card&amount=100000) fills the amount without script.
+      const method = typeof req.query.method === 'string' ? req.query.method : undefined;
+      const amount = parseAmountText(req.query.amount);
+      const prefill =
+        method && PAY_METHODS.some((s) => s.method === method) && amount !== undefined && Number.isSafeInteger(amount) && amount > 0 && amount <= config.chargeLimits.maximum
+          ? { method, amount }
+          : undefined;
+      sendPage(res, 200, payPage(await pageModel(token, link, account, { prefill })), PAGE_OPTS);
     }),
   );
 
-  /** Answers a form post: the same outcome for a double submit (the form's key), rendered or as JSON. */
-  async function answer(req: Request, res: Response, account: Account, outcome: Outcome, replayed: boolean) {
+  r.get(
+    '/pay/:token/charges/:chargeId',
+    page(async (req, res) => {
+      const token = String(req.params.token);
+      const { account } = await liveLink(token);
+      const id = ChargeIdParam.safeParse(req.params.chargeId);
+      const charge = id.success ? await loadCharge(db, id.data) : null;
+      if (!charge || charge.accountId !== account.id) {
+        if (!wantsHtml(req)) throw new HttpProblem('not_found', `charge ${String(req.params.chargeId)} not found`);
+        return sendPage(res, 404, chargeNotFoundPage(token), PAGE_OPTS);
+      }
+      const card = charge.paymentMethodId ? await db.paymentMethod.findFirst({ where: { id: charge.paymentMethodId, accountId: account.id } }) : null;
+      const view: LinkCharge = { ...linkChargeView(chargeView(charge)), card: card ? { brand: card.brand, last4: card.last4 } : undefined };
+      if (!wantsHtml(req)) {
+        res.set('Cache-Control', 'no-store').set('Referrer-Policy', 'no-referrer').json(view);
+        return;
+      }
+      const { balance } = await fundingBalance(db, account, config.prices);
+      sendPage(res, 200, receiptPage({ token, accountName: account.name, charge: view, balance, timeZone, now: new Date() }), PAGE_OPTS);
+    }),
+  );
+
+  /** JSON clients: the outcome as problem+json or the charge (the same for a replay). */
+  function answerJson(res: Response, outcome: Outcome, replayed: boolean) {
     const shown = publicOutcome(outcome);
-    if (!wantsHtml(req)) {
-      if (replayed) res.set('Idempotent-Replayed', 'true');
-      res.status(shown.status).type(shown.status >= 400 ? 'application/problem+json' : 'application/json').send(JSON.stringify(shown.body));
+    if (replayed) res.set('Idempotent-Replayed', 'true');
+    res.status(shown.status).type(shown.status >= 400 ? 'application/problem+json' : 'application/json').send(JSON.stringify(shown.body));
+  }
+
+  /** Browsers: to the receipt of the charge (303, so a reload does not post again), or the form again. */
+  async function answerForm(req: Request, res: Response, link: ChargeLink, account: Account, method: string, outcome: Outcome, values: FormValues, key: string) {
+    const body = outcome.body as Record<string, unknown> | null;
+    const charge = (outcome.status < 400 ? body : (body?.charge as Record<string, unknown> | undefined)) ?? undefined;
+    if (charge && typeof charge.id === 'string') {
+      res.redirect(303, `/pay/${encodeURIComponent(String(req.params.token))}/charges/${charge.id}`);
       return;
     }
-    const body = shown.body as Record<string, unknown>;
-    if (shown.status < 400) return sendPage(res, shown.status, chargeResultPage(String(req.params.token), account.name, body as unknown as LinkCharge, timeZone));
-    if (body.charge) return sendPage(res, shown.status, chargeResultPage(String(req.params.token), account.name, body.charge as LinkCharge, timeZone));
-    const code = body.code as ErrorCode;
-    sendPage(res, shown.status, problemPage(String(req.params.token), shown.status, ErrorTitle[code] ?? 'Error', String(body.detail ?? '')));
+    const code = isErrorCode(body?.code) ? body.code : undefined;
+    await showFormAgain(req, res, link, account, { method, values, errors: { form: formProblemText(code) } }, code === 'idempotency_key_reused' ? undefined : key);
   }
 
   r.post(
@@ -192,10 +321,30 @@ export function payRouter(deps: AppDeps): Router {
     forms,
     page(async (req, res) => {
       const { link, account } = await liveLink(String(req.params.token));
-      const { idempotencyKey, ...body } = parse(CardTopUp, req.body ?? {});
-      checkLimits(config, 'card', body.amount);
-      const scope = { principal: `charge-link:${link.id}`, key: idempotencyKeyOf(req, idempotencyKey), requestHash: requestHash(req, body) };
-      const card = await gateway.tokenize(body.cardToken);
+      const html = wantsHtml(req);
+      let body: { amount: number; cardToken: string };
+      let formKey: string | undefined;
+      const values = typedValues(req.body, ['amount', 'cardToken']);
+      if (html) {
+        const form = readForm(cardForm(config.chargeLimits), req.body);
+        if (!form.ok) return showFormAgain(req, res, link, account, { method: 'card', values, errors: form.errors }, req.body?.idempotencyKey);
+        body = { amount: form.value.amount, cardToken: form.value.cardToken };
+        formKey = form.value.idempotencyKey;
+      } else {
+        const { idempotencyKey, ...parsed } = parse(CardTopUp, req.body ?? {});
+        checkLimits(config, 'card', parsed.amount);
+        body = parsed;
+        formKey = idempotencyKey;
+      }
+      const scope = { principal: `charge-link:${link.id}`, key: idempotencyKeyOf(req, formKey), requestHash: requestHash(req, body) };
+      let card: Awaited<ReturnType<typeof gateway.tokenize>>;
+      try {
+        card = await gateway.tokenize(body.cardToken);
+      } catch (err) {
+        if (!html || toHttpProblem(err)?.code !== 'validation_error') throw err;
+        const message = testCards ? '이 시험용 결제대행사에 없는 카드입니다. 아래 시험용 카드 중 하나를 골라 주세요.' : '카드 정보를 확인할 수 없습니다. 다시 입력해 주세요.';
+        return showFormAgain(req, res, link, account, { method: 'card', values, errors: { cardToken: message } }, formKey);
+      }
       const { outcome, replayed } = await idempotentOutcome(db, scope, async (chargeId) => {
         // The card becomes a stored card of the account (one per charge, so a retry stores it once).
         const paymentMethodId = derivedUuid(`charge-link-card:${chargeId}`);
@@ -205,7 +354,8 @@ export function payRouter(deps: AppDeps): Router {
         });
         return openCharge(deps, { chargeId, accountId: account.id, amount: body.amount, method: 'card', origin: 'charge_link', paymentMethodId });
       });
-      await answer(req, res, account, outcome, replayed);
+      if (!html) return answerJson(res, outcome, replayed);
+      await answerForm(req, res, link, account, 'card', outcome, values, scope.key);
     }),
   );
 
@@ -214,16 +364,43 @@ export function payRouter(deps: AppDeps): Router {
     forms,
     page(async (req, res) => {
       const { link, account } = await liveLink(String(req.params.token));
-      const { idempotencyKey, ...body } = parse(BankTopUp, req.body ?? {});
-      checkLimits(config, 'bank_transfer', body.amount);
-      const scope = { principal: `charge-link:${link.id}`, key: idempotencyKeyOf(req, idempotencyKey), requestHash: requestHash(req, body) };
+      const html = wantsHtml(req);
+      let body: { amount: number; depositorName: string };
+      let formKey: string | undefined;
+      const values = typedValues(req.body, ['amount', 'depositorName']);
+      if (html) {
+        const form = readForm(bankTransferForm(config.chargeLimits), req.body);
+        if (!form.ok) return showFormAgain(req, res, link, account, { method: 'bank_transfer', values, errors: form.errors }, req.body?.idempotencyKey);
+        body = { amount: form.value.amount, depositorName: form.value.depositorName };
+        formKey = form.value.idempotencyKey;
+        // Warn before a second open request of the same amount, unless this form was already sent (a double
+        // submit replays its first answer) or the person has seen the warning and still wants one.
+        const principal = `charge-link:${link.id}`;
+        const sent = await db.idempotencyRecord.findUnique({ where: { principal_key: { principal, key: formKey } } });
+        if (!sent && form.value.confirmDuplicate !== 'yes') {
+          const twin = await db.charge.findFirst({
+            where: { accountId: account.id, method: 'bank_transfer', status: 'awaiting_deposit', amount: BigInt(body.amount) },
+            orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+          });
+          if (twin) {
+            const duplicateOf = linkChargeView(chargeView({ ...twin, events: [] }));
+            return showFormAgain(req, res, link, account, { method: 'bank_transfer', values, errors: {}, duplicateOf }, formKey);
+          }
+        }
+      } else {
+        const { idempotencyKey, ...parsed } = parse(BankTopUp, req.body ?? {});
+        checkLimits(config, 'bank_transfer', parsed.amount);
+        body = parsed;
+        formKey = idempotencyKey;
+      }
+      const scope = { principal: `charge-link:${link.id}`, key: idempotencyKeyOf(req, formKey), requestHash: requestHash(req, body) };
       const { outcome, replayed } = await idempotentOutcome(db, scope, (chargeId) =>
         openCharge(deps, { chargeId, accountId: account.id, amount: body.amount, method: 'bank_transfer', origin: 'charge_link', depositorName: body.depositorName }),
       );
-      await answer(req, res, account, outcome, replayed);
+      if (!html) return answerJson(res, outcome, replayed);
+      await answerForm(req, res, link, account, 'bank_transfer', outcome, values, scope.key);
     }),
   );
 
   return r;
 }
-
