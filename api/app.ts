@@ -21,6 +21,7 @@ import { autoRechargeRouter } from './routes/auto-recharge.ts';
 import { rateLimit } from './rate-limit.ts';
 import { chargeLinksRouter, payRouter, redactChargeLinkTokens } from './routes/charge-links.ts';
 import { adminEventsRouter, adminPageRouter } from './routes/admin.ts';
+import { temporalDeadline } from './availability.ts';
 
 export interface AppDeps {
   db: Db;
@@ -47,6 +48,8 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(httpMetrics());
   app.use(express.json({ limit: '100kb', strict: true }));
+  // Every Temporal call of a request has a deadline: an unreachable Temporal is a prompt 503, never a hang.
+  app.use(temporalDeadline(deps.temporal, deps.config.apiTemporalTimeoutMs));
 
   app.use(healthRouter(deps));
   app.use(metricsRouter());

@@ -3,6 +3,7 @@ import type { ErrorRequestHandler, Response } from 'express';
 import { ZodError } from 'zod';
 import { ApplicationFailure, WorkflowUpdateFailedError } from '@temporalio/client';
 import { BusinessError, ErrorCode, ErrorTitle, isErrorCode, type ErrorCode as Code } from '../domain/errors.ts';
+import { RETRY_AFTER_SECONDS, unavailableDependency, unavailableDetail } from './availability.ts';
 
 export class HttpProblem extends Error {
   constructor(
@@ -63,6 +64,13 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   // body-parser: malformed JSON, wrong content type, too large.
   if (e.type === 'entity.parse.failed' || (e.expose && e.status && e.status >= 400 && e.status < 500)) {
     return sendProblem(res, 'validation_error', e.message ?? 'malformed request body');
+  }
+  // Temporal or PostgreSQL did not answer: the outcome is unknown, so a 503 the client may retry.
+  const down = unavailableDependency(err);
+  if (down) {
+    req.log?.warn({ err, dependency: down }, 'dependency unavailable');
+    res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+    return sendProblem(res, 'service_unavailable', unavailableDetail(down), { dependency: down });
   }
   req.log?.error({ err }, 'unhandled error');
   res

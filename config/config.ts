@@ -39,6 +39,8 @@ const EnvSchema = z.object({
   BANK_ACCOUNT_HOLDER: z.string().default('Prepaid Points Operator'),
   PRICE_LIST: z.string().optional(),
   RATE_LIMIT_PER_MINUTE: intFrom(600),
+  /** How long the API waits for Temporal while serving one request before answering 503 (0: no deadline). */
+  API_TEMPORAL_TIMEOUT_MS: intFrom(10_000),
 });
 
 export interface BankAccount {
@@ -74,6 +76,7 @@ export interface Config {
   bankAccount: BankAccount;
   prices: PriceList;
   rateLimitPerMinute: number;
+  apiTemporalTimeoutMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -100,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bankAccount: { bank: e.BANK_NAME, accountNumber: e.BANK_ACCOUNT_NUMBER, holder: e.BANK_ACCOUNT_HOLDER },
     prices,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    apiTemporalTimeoutMs: e.API_TEMPORAL_TIMEOUT_MS,
   };
 }
 

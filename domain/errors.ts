@@ -14,6 +14,7 @@ export const ErrorCode = {
   refund_exceeds_consumption: 422,
   card_declined: 422,
   rate_limited: 429,
+  service_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCode;
@@ -31,6 +32,7 @@ export const ErrorTitle: Record<ErrorCode, string> = {
   refund_exceeds_consumption: 'Refunds would exceed the consumption',
   card_declined: 'The card was declined',
   rate_limited: 'Too many requests',
+  service_unavailable: 'A dependency of the service is not answering; retry later',
 };
 
 /** A business rule said no. Carries the machine code and any extra problem fields. */
