@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ChaosPostgres, killAll } from '../test/chaos/harness.ts';
+import { ChaosPostgres, killAll, unexpectedExits } from '../test/chaos/harness.ts';
 import { Verdict } from '../test/chaos/checks.ts';
 import { sigkillUnderLoad } from '../test/chaos/scenarios/sigkill.ts';
 import { temporalOutage } from '../test/chaos/scenarios/temporal-outage.ts';
@@ -55,6 +55,8 @@ try {
       v = new Verdict(name);
       v.fail(`scenario broke: ${(err as Error).stack ?? String(err)}`);
     }
+    // A process that died on its own explains most failures (another program's signal, an out-of-memory kill).
+    if (!v.passed) for (const exit of unexpectedExits()) v.fail(exit);
     verdicts.push({ v, ms: Date.now() - t });
     say(`${name}: ${v.passed ? 'PASS' : 'FAIL'} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   }

@@ -36,7 +36,7 @@ export async function createFixture(name: string, pg: ChaosPostgres, root: strin
     procs,
     async account(balance) {
       const { account, apiKey } = await createAccount(db.prisma, { name: `Chaos ${name} ${++n}` });
-      await post(db.prisma, { walletId: account.id, accountId: account.id, kind: 'adjustment', amount: balance, businessKey: `chaos-seed:${account.id}` });
+      if (balance > 0) await post(db.prisma, { walletId: account.id, accountId: account.id, kind: 'adjustment', amount: balance, businessKey: `chaos-seed:${account.id}` });
       return { id: account.id, apiKey };
     },
     async cleanup() {

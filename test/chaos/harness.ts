@@ -105,6 +105,11 @@ export function killAll() {
   for (const p of started) if (p.alive) p.child.kill('SIGKILL');
 }
 
+/** Processes of the run that exited without being told to, with the last line of their log. */
+export function unexpectedExits(): string[] {
+  return [...started].filter((p) => p.crashed).map((p) => `${p.name} (pid ${p.pid}) exited without being told to; last log line: ${p.logTail(2).trim().slice(-300)}`);
+}
+
 export class Proc {
   readonly exited: Promise<number | null>;
   private killedByUs = false;

@@ -59,10 +59,12 @@ export class ConsumptionLoad {
       this.sent.push(s);
       try {
         s.first = await this.api().request('POST', '/v1/consumptions', { key: s.apiKey, body: s.body, idempotencyKey: key });
+        // A well-behaved client waits as long as a 503 asks before its next request.
+        if (s.first.status === 503) await new Promise((r) => setTimeout(r, 1000 * Number(s.first!.headers.get('retry-after') ?? '1')));
       } catch (err) {
         s.error = String(err);
         // The service is gone (killed): wait a moment instead of spinning.
-        await new Promise((r) => setTimeout(r, 100));
+        await new Promise((r) => setTimeout(r, 500));
       }
     }
   }

@@ -96,7 +96,7 @@ export async function postgresOutage(pg: ChaosPostgres, root: string): Promise<V
     v.figure('recovery after PostgreSQL is back ms', Date.now() - resumedAt);
     await load.stop();
 
-    const during = load.sent.filter((s) => s.sentAt >= haltedAt && s.sentAt < resumedAt - PROMPT_MS);
+    const during = load.sent.filter((s) => s.sentAt >= haltedAt && s.sentAt < resumedAt && (!s.first || s.sentAt + s.first.ms <= resumedAt));
     const answers = [...during.map((s) => ({ what: 'POST /v1/consumptions', a: s.first, error: s.error })), ...probes];
     const inFlight = load.sent.filter((s) => s.sentAt < haltedAt && (!s.first || s.sentAt + s.first.ms > haltedAt));
     const hung = [...answers, ...inFlight.map((s) => ({ what: 'in flight at the halt', a: s.first, error: s.error }))].filter((x) => !x.a);

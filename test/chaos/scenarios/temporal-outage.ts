@@ -69,7 +69,7 @@ export async function temporalOutage(pg: ChaosPostgres, root: string): Promise<V
 
     // Everything sent during the outage was answered, with a 503 problem; what was in flight at the cut
     // was answered too (a 201 if it finished first, else a 503).
-    const during = load.sent.filter((s) => s.sentAt >= cutAt && s.sentAt < restoredAt - PROMPT_MS);
+    const during = load.sent.filter((s) => s.sentAt >= cutAt && s.sentAt < restoredAt && (!s.first || s.sentAt + s.first.ms <= restoredAt));
     const inFlight = load.sent.filter((s) => s.sentAt < cutAt && (!s.first || s.sentAt + s.first.ms > cutAt));
     v.figure('consumptions in flight at the cut', inFlight.length);
     const answers = [...during.map((s) => ({ what: 'POST /v1/consumptions', a: s.first, error: s.error })), ...probes.filter((p) => p.what !== 'GET /readyz')];
