@@ -11,6 +11,7 @@ import pg from 'pg';
 import { Client, Connection } from '@temporalio/client';
 import { repoRoot, temporalCliPath } from '../../config/temporal-binaries.ts';
 import { openDatabase, type Database } from '../../db/client.ts';
+export { TcpProxy } from '../support/tcp-proxy.ts';
 
 const run = promisify(execFile);
 
@@ -217,64 +218,6 @@ export class ChaosTemporal {
   async client(): Promise<{ client: Client; close(): Promise<void> }> {
     const connection = await Connection.connect({ address: this.address });
     return { client: new Client({ connection, namespace: 'default' }), close: () => connection.close() };
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------
-// A TCP proxy in front of Temporal: cut() closes every connection and refuses new ones (as an unreachable
-// host would), restore() accepts again on the same port.
-
-export class TcpProxy {
-  private server: net.Server | undefined;
-  private readonly sockets = new Set<net.Socket>();
-  private constructor(
-    readonly port: number,
-    private readonly target: { host: string; port: number },
-  ) {}
-
-  static async start(target: { host: string; port: number }): Promise<TcpProxy> {
-    const p = new TcpProxy(await freePort(), target);
-    await p.restore();
-    return p;
-  }
-
-  get address() {
-    return `127.0.0.1:${this.port}`;
-  }
-
-  async restore(): Promise<void> {
-    if (this.server) return;
-    const server = net.createServer((client) => {
-      const upstream = net.connect(this.target.port, this.target.host);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => {});
-      }
-      client.pipe(upstream);
-      upstream.pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    await until(
-      () =>
-        new Promise<boolean>((resolve) => {
-          server.once('error', () => resolve(false));
-          server.listen(this.port, '127.0.0.1', () => resolve(true));
-        }),
-      `proxy listening on ${this.port}`,
-      30_000,
-    );
-    this.server = server;
-  }
-
-  async cut(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    const closed = new Promise<void>((r) => server.close(() => r()));
-    for (const s of this.sockets) s.destroy();
-    await closed;
   }
 }
 
