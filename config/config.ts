@@ -41,6 +41,8 @@ const EnvSchema = z.object({
   RATE_LIMIT_PER_MINUTE: intFrom(600),
   /** How long the API waits for Temporal while serving one request before answering 503 (0: no deadline). */
   API_TEMPORAL_TIMEOUT_MS: intFrom(10_000),
+  /** A workflow bundle prebuilt with bundleWorkflowCode (e.g. at image build); workers then skip bundling at start. */
+  TEMPORAL_WORKFLOW_BUNDLE: z.string().optional(),
 });
 
 export interface BankAccount {
@@ -77,6 +79,7 @@ export interface Config {
   prices: PriceList;
   rateLimitPerMinute: number;
   apiTemporalTimeoutMs: number;
+  workflowBundlePath: string | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -104,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     prices,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     apiTemporalTimeoutMs: e.API_TEMPORAL_TIMEOUT_MS,
+    workflowBundlePath: e.TEMPORAL_WORKFLOW_BUNDLE || undefined,
   };
 }
 

@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ChaosPostgres, killAll, unexpectedExits } from '../test/chaos/harness.ts';
+import { ChaosPostgres, killAll, prepareWorkflowBundle, unexpectedExits } from '../test/chaos/harness.ts';
 import { Verdict } from '../test/chaos/checks.ts';
 import { sigkillUnderLoad } from '../test/chaos/scenarios/sigkill.ts';
 import { temporalOutage } from '../test/chaos/scenarios/temporal-outage.ts';
@@ -42,8 +42,13 @@ setTimeout(() => {
 const started = Date.now();
 const verdicts: { v: Verdict; ms: number }[] = [];
 say(`scratch directory ${root}`);
-const pg = await ChaosPostgres.start();
-say(`PostgreSQL on 127.0.0.1:${pg.port}`);
+const pgStarting = ChaosPostgres.start();
+await prepareWorkflowBundle(root).catch(async (err) => {
+  await (await pgStarting).stop();
+  throw err;
+});
+const pg = await pgStarting;
+say(`PostgreSQL on 127.0.0.1:${pg.port}; workflows bundled once for every worker`);
 try {
   for (const [, name, scenario] of selected) {
     say(`${name}: running`);

@@ -3,12 +3,14 @@
 // api/main.ts, worker/main.ts) as separate OS processes it may SIGKILL. Everything listens on loopback
 // on free ports and lives in one scratch directory.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { workflowsPath } from '../../worker/worker.ts';
 import { repoRoot, temporalCliPath } from '../../config/temporal-binaries.ts';
 import { openDatabase, type Database } from '../../db/client.ts';
 export { TcpProxy } from '../support/tcp-proxy.ts';
@@ -232,6 +234,18 @@ export interface ServiceEnv {
   dataDir: string;
 }
 
+let workflowBundle: string | undefined;
+
+/**
+ * Bundles the workflows once for the whole run (what a production image does at build time); every
+ * worker process then loads it (TEMPORAL_WORKFLOW_BUNDLE) instead of running webpack at each start.
+ */
+export async function prepareWorkflowBundle(dir: string): Promise<void> {
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  workflowBundle = join(dir, 'workflow-bundle.js');
+  writeFileSync(workflowBundle, code);
+}
+
 function serviceEnv(s: ServiceEnv, extra: Record<string, string>): NodeJS.ProcessEnv {
   return {
     ...process.env,
@@ -245,6 +259,7 @@ function serviceEnv(s: ServiceEnv, extra: Record<string, string>): NodeJS.Proces
     RATE_LIMIT_PER_MINUTE: '0',
     // Bank transfers are confirmed whenever the scenario likes: no cut-off.
     BANK_TRANSFER_CUTOFF: 'none',
+    ...(workflowBundle ? { TEMPORAL_WORKFLOW_BUNDLE: workflowBundle } : {}),
     ...extra,
   };
 }

@@ -22,10 +22,9 @@ export async function postgresOutage(pg: ChaosPostgres, root: string): Promise<V
   const t = await f.temporal.client();
   try {
     const port = await freePort();
-    const worker = await spawnService('worker', 'worker', f.env);
-    f.procs.push(worker);
-    const apiProc = await spawnService('api', 'api', f.env, { port });
-    f.procs.push(apiProc);
+    // Started side by side: each applies the (already applied) migrations and the worker bundles its workflows.
+    const [worker, apiProc] = await Promise.all([spawnService('worker', 'worker', f.env), spawnService('api', 'api', f.env, { port })]);
+    f.procs.push(worker, apiProc);
     const api = new Api(`http://127.0.0.1:${port}`);
     const account = await f.account(INITIAL);
     const charges: Awaited<ReturnType<typeof bankTransfer>>[] = [];

@@ -19,10 +19,9 @@ export async function temporalOutage(pg: ChaosPostgres, root: string): Promise<V
   try {
     const env = { ...f.env, temporalAddress: proxy.address };
     const port = await freePort();
-    const worker = await spawnService('worker', 'worker', env);
-    f.procs.push(worker);
-    const apiProc = await spawnService('api', 'api', env, { port });
-    f.procs.push(apiProc);
+    // Started side by side: each applies the (already applied) migrations and the worker bundles its workflows.
+    const [worker, apiProc] = await Promise.all([spawnService('worker', 'worker', env), spawnService('api', 'api', env, { port })]);
+    f.procs.push(worker, apiProc);
     const api = new Api(`http://127.0.0.1:${port}`);
     const account = await f.account(INITIAL);
 

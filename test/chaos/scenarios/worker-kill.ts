@@ -15,10 +15,8 @@ export async function workerKilled(pg: ChaosPostgres, root: string): Promise<Ver
   const t = await f.temporal.client();
   try {
     const port = await freePort();
-    const w1 = await spawnService('worker', 'worker-1', f.env);
-    f.procs.push(w1);
-    const apiProc = await spawnService('api', 'api', f.env, { port });
-    f.procs.push(apiProc);
+    const [w1, apiProc] = await Promise.all([spawnService('worker', 'worker-1', f.env), spawnService('api', 'api', f.env, { port })]);
+    f.procs.push(w1, apiProc);
     const api = new Api(`http://127.0.0.1:${port}`);
     const accounts = [await f.account(0), await f.account(0)];
 
