@@ -21,7 +21,7 @@ import { autoRechargeRouter } from './routes/auto-recharge.ts';
 import { rateLimit } from './rate-limit.ts';
 import { chargeLinksRouter, payRouter, redactChargeLinkTokens } from './routes/charge-links.ts';
 import { adminEventsRouter, adminPageRouter } from './routes/admin.ts';
-import { temporalDeadline } from './availability.ts';
+import { answerWithin, temporalDeadline } from './availability.ts';
 
 export interface AppDeps {
   db: Db;
@@ -48,8 +48,10 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(httpMetrics());
   app.use(express.json({ limit: '100kb', strict: true }));
-  // Every Temporal call of a request has a deadline: an unreachable Temporal is a prompt 503, never a hang.
+  // Every Temporal call of a request has a deadline: an unreachable Temporal is a prompt 503, never a hang;
+  // and whatever else keeps a request waiting, it is answered (503) by the backstop.
   app.use(temporalDeadline(deps.temporal, deps.config.apiTemporalTimeoutMs));
+  app.use(answerWithin(deps.config.apiRequestTimeoutMs));
 
   app.use(healthRouter(deps));
   app.use(metricsRouter());

@@ -5,6 +5,7 @@
 // stored as a request's idempotent answer: the client retries with the same Idempotency-Key and lands on
 // the same resource id (api/idempotency.ts).
 import type { RequestHandler } from 'express';
+import { sendProblem } from './problem.ts';
 import { WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 
 export type Dependency = 'temporal' | 'database';
@@ -78,5 +79,28 @@ export function temporalDeadline(client: Client, timeoutMs: number): RequestHand
     // The deadline lives in the connection's AsyncLocalStorage, which the request's later handlers and
     // their awaited continuations inherit.
     void client.withDeadline(Date.now() + timeoutMs, async () => next()).catch(next);
+  };
+}
+
+/**
+ * The backstop: a request still unanswered after `timeoutMs` (a dependency that neither answers nor
+ * refuses, such as a database host that drops packets) is answered 503 service_unavailable with
+ * Retry-After. The handler may still finish later; its answer is then discarded, and a money request's
+ * idempotency record keeps the outcome for the client's retry with the same key.
+ */
+export function answerWithin(timeoutMs: number): RequestHandler {
+  return (req, res, next) => {
+    if (timeoutMs <= 0) return next();
+    const timer = setTimeout(() => {
+      if (res.headersSent) return;
+      req.log?.warn({ timeoutMs }, 'request not finished in time; answered 503');
+      res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+      sendProblem(res, 'service_unavailable', `the service could not finish this request within ${Math.round(timeoutMs / 1000)} s; its outcome is not known yet. Retry after a few seconds with the same Idempotency-Key`);
+    }, timeoutMs);
+    timer.unref();
+    const clear = () => clearTimeout(timer);
+    res.once('finish', clear);
+    res.once('close', clear);
+    next();
   };
 }

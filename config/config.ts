@@ -41,6 +41,8 @@ const EnvSchema = z.object({
   RATE_LIMIT_PER_MINUTE: intFrom(600),
   /** How long the API waits for Temporal while serving one request before answering 503 (0: no deadline). */
   API_TEMPORAL_TIMEOUT_MS: intFrom(10_000),
+  /** A request still unanswered after this is answered 503 (0: never). */
+  API_REQUEST_TIMEOUT_MS: intFrom(15_000),
   /** A workflow bundle prebuilt with bundleWorkflowCode (e.g. at image build); workers then skip bundling at start. */
   TEMPORAL_WORKFLOW_BUNDLE: z.string().optional(),
 });
@@ -79,6 +81,7 @@ export interface Config {
   prices: PriceList;
   rateLimitPerMinute: number;
   apiTemporalTimeoutMs: number;
+  apiRequestTimeoutMs: number;
   workflowBundlePath: string | undefined;
 }
 
@@ -107,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     prices,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     apiTemporalTimeoutMs: e.API_TEMPORAL_TIMEOUT_MS,
+    apiRequestTimeoutMs: e.API_REQUEST_TIMEOUT_MS,
     workflowBundlePath: e.TEMPORAL_WORKFLOW_BUNDLE || undefined,
   };
 }

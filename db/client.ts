@@ -64,7 +64,9 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
         await client.end();
       }
     }
-    const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10 });
+    // connectionTimeoutMillis: a database host that drops packets (or a pool with no free connection for
+    // that long) fails the query instead of holding it forever; the API answers 503, activities retry.
+    const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10, connectionTimeoutMillis: 10_000 });
     // An idle connection closed by the server (restart, failover) must not crash the process; the pool
     // drops it and opens a new one on the next query.
     pool.on('error', (err) => opts.onIdleError?.(err));

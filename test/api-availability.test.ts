@@ -4,6 +4,7 @@
 // with the same key lands on the same consumption, which happens once. (`npm run chaos` does the same
 // with real processes, outages of 15–30 s and verdicts.)
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import { pino } from 'pino';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +12,7 @@ import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { createApp } from '../api/app.ts';
 import { unavailableDependency } from '../api/availability.ts';
-import { PrismaClient } from '../db/client.ts';
+import { openDatabase, PrismaClient } from '../db/client.ts';
 import { checkLedgerIntegrity } from '../db/ledger.ts';
 import { connectClient } from '../runtime/connect.ts';
 import { createWorker } from '../worker/worker.ts';
@@ -138,6 +139,29 @@ describe('PostgreSQL unreachable', () => {
       await proxy.cut();
       await prisma.$disconnect();
       await pool.end().catch(() => {});
+    }
+  });
+});
+
+describe('a dependency that neither answers nor refuses', () => {
+  it('a request waiting on a database host that drops everything is answered 503 by the backstop, and the pool gives up on its own', async () => {
+    // Accepts TCP connections and never says a word, like a host behind a broken network.
+    const silent = net.createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const db = await openDatabase({ url: `postgresql://postgres@127.0.0.1:${(silent.address() as net.AddressInfo).port}/x`, migrate: false });
+    try {
+      const app = createApp({ db: db.prisma, temporal: svc.env.client, config: { ...svc.config, apiRequestTimeoutMs: 2_000 }, logger });
+      const res = await request(app).get('/v1/accounts/00000000-0000-4000-8000-000000000000/balance').set('Authorization', 'Bearer pk_whatever');
+      expect(res.status).toBe(503);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+      expect(res.body.code).toBe('service_unavailable');
+      // The pool's connection timeout ends the wait itself, with an error the API maps to "database".
+      const err = await db.runner.query('SELECT 1').then(() => undefined, (e: unknown) => e);
+      expect(unavailableDependency(err)).toBe('database');
+    } finally {
+      await db.close().catch(() => {});
+      silent.close();
     }
   });
 });
