@@ -148,7 +148,7 @@ describe('a dependency that neither answers nor refuses', () => {
     // Accepts TCP connections and never says a word, like a host behind a broken network.
     const silent = net.createServer(() => {});
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
-    const db = await openDatabase({ url: `postgresql://postgres@127.0.0.1:${(silent.address() as net.AddressInfo).port}/x`, migrate: false });
+    const db = await openDatabase({ url: `postgresql://postgres@127.0.0.1:${(silent.address() as net.AddressInfo).port}/x`, migrate: false, connectTimeoutMs: 3_000 });
     try {
       const app = createApp({ db: db.prisma, temporal: svc.env.client, config: { ...svc.config, apiRequestTimeoutMs: 2_000 }, logger });
       const res = await request(app).get('/v1/accounts/00000000-0000-4000-8000-000000000000/balance').set('Authorization', 'Bearer pk_whatever');

@@ -177,9 +177,16 @@ export class ChaosTemporal {
   ) {}
 
   static async start(dir: string): Promise<ChaosTemporal> {
-    const t = new ChaosTemporal(await freePort(), join(dir, 'temporal.db'), dir);
-    await t.launch();
-    return t;
+    // A free port can be taken by another program before the server binds it: try another one then.
+    for (let attempt = 1; ; attempt++) {
+      const t = new ChaosTemporal(await freePort(), join(dir, 'temporal.db'), dir);
+      try {
+        await t.launch();
+        return t;
+      } catch (err) {
+        if (attempt >= 3) throw err;
+      }
+    }
   }
 
   get address() {
