@@ -40,9 +40,9 @@ const EnvSchema = z.object({
   PRICE_LIST: z.string().optional(),
   RATE_LIMIT_PER_MINUTE: intFrom(600),
   /** How long the API waits for Temporal while serving one request before answering 503 (0: no deadline). */
-  API_TEMPORAL_TIMEOUT_MS: intFrom(10_000),
+  API_TEMPORAL_TIMEOUT_MS: intFrom(30_000),
   /** A request still unanswered after this is answered 503 (0: never). */
-  API_REQUEST_TIMEOUT_MS: intFrom(15_000),
+  API_REQUEST_TIMEOUT_MS: intFrom(45_000),
   /** A workflow bundle prebuilt with bundleWorkflowCode (e.g. at image build); workers then skip bundling at start. */
   TEMPORAL_WORKFLOW_BUNDLE: z.string().optional(),
 });

@@ -313,7 +313,7 @@ export interface Answer {
 export class Api {
   constructor(readonly baseUrl: string) {}
 
-  /** One request; a network error or a 60 s wait (a hang) rejects. */
+  /** One request; a network error or a 90 s wait (a hang: longer than the API's own deadlines) rejects. */
   async request(method: string, path: string, opts: { key: string; body?: unknown; idempotencyKey?: string; timeoutMs?: number }): Promise<Answer> {
     const started = Date.now();
     const headers: Record<string, string> = { authorization: `Bearer ${opts.key}` };
@@ -323,7 +323,7 @@ export class Api {
       method,
       headers,
       body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-      signal: AbortSignal.timeout(opts.timeoutMs ?? 60_000),
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 90_000),
     });
     const text = await res.text();
     let body: unknown = text;
