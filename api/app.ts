@@ -26,6 +26,7 @@ import { adminEventsRouter, adminPageRouter } from './routes/admin.ts';
 import { warnIfHolidayDataEnds } from '../runtime/calendar-check.ts';
 import { webhooksRouter } from './routes/webhooks.ts';
 import { balanceAlertsRouter } from './routes/balance-alerts.ts';
+import { answerWithin, temporalDeadline } from './availability.ts';
 
 export interface AppDeps {
   db: Db;
@@ -66,6 +67,10 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(httpMetrics());
   app.use(express.json({ limit: '100kb', strict: true }));
+  // Every Temporal call of a request has a deadline: an unreachable Temporal is a prompt 503, never a hang;
+  // and whatever else keeps a request waiting, it is answered (503) by the backstop.
+  app.use(temporalDeadline(deps.temporal, deps.config.apiTemporalTimeoutMs));
+  app.use(answerWithin(deps.config.apiRequestTimeoutMs));
 
   app.use(healthRouter(deps));
   app.use(metricsRouter());

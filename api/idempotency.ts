@@ -126,7 +126,8 @@ export async function idempotentOutcome(
     outcome = await handler(record.resourceId);
   } catch (err) {
     const problem = toHttpProblem(err);
-    if (!problem) throw err;
+    // Only a definite answer is stored: a 5xx (a dependency that did not answer) says nothing about the outcome.
+    if (!problem || problem.status >= 500) throw err;
     outcome = { status: problem.status, body: problemBody(problem.code, problem.detail, problem.extra) };
   }
   // First answer wins; a concurrent twin that finished first has already stored the same outcome.

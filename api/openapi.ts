@@ -9,7 +9,7 @@ const ok = (description: string, schema: object) => ({ description, content: jso
 const idParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string', format: 'uuid' } });
 const idempotencyKey = { name: 'Idempotency-Key', in: 'header', required: true, schema: { type: 'string', minLength: 1, maxLength: 255 } };
 const body = (schema: object) => ({ required: true, content: json(schema) });
-const common = { '400': problem('validation_error'), '401': problem('unauthorized'), '404': problem('not_found (also for another tenant\'s resources)'), '429': problem('rate_limited') };
+const common = { '400': problem('validation_error'), '401': problem('unauthorized'), '404': problem('not_found (also for another tenant\'s resources)'), '429': problem('rate_limited'), '503': problem('service_unavailable: Temporal or the database did not answer in time (Retry-After); retry with the same Idempotency-Key') };
 const points = { type: 'integer', minimum: 0 };
 const uuid = { type: 'string', format: 'uuid' };
 const time = { type: 'string', format: 'date-time' };
@@ -36,7 +36,7 @@ export const openApiDocument = {
           detail: { type: 'string' },
           code: {
             type: 'string',
-            enum: ['validation_error', 'unauthorized', 'forbidden', 'not_found', 'insufficient_balance', 'idempotency_key_reused', 'invalid_state', 'amount_below_minimum', 'amount_above_maximum', 'refund_exceeds_consumption', 'card_declined', 'rate_limited'],
+            enum: ['validation_error', 'unauthorized', 'forbidden', 'not_found', 'insufficient_balance', 'idempotency_key_reused', 'invalid_state', 'amount_below_minimum', 'amount_above_maximum', 'refund_exceeds_consumption', 'card_declined', 'rate_limited', 'service_unavailable'],
           },
           balance: points,
           required: points,

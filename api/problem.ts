@@ -3,6 +3,7 @@ import type { ErrorRequestHandler, Response } from 'express';
 import { ZodError } from 'zod';
 import { ApplicationFailure, WorkflowUpdateFailedError } from '@temporalio/client';
 import { BusinessError, ErrorCode, ErrorTitle, isErrorCode, type ErrorCode as Code } from '../domain/errors.ts';
+import { RETRY_AFTER_SECONDS, unavailableDependency, unavailableDetail } from './availability.ts';
 
 export class HttpProblem extends Error {
   constructor(
@@ -67,6 +68,13 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   }
   // The router could not decode a percent-escape in a path parameter (`/v1/accounts/%E0%A4%A`).
   if (err instanceof URIError && e.status === 400) return sendProblem(res, 'validation_error', 'the path has a malformed percent-escape');
+  // Temporal or PostgreSQL did not answer: the outcome is unknown, so a 503 the client may retry.
+  const down = unavailableDependency(err);
+  if (down) {
+    req.log?.warn({ err, dependency: down }, 'dependency unavailable');
+    res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+    return sendProblem(res, 'service_unavailable', unavailableDetail(down), { dependency: down });
+  }
   req.log?.error({ err }, 'unhandled error');
   res
     .status(500)

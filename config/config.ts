@@ -64,6 +64,12 @@ const EnvSchema = z.object({
   WEBHOOK_RETRY_MAX_INTERVAL_SECONDS: z.coerce.number().positive().default(3600),
   WEBHOOK_GIVE_UP_AFTER_HOURS: z.coerce.number().positive().default(72),
   WEBHOOK_DISPATCH_INTERVAL_MS: z.coerce.number().int().positive().default(500),
+  /** How long the API waits for Temporal while serving one request before answering 503 (0: no deadline). */
+  API_TEMPORAL_TIMEOUT_MS: intFrom(30_000),
+  /** A request still unanswered after this is answered 503 (0: never). */
+  API_REQUEST_TIMEOUT_MS: intFrom(45_000),
+  /** A workflow bundle prebuilt with bundleWorkflowCode (e.g. at image build); workers then skip bundling at start. */
+  TEMPORAL_WORKFLOW_BUNDLE: z.string().optional(),
 });
 
 export interface BankAccount {
@@ -107,6 +113,9 @@ export interface Config {
   temporalDevPort: number;
   idempotencyRetentionDays: number;
   autoRefundWindowDays: number;
+  apiTemporalTimeoutMs: number;
+  apiRequestTimeoutMs: number;
+  workflowBundlePath: string | undefined;
   webhooks: WebhookSettings;
 }
 
@@ -164,6 +173,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
       dispatchIntervalMs: e.WEBHOOK_DISPATCH_INTERVAL_MS,
     },
+    apiTemporalTimeoutMs: e.API_TEMPORAL_TIMEOUT_MS,
+    apiRequestTimeoutMs: e.API_REQUEST_TIMEOUT_MS,
+    workflowBundlePath: e.TEMPORAL_WORKFLOW_BUNDLE || undefined,
   };
 }
 

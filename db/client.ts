@@ -28,6 +28,8 @@ export interface DatabaseOptions {
   dataDir?: string;
   migrate?: boolean;
   poolSize?: number;
+  /** How long a query waits for a pool connection (connecting or queueing) before failing; default 30 s. */
+  connectTimeoutMs?: number;
   onIdleError?: (err: Error) => void;
 }
 
@@ -66,7 +68,9 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
         await client.end();
       }
     }
-    const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10 });
+    // connectionTimeoutMillis: a database host that drops packets (or a pool with no free connection for
+    // that long) fails the query instead of holding it forever; the API answers 503, activities retry.
+    const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10, connectionTimeoutMillis: opts.connectTimeoutMs ?? 30_000 });
     // An idle connection closed by the server (restart, failover) must not crash the process; the pool
     // drops it and opens a new one on the next query.
     pool.on('error', (err) => opts.onIdleError?.(err));

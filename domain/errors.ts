@@ -15,6 +15,7 @@ export const ErrorCode = {
   card_declined: 422,
   payment_failed: 422,
   rate_limited: 429,
+  service_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCode;
@@ -33,6 +34,7 @@ export const ErrorTitle: Record<ErrorCode, string> = {
   card_declined: 'The card was declined',
   payment_failed: 'The card payment did not go through',
   rate_limited: 'Too many requests',
+  service_unavailable: 'A dependency of the service is not answering; retry later',
 };
 
 /** A business rule said no. Carries the machine code and any extra problem fields. */

@@ -11,15 +11,17 @@ export interface WorkerSetup extends ActivityDeps {
   taskQueue: string;
   /** Extra options (tests shorten timeouts, reuse a prebuilt bundle, …). */
   options?: Partial<WorkerOptions>;
+  /** A prebuilt workflow bundle (TEMPORAL_WORKFLOW_BUNDLE) instead of bundling workflows/ at start. */
+  workflowBundlePath?: string;
 }
 
 export function createWorker(setup: WorkerSetup): Promise<Worker> {
-  const { connection, namespace, taskQueue, options, ...deps } = setup;
+  const { connection, namespace, taskQueue, options, workflowBundlePath, ...deps } = setup;
   return Worker.create({
     connection,
     namespace: namespace ?? 'default',
     taskQueue,
-    workflowsPath,
+    ...(workflowBundlePath ? { workflowBundle: { codePath: workflowBundlePath } } : { workflowsPath }),
     activities: createActivities(deps),
     ...options,
   });

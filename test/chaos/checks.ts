@@ -1,0 +1,108 @@
+// What every fault scenario checks afterwards, against the real database and Temporal: no ledger entry
+// lost or doubled, the ledger consistent, balances as expected, and every workflow closed or waiting as
+// it should.
+import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import { checkLedgerIntegrity } from '../../db/ledger.ts';
+import type { Db } from '../../db/client.ts';
+import { until } from './harness.ts';
+
+/** Collects failed checks of one scenario and the figures it measured. */
+export class Verdict {
+  readonly failures: string[] = [];
+  readonly checked: string[] = [];
+  readonly figures: [string, string | number][] = [];
+  constructor(readonly scenario: string) {}
+
+  check(ok: boolean, what: string, detail = ''): boolean {
+    if (!this.checked.includes(what)) this.checked.push(what);
+    if (!ok) this.failures.push(detail ? `${what}: ${detail}` : what);
+    return ok;
+  }
+  figure(name: string, value: string | number) {
+    this.figures.push([name, value]);
+  }
+  fail(what: string) {
+    this.failures.push(what);
+  }
+  get passed() {
+    return this.failures.length === 0;
+  }
+}
+
+/** checkLedgerIntegrity: every wallet's balance equals its entries, no negative balance, the balanceAfter chain holds. */
+export async function checkLedger(v: Verdict, db: Db) {
+  const problems = await checkLedgerIntegrity(db);
+  v.check(problems.length === 0, 'ledger integrity clean', problems.slice(0, 3).map((p) => `${p.problem} ${p.detail}`).join('; '));
+}
+
+/** The wallet's balance equals `expected` (the scenario's own arithmetic over the answers it got). */
+export async function checkBalance(v: Verdict, db: Db, accountId: string, expected: number, label: string) {
+  const w = await db.wallet.findUniqueOrThrow({ where: { accountId } });
+  v.check(Number(w.balance) === expected, `${label}: balance = expected`, `balance ${w.balance}, expected ${expected}`);
+}
+
+/**
+ * Each successful consumption (by the id its 201 answered) has exactly one consumption row and exactly
+ * one ledger debit of its amount; no other consumption debited anything.
+ */
+export async function checkConsumptionEffects(v: Verdict, db: Db, succeeded: Map<string, number>, label = 'consumptions') {
+  const rows = await db.$queryRaw<{ consumptionId: string; n: bigint; total: bigint }[]>`
+    SELECT "consumptionId", COUNT(*)::bigint AS n, SUM(amount)::bigint AS total
+    FROM "LedgerEntry" WHERE kind = 'consumption' GROUP BY "consumptionId"`;
+  const debits = new Map(rows.map((r) => [r.consumptionId, r]));
+  const doubled = rows.filter((r) => r.n !== 1n);
+  const missing = [...succeeded].filter(([id, amount]) => debits.get(id)?.total !== BigInt(-amount));
+  const unexpected = rows.filter((r) => !succeeded.has(r.consumptionId));
+  v.check(doubled.length === 0, `${label}: no debit doubled`, doubled.slice(0, 3).map((r) => `${r.consumptionId} ×${r.n}`).join(', '));
+  v.check(missing.length === 0, `${label}: every 201 has its one debit`, `${missing.length} missing, e.g. ${missing[0]?.[0]}`);
+  v.check(unexpected.length === 0, `${label}: no debit without a 201`, `${unexpected.length} unexpected, e.g. ${unexpected[0]?.consumptionId}`);
+}
+
+/** Ledger credits of kind charge per charge id. */
+export async function chargeCredits(db: Db): Promise<Map<string, { n: number; total: number }>> {
+  const rows = await db.$queryRaw<{ chargeId: string; n: bigint; total: bigint }[]>`
+    SELECT "chargeId", COUNT(*)::bigint AS n, SUM(amount)::bigint AS total FROM "LedgerEntry" WHERE kind = 'charge' GROUP BY "chargeId"`;
+  return new Map(rows.map((r) => [r.chargeId, { n: Number(r.n), total: Number(r.total) }]));
+}
+
+export async function listWorkflows(client: Client, taskQueue: string): Promise<WorkflowExecutionInfo[]> {
+  const out: WorkflowExecutionInfo[] = [];
+  for await (const wf of client.workflow.list({ query: `TaskQueue="${taskQueue}"` })) out.push(wf);
+  return out;
+}
+
+/**
+ * Every workflow of the scenario is completed, except those `stillWaiting` says should be running. The
+ * visibility list answers for all at once; any id it does not show as expected is asked directly
+ * (describe, the source of truth). Polls: a workflow finishing its last task gets time to close. Also:
+ * nothing on the task queue failed, timed out or was terminated.
+ */
+export async function checkWorkflows(v: Verdict, client: Client, taskQueue: string, expectedIds: string[], stillWaiting: (workflowId: string) => boolean, timeoutMs = 90_000) {
+  const want = (id: string) => (stillWaiting(id) ? 'RUNNING' : 'COMPLETED');
+  const wrong = new Map<string, string>();
+  let all: WorkflowExecutionInfo[] = [];
+  try {
+    await until(
+      async () => {
+        all = await listWorkflows(client, taskQueue);
+        const listed = new Map(all.map((w) => [w.workflowId, w.status.name as string]));
+        wrong.clear();
+        for (const id of new Set(expectedIds)) {
+          let status = listed.get(id);
+          if (status !== want(id)) status = (await client.workflow.getHandle(id).describe()).status.name;
+          if (status !== want(id)) wrong.set(id, `${status} (want ${want(id)})`);
+        }
+        return wrong.size === 0;
+      },
+      'workflows to close',
+      timeoutMs,
+      1_000,
+    );
+  } catch {
+    // reported below
+  }
+  v.check(wrong.size === 0, 'every workflow closed or waiting as it should', [...wrong].slice(0, 3).map(([id, s]) => `${id} ${s}`).join(', '));
+  const broken = all.filter((w) => ['FAILED', 'TERMINATED', 'TIMED_OUT', 'CANCELLED'].includes(w.status.name));
+  v.check(broken.length === 0, 'no workflow failed, timed out or was terminated', broken.slice(0, 3).map((w) => `${w.workflowId} ${w.status.name}`).join(', '));
+  v.figure('workflows checked', new Set(expectedIds).size);
+}
