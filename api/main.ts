@@ -14,7 +14,7 @@ if (!config.databaseUrl || !config.temporal.address) {
   process.exit(2);
 }
 config.adminApiKey = resolveAdminKey(config.adminApiKey, config.dataDir).key;
-const db = await openDatabase({ url: config.databaseUrl, migrate: true, onIdleError: (err) => logger.warn({ err }, 'idle database connection lost') });
+const db = await openDatabase({ url: config.databaseUrl, migrate: true, poolSize: config.databasePoolSize, onIdleError: (err) => logger.warn({ err }, 'idle database connection lost') });
 const temporal = await connectClient(config.temporal.address, config.temporal.namespace);
 const app = createApp({ db: db.prisma, temporal: temporal.client, config, logger });
 const server = app.listen(config.port, config.host, () => logger.info(`API listening on http://${config.host}:${config.port}`));

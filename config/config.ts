@@ -39,6 +39,10 @@ const EnvSchema = z.object({
   BANK_ACCOUNT_HOLDER: z.string().default('Prepaid Points Operator'),
   PRICE_LIST: z.string().optional(),
   RATE_LIMIT_PER_MINUTE: intFrom(600),
+  /** Connections in this process's PostgreSQL pool (each API and worker process has its own). */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+  /** host:port where a worker process serves the Temporal SDK's Prometheus metrics (unset: not exported). */
+  WORKER_METRICS_ADDRESS: z.string().regex(/^[^\s:]+:[0-9]{1,5}$/, 'host:port').optional(),
 });
 
 export interface BankAccount {
@@ -74,6 +78,8 @@ export interface Config {
   bankAccount: BankAccount;
   prices: PriceList;
   rateLimitPerMinute: number;
+  databasePoolSize: number;
+  workerMetricsAddress: string | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -100,6 +106,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bankAccount: { bank: e.BANK_NAME, accountNumber: e.BANK_ACCOUNT_NUMBER, holder: e.BANK_ACCOUNT_HOLDER },
     prices,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    workerMetricsAddress: e.WORKER_METRICS_ADDRESS || undefined,
   };
 }
 
