@@ -15,6 +15,8 @@ const env = z
   .object({
     STACK_DIR: z.string().default('.data/stack'),
     STACK_BASE_PORT: z.coerce.number().int().min(1024).max(65000).default(17200),
+    /** Temporal's four membership ports start here; they must stay below 32768 (default STACK_BASE_PORT+30). */
+    STACK_MEMBERSHIP_BASE_PORT: z.coerce.number().int().min(1024).max(32764).optional(),
     STACK_APIS: z.coerce.number().int().min(1).max(9).default(2),
     STACK_WORKERS: z.coerce.number().int().min(1).max(20).default(2),
     STACK_QUIET: z.enum(['0', '1']).default('0'),
@@ -23,9 +25,14 @@ const env = z
   })
   .parse(process.env);
 
+// Run as `node --import tsx` (package.json), not through the tsx CLI: on Ctrl-C the CLI SIGKILLs its child
+// when it does not acknowledge the signal within 30 ms, which would orphan every process of the stack.
+// A closed terminal or pipe must not take the supervisor down before it has stopped its processes.
+process.stdout.on('error', () => {});
+process.on('SIGHUP', () => process.kill(process.pid, 'SIGTERM'));
 const logger = createLogger(process.env.LOG_LEVEL ?? 'info', 'stack');
 const started = Date.now();
-const ports = portLayout(env.STACK_BASE_PORT, env.STACK_APIS, env.STACK_WORKERS);
+const ports = portLayout(env.STACK_BASE_PORT, env.STACK_APIS, env.STACK_WORKERS, env.STACK_MEMBERSHIP_BASE_PORT);
 const stack = await startStack({
   root,
   dir: resolve(root, env.STACK_DIR),

@@ -4,6 +4,7 @@
 // start it through startStack().
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
 import { openDatabase } from '../../db/client.ts';
 import { resolveAdminKey } from '../../runtime/admin-key.ts';
 import { ensureTemporalBinaries, type TemporalBinaries } from './temporal-binaries.ts';
@@ -51,8 +52,8 @@ export interface Stack {
   timings: Record<string, number>;
   /** Starts a worker process again and waits until it polls. */
   startWorker(i: number): Promise<void>;
-  /** Waits for a (re)started worker: its "polling" line after `mark`. */
-  workerReady(i: number, mark: number, timeoutMs?: number): Promise<void>;
+  /** Waits until the Temporal server sees worker `i`'s current process polling both task queues. */
+  workerReady(i: number, timeoutMs?: number): Promise<void>;
   /** Resident memory per process, MiB. */
   memory(): Record<string, number | undefined>;
   stop(): Promise<void>;
@@ -132,13 +133,30 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     cleanups.push(() => Promise.all(workers.map((w) => w.close())).then(() => {}));
     cleanups.push(() => Promise.all(apis.map((a) => a.close())).then(() => {}));
 
-    const workerReady = async (i: number, mark: number, timeoutMs = 120_000) => {
-      await workers[i]!.waitFor(/worker polling task queue/, timeoutMs, mark);
+    // Ready means polling, as the server sees it: the worker's identity (`<pid>@<host>`, the SDK's
+    // default) among the task queue's pollers, for workflow and activity tasks. No log line needed.
+    const observer = await Connection.connect({ address: temporal.address });
+    cleanups.push(() => observer.close());
+    const polling = async (pid: number) => {
+      for (const taskQueueType of [1, 2]) {
+        const d = await observer.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue }, taskQueueType });
+        if (!(d.pollers ?? []).some((p) => p.identity?.startsWith(`${pid}@`))) return false;
+      }
+      return true;
+    };
+    const workerReady = async (i: number, timeoutMs = 180_000) => {
+      const w = workers[i]!;
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const pid = w.pid;
+        if (pid && (await polling(pid).catch(() => false))) return;
+        if (Date.now() > deadline) throw new Error(`${w.name} not polling within ${timeoutMs} ms (log: ${w.spec.logFile})`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
     };
     const startWorker = async (i: number) => {
-      const mark = workers[i]!.mark();
       workers[i]!.start();
-      await workerReady(i, mark);
+      await workerReady(i);
     };
     await step('workers', () => Promise.all(workers.map((_, i) => startWorker(i))));
     await step('apis', () =>
@@ -158,7 +176,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     cleanups.push(() => proxy.close());
     await step('proxy', async () => {
       proxy.start();
-      await proxy.waitFor(/proxy listening/, 60_000);
+      await waitReady(`http://127.0.0.1:${opts.ports.proxy}`, 60_000, () => proxy.running);
     });
 
     let stopped = false;

@@ -172,7 +172,12 @@ export class TemporalServer {
   /** Starts the server and waits until its frontend answers (about 2 s; up to `timeoutMs`). */
   async start(timeoutMs = 90_000): Promise<void> {
     this.process.start();
-    await waitForFrontend(this.address, timeoutMs, () => this.process.running);
+    try {
+      await waitForFrontend(this.address, timeoutMs, () => this.process.running);
+    } catch (err) {
+      const fatal = this.process.tail(40).filter((l) => /"level":"(fatal|error)"/.test(l)).slice(-2).map((l) => l.slice(0, 400));
+      throw new Error(`${(err as Error).message}${fatal.length ? `\n${fatal.join('\n')}` : ''}\n(log: ${this.process.spec.logFile})`);
+    }
   }
 
   stop(): Promise<void> {
