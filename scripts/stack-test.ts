@@ -9,7 +9,7 @@
 //
 // Prints a verdict table and a last line `N passed, M failed[, K skipped]`; exits non-zero on a failure.
 // STACK_TEST_KEEP=1 keeps the temporary directory (logs of every process) for a look afterwards.
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -486,6 +486,7 @@ async function main(): Promise<void> {
         const text = await (await fetch(`http://127.0.0.1:${ports.workerMetrics[i]}/metrics`)).text();
         const m = /^temporal_workflow_completed\w*\{[^}]*\} (\d+)/m.exec(text) ?? /^(temporal_\w+)/m.exec(text);
         assert(/^temporal_/m.test(text), `worker-${i + 1}: no temporal_ metrics`);
+        writeFileSync(join(dir, 'logs', `worker-${i + 1}.metrics.txt`), text);
         found.push(`worker-${i + 1} ${text.split('\n').filter((l) => l.startsWith('temporal_')).length} samples${m ? '' : ''}`);
       }
       const api = await (await fetch(`${s.url}/metrics`)).text();
