@@ -38,8 +38,11 @@ describe('docker-compose.yml', () => {
   it('sets up both Temporal databases with the schema tool steps the stack uses', () => {
     const steps = script(services['temporal-schema']!);
     expect(steps).toContain('temporal-sql-tool --db "$$db" create-database');
-    expect(steps).toContain('setup-schema -v 0.0');
-    expect(steps).toContain('update-schema -d "/etc/temporal/schema/postgresql/v12/$$schema/versioned"');
+    expect(steps).toContain('temporal-sql-tool --db "$$db" setup-schema -v 0.0');
+    expect(steps).toContain('temporal-sql-tool --db "$$db" update-schema -d "/etc/temporal/schema/postgresql/v12/$$schema/versioned"');
+    // the stack runs the same three steps
+    const stack = readFileSync(new URL('../scripts/stack/temporal.ts', import.meta.url), 'utf8');
+    for (const step of ["tool('create-database')", "tool('setup-schema', '-v', '0.0')", "tool('update-schema', '-d', join(bin.schemaDir, schema, 'versioned'))"]) expect(stack).toContain(step);
     expect(steps).toContain('temporal:temporal temporal_visibility:visibility');
     expect(services['temporal-schema']!.environment).toMatchObject({ SQL_PLUGIN: 'postgres12' });
     expect(services.temporal!.environment).toMatchObject({ DB: 'postgres12', DBNAME: 'temporal', VISIBILITY_DBNAME: 'temporal_visibility', NUM_HISTORY_SHARDS: '4' });

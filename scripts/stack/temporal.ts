@@ -38,7 +38,12 @@ export interface TemporalDb {
   visibilityDatabase: string;
 }
 
-/** The schema tool's steps for one database: create it, set up the base schema, apply every versioned update. */
+/**
+ * The schema tool's three steps for each database, run at every start exactly as docker-compose.yml's
+ * temporal-schema job runs them. All three are idempotent in 1.29.1: create-database ignores an existing
+ * database (42P04), setup-schema -v 0.0 leaves a database above 0.0 alone, update-schema applies only the
+ * versions above the recorded one — a no-op when current, the upgrade step after a server upgrade.
+ */
 export async function setupTemporalSchema(bin: TemporalBinaries, db: TemporalDb, log: (line: string) => void): Promise<void> {
   const env = {
     ...process.env,
@@ -53,20 +58,11 @@ export async function setupTemporalSchema(bin: TemporalBinaries, db: TemporalDb,
     [db.visibilityDatabase, 'visibility'],
   ];
   for (const [database, schema] of steps) {
-    const state = await schemaState(db, database);
     const tool = (...args: string[]) => run(bin.sqlTool, ['--db', database, ...args], { env, maxBuffer: 16 << 20 });
-    if (!state.exists) {
-      log(`${database}: create-database`);
-      await tool('create-database');
-    }
-    if (!state.versioned) {
-      log(`${database}: setup-schema -v 0.0`);
-      await tool('setup-schema', '-v', '0.0');
-    }
-    // Applies only the versions above the recorded one: a no-op when current, the upgrade step after a
-    // server upgrade (docs/operations.md).
+    await tool('create-database');
+    await tool('setup-schema', '-v', '0.0');
     await tool('update-schema', '-d', join(bin.schemaDir, schema, 'versioned'));
-    log(`${database}: schema ${await schemaVersion(db, database)}`);
+    log(`${database}: schema version ${await schemaVersion(db, database)}`);
   }
 }
 
@@ -78,13 +74,6 @@ async function withDb<T>(db: TemporalDb, database: string, fn: (c: pg.Client) =>
   } finally {
     await client.end();
   }
-}
-
-async function schemaState(db: TemporalDb, database: string): Promise<{ exists: boolean; versioned: boolean }> {
-  const exists = await withDb(db, 'postgres', async (c) => (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount === 1);
-  if (!exists) return { exists, versioned: false };
-  const versioned = await withDb(db, database, async (c) => (await c.query(`SELECT to_regclass('public.schema_version') IS NOT NULL AS v`)).rows[0].v as boolean);
-  return { exists, versioned };
 }
 
 export function schemaVersion(db: TemporalDb, database: string): Promise<string> {
