@@ -70,6 +70,10 @@ const EnvSchema = z.object({
   API_REQUEST_TIMEOUT_MS: intFrom(45_000),
   /** A workflow bundle prebuilt with bundleWorkflowCode (e.g. at image build); workers then skip bundling at start. */
   TEMPORAL_WORKFLOW_BUNDLE: z.string().optional(),
+  /** Connections in this process's PostgreSQL pool (each API and worker process has its own). */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+  /** host:port where a worker process serves the Temporal SDK's Prometheus metrics (unset: not exported). */
+  WORKER_METRICS_ADDRESS: z.string().regex(/^[^\s:]+:[0-9]{1,5}$/, 'host:port').optional(),
 });
 
 export interface BankAccount {
@@ -116,6 +120,8 @@ export interface Config {
   apiTemporalTimeoutMs: number;
   apiRequestTimeoutMs: number;
   workflowBundlePath: string | undefined;
+  databasePoolSize: number;
+  workerMetricsAddress: string | undefined;
   webhooks: WebhookSettings;
 }
 
@@ -176,6 +182,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiTemporalTimeoutMs: e.API_TEMPORAL_TIMEOUT_MS,
     apiRequestTimeoutMs: e.API_REQUEST_TIMEOUT_MS,
     workflowBundlePath: e.TEMPORAL_WORKFLOW_BUNDLE || undefined,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    workerMetricsAddress: e.WORKER_METRICS_ADDRESS || undefined,
   };
 }
 

@@ -2,7 +2,7 @@
 // LOG_FORMAT=json|pretty forces one; unset, a terminal (stdout is a TTY) gets pino-pretty.
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { PinoPretty } from 'pino-pretty';
-import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type LogLevel, type TelemetryOptions } from '@temporalio/worker';
 
 // A charge-link token (`cl_` + 32 base64url characters) is a bearer secret. It can reach a log line in the
 // request URL, in headers (a browser's Referer from the /pay page, Origin), in an error message that names
@@ -49,10 +49,14 @@ const TEMPORAL_LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'e
   ERROR: 'error',
 };
 
-/** Routes the Temporal SDK's own log lines (worker, bundler, core) through `logger`. Call once per process. */
-export function installTemporalLogging(logger: Logger): void {
+/**
+ * Routes the Temporal SDK's own log lines (worker, bundler, core) through `logger`, with the SDK's
+ * telemetry options (worker metrics) when given. The Runtime is process-wide: call once per process.
+ */
+export function installTemporalLogging(logger: Logger, telemetryOptions?: TelemetryOptions): void {
   const sdk = logger.child({ component: 'temporal' });
   Runtime.install({
+    telemetryOptions,
     logger: new DefaultLogger('DEBUG', ({ level, message, meta }) => sdk[TEMPORAL_LEVELS[level]]({ ...meta }, message)),
   });
 }

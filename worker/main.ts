@@ -5,6 +5,7 @@ import { openDatabase } from '../db/client.ts';
 import { createLogger, installTemporalLogging } from '../runtime/logger.ts';
 import { connectWorker } from '../runtime/connect.ts';
 import { onShutdown } from '../runtime/shutdown.ts';
+import { workerTelemetryOptions } from '../runtime/worker-telemetry.ts';
 import { createWorker } from './worker.ts';
 import { serviceActivityDeps } from './deps.ts';
 import { ensureIdempotencyRetentionSchedule } from './schedules.ts';
@@ -13,20 +14,20 @@ import { startWebhookDispatcher } from '../webhooks/dispatcher.ts';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel, 'worker');
-installTemporalLogging(logger);
+installTemporalLogging(logger, workerTelemetryOptions(config.workerMetricsAddress, { task_queue: config.temporal.taskQueue }));
 if (!config.databaseUrl || !config.temporal.address) {
   logger.fatal('npm run worker needs DATABASE_URL and TEMPORAL_ADDRESS (use npm start for the all-in-one service)');
   process.exit(2);
 }
 config.webhooks.encryptionKey = resolveWebhookKey(config.webhooks.encryptionKey, config.dataDir).key;
-const db = await openDatabase({ url: config.databaseUrl, migrate: true, onIdleError: (err) => logger.warn({ err }, 'idle database connection lost') });
+const db = await openDatabase({ url: config.databaseUrl, migrate: true, poolSize: config.databasePoolSize, onIdleError: (err) => logger.warn({ err }, 'idle database connection lost') });
 const connection = await connectWorker(config.temporal.address);
 // Activities use a client over the same connection (the auto-recharge trigger's signal-with-start).
 const client = new Client({ connection, namespace: config.temporal.namespace });
 const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, ...serviceActivityDeps(db.prisma, config, logger, client), workflowBundlePath: config.workflowBundlePath });
 const running = worker.run();
 const dispatcher = startWebhookDispatcher({ db: db.prisma, temporal: client, taskQueue: config.temporal.taskQueue, settings: config.webhooks, logger });
-logger.info(`worker polling task queue ${config.temporal.taskQueue}`);
+logger.info(`worker polling task queue ${config.temporal.taskQueue}${config.workerMetricsAddress ? `; SDK metrics on http://${config.workerMetricsAddress}/metrics` : ''}`);
 await ensureIdempotencyRetentionSchedule(client, { taskQueue: config.temporal.taskQueue, retentionDays: config.idempotencyRetentionDays }).catch((err: unknown) =>
   logger.error({ err }, 'could not create the idempotency retention schedule; old idempotency records are not deleted'),
 );
