@@ -16,6 +16,7 @@ import {
   type ChargeInput,
   type ChargeSnapshot,
   type ChargeStatus,
+  type VirtualAccountInfo,
 } from '../workflows/charge/definitions.ts';
 import { asActivity } from './failures.ts';
 import { GatewayUnavailableError, SimulatedGateway, type PaymentGateway } from './gateway.ts';
@@ -64,6 +65,13 @@ export interface CreditChargeInput {
   gatewayReference?: string | null;
   /** Bank transfers: what the admin confirmed. */
   deposit?: { depositedAmount: number; depositorName?: string | null; memo?: string | null; by?: string | null } | null;
+}
+
+export interface RecordVirtualAccountInput {
+  chargeId: string;
+  virtualAccount: VirtualAccountInfo;
+  /** Workflow time (ISO). */
+  at: string;
 }
 
 export interface CloseChargeInput {
@@ -244,7 +252,7 @@ export function createChargeActivities(deps: { db: Db; gateway?: PaymentGateway 
             amount: input.amount,
             businessKey: chargeCreditKey(charge.id),
             chargeId: charge.id,
-            memo: charge.method === 'card' ? 'card charge' : `bank transfer${input.deposit?.depositorName ?? charge.depositorName ? ` from ${input.deposit?.depositorName ?? charge.depositorName}` : ''}`,
+            memo: charge.method === 'card' ? 'card charge' : charge.method === 'virtual_account' ? 'virtual account deposit' : `bank transfer${input.deposit?.depositorName ?? charge.depositorName ? ` from ${input.deposit?.depositorName ?? charge.depositorName}` : ''}`,
           });
           const updated = await tx.charge.updateMany({
             where: { id: charge.id, status: { in: OPEN } },
@@ -254,6 +262,7 @@ export function createChargeActivities(deps: { db: Db; gateway?: PaymentGateway 
               depositedAmount: input.deposit ? BigInt(input.deposit.depositedAmount) : null,
               gatewayReference: input.gatewayReference ?? null,
               completedAt: new Date(input.at),
+              confirmedBy: input.deposit?.by ?? null,
             },
           });
           if (updated.count !== 1) throw new ChargeChanged(`charge ${charge.id} changed while being credited`);
@@ -272,7 +281,7 @@ export function createChargeActivities(deps: { db: Db; gateway?: PaymentGateway 
               },
             });
           }
-          if (input.gatewayReference) events.push({ type: ChargeEventType.cardCaptured, at: input.at, data: { gatewayReference: input.gatewayReference } });
+          if (input.gatewayReference && charge.method === 'card') events.push({ type: ChargeEventType.cardCaptured, at: input.at, data: { gatewayReference: input.gatewayReference } });
           events.push({ type: ChargeEventType.succeeded, at: input.at, data: { creditedAmount: input.amount, balanceAfter: entry.balanceAfter, ledgerEntryId: entry.id } });
           await addEvents(tx, charge.id, events);
           return chargeSnapshot(await tx.charge.findUniqueOrThrow({ where: { id: charge.id } }));
@@ -297,6 +306,25 @@ export function createChargeActivities(deps: { db: Db; gateway?: PaymentGateway 
             { type: input.status, at: input.at, data: { reason: input.reason ?? null, ...(input.failureCode ? { code: input.failureCode } : {}), ...input.data } },
           ]);
           return chargeSnapshot(await tx.charge.findUniqueOrThrow({ where: { id: charge.id } }));
+        }),
+      );
+    },
+
+    /**
+     * Virtual accounts: records the account the gateway issued and moves the charge from pending to
+     * awaiting_deposit, due at the account's dueAt. A retry finds the charge already awaiting.
+     */
+    async recordVirtualAccount(input: RecordVirtualAccountInput): Promise<ChargeSnapshot> {
+      return asActivity(() =>
+        ledgerTransaction(db, async (tx) => {
+          await tx.charge.updateMany({
+            where: { id: input.chargeId, status: 'pending', method: 'virtual_account' },
+            data: { status: 'awaiting_deposit', virtualAccount: input.virtualAccount as unknown as Prisma.InputJsonValue, expiresAt: new Date(input.virtualAccount.dueAt) },
+          });
+          const charge = await tx.charge.findUnique({ where: { id: input.chargeId } });
+          if (!charge) throw new BusinessError('not_found', `charge ${input.chargeId} not found`);
+          await addEvents(tx, charge.id, [{ type: ChargeEventType.awaitingDeposit, at: input.at, data: { virtualAccount: input.virtualAccount } }]);
+          return chargeSnapshot(charge);
         }),
       );
     },

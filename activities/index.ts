@@ -9,6 +9,8 @@ import type { PaymentGateway } from './gateway.ts';
 import { createRefundActivities } from './refunds.ts';
 import type { Client } from '@temporalio/client';
 import { createAutoRechargeActivities, type ChargeSettings } from './auto-recharge.ts';
+import { createDepositActivities } from './deposits.ts';
+import type { TaxDocumentIssuer } from './tax-documents.ts';
 
 export interface ActivityDeps {
   db: Db;
@@ -19,6 +21,8 @@ export interface ActivityDeps {
   temporal?: Client;
   /** Calendar, schedule and bank account for the charges auto-recharge starts (the service's Config). */
   charging?: ChargeSettings;
+  /** The tax-document issuer; defaults to the simulated issuer (activities/tax-documents.ts). */
+  taxIssuer?: TaxDocumentIssuer;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -28,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createChargeActivities(deps),
     ...createRefundActivities(deps),
     ...createAutoRechargeActivities(deps),
+    ...createDepositActivities(deps),
   };
 }
 

@@ -14,3 +14,6 @@ export type ChargeActivities = ReturnType<typeof createChargeActivities>;
 import type { createAutoRechargeActivities } from './auto-recharge.ts';
 
 export type AutoRechargeActivities = ReturnType<typeof createAutoRechargeActivities>;
+import type { createDepositActivities } from './deposits.ts';
+
+export type DepositActivities = ReturnType<typeof createDepositActivities>;

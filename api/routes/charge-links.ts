@@ -86,7 +86,8 @@ function linkChargeView(view: ReturnType<typeof chargeView>): LinkCharge {
   return {
     id: view.id,
     amount: view.amount,
-    method: view.method,
+    // Charge links open card and bank-transfer charges only.
+    method: view.method as LinkCharge['method'],
     status: view.status,
     depositorName: view.depositorName,
     bankAccount: view.bankAccount as LinkCharge['bankAccount'],
