@@ -21,6 +21,7 @@ import { autoRechargeRouter } from './routes/auto-recharge.ts';
 import { rateLimit } from './rate-limit.ts';
 import { chargeLinksRouter, payRouter, redactChargeLinkTokens } from './routes/charge-links.ts';
 import { adminEventsRouter, adminPageRouter } from './routes/admin.ts';
+import { depositsRouter, webhooksRouter } from './routes/deposits.ts';
 
 export interface AppDeps {
   db: Db;
@@ -46,6 +47,8 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(httpMetrics());
+  // Signed webhooks verify their raw body: mounted before the JSON parser.
+  app.use(webhooksRouter(deps));
   app.use(express.json({ limit: '100kb', strict: true }));
 
   app.use(healthRouter(deps));
@@ -70,6 +73,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(chargeLinksRouter(deps));
   v1.use(adminEventsRouter(deps));
   v1.use(autoRechargeRouter(deps));
+  v1.use(depositsRouter(deps));
   app.use('/v1', v1);
 
   app.use((req) => {

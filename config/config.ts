@@ -1,4 +1,5 @@
 // Runtime configuration from the environment, validated once at start-up.
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { DEFAULT_PRICES, type PriceList } from '../domain/money.ts';
 import { assertValidCalendar, defaultCalendar, type BusinessCalendar } from '../domain/calendar.ts';
@@ -44,6 +45,12 @@ const EnvSchema = z.object({
   /** The simulated gateway's tok_lost_answer and tok_outage windows (SPEC §6.1: 90 s and 60 s). */
   SIMULATED_GATEWAY_LOST_ANSWER_MS: intFrom(90_000),
   SIMULATED_GATEWAY_OUTAGE_MS: intFrom(60_000),
+  /** Virtual accounts (SPEC §6.2): hours from the request to dueAt, and the per-charge minimum. */
+  VIRTUAL_ACCOUNT_VALID_HOURS: z.coerce.number().positive().max(24 * 365).default(72),
+  CHARGE_MIN_VIRTUAL_ACCOUNT: intFrom(50_000),
+  /** Shared secrets of the signed webhooks; unset: a random one per process (fine for npm start). */
+  GATEWAY_WEBHOOK_SECRET: z.string().min(16, 'GATEWAY_WEBHOOK_SECRET must be at least 16 characters').optional(),
+  BANK_WEBHOOK_SECRET: z.string().min(16, 'BANK_WEBHOOK_SECRET must be at least 16 characters').optional(),
 });
 
 export interface BankAccount {
@@ -53,7 +60,7 @@ export interface BankAccount {
 }
 
 export interface ChargeLimits {
-  minimum: { card: number; bank_transfer: number };
+  minimum: { card: number; bank_transfer: number; virtual_account: number };
   maximum: number;
 }
 
@@ -81,6 +88,9 @@ export interface Config {
   rateLimitPerMinute: number;
   cardChargeWaitMs: number;
   simulatedGateway: { lostAnswerMs: number; outageMs: number };
+  virtualAccountValidHours: number;
+  /** HMAC secrets of POST /webhooks/gateway and POST /webhooks/bank. */
+  webhookSecrets: { gateway: string; bank: string };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -103,12 +113,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       refundRemindAfterBusinessDays: e.REFUND_REMIND_AFTER_BUSINESS_DAYS,
       refundOverdueAfterBusinessDays: e.REFUND_OVERDUE_AFTER_BUSINESS_DAYS,
     },
-    chargeLimits: { minimum: { card: e.CHARGE_MIN_CARD, bank_transfer: e.CHARGE_MIN_BANK_TRANSFER }, maximum: e.CHARGE_MAX },
+    chargeLimits: { minimum: { card: e.CHARGE_MIN_CARD, bank_transfer: e.CHARGE_MIN_BANK_TRANSFER, virtual_account: e.CHARGE_MIN_VIRTUAL_ACCOUNT }, maximum: e.CHARGE_MAX },
     bankAccount: { bank: e.BANK_NAME, accountNumber: e.BANK_ACCOUNT_NUMBER, holder: e.BANK_ACCOUNT_HOLDER },
     prices,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     cardChargeWaitMs: e.CARD_CHARGE_WAIT_MS,
     simulatedGateway: { lostAnswerMs: e.SIMULATED_GATEWAY_LOST_ANSWER_MS, outageMs: e.SIMULATED_GATEWAY_OUTAGE_MS },
+    virtualAccountValidHours: e.VIRTUAL_ACCOUNT_VALID_HOURS,
+    webhookSecrets: { gateway: e.GATEWAY_WEBHOOK_SECRET ?? randomBytes(32).toString('hex'), bank: e.BANK_WEBHOOK_SECRET ?? randomBytes(32).toString('hex') },
   };
 }
 
