@@ -53,6 +53,19 @@ export const depositSchemas = {
 };
 
 export const depositPaths = {
+  '/pay/{token}/virtual-account': {
+    post: {
+      summary:
+        'Charge link: have a virtual account issued for a top-up (origin charge_link); answers 202 with virtualAccount {bank, accountNumber, holder, dueAt} (forms get a page with the deadline in the business time zone). Idempotent like /card.',
+      security: [],
+      parameters: [
+        { name: 'token', in: 'path', required: true, schema: { type: 'string' } },
+        { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 1, maxLength: 255 } },
+      ],
+      requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['amount'], properties: { amount: points, idempotencyKey: { type: 'string' } } } }, 'application/x-www-form-urlencoded': {} } },
+      responses: { '202': ok('awaiting the deposit', { type: 'object' }), '400': problem('validation_error'), '404': problem('not_found'), '409': problem('idempotency_key_reused'), '422': problem('amount_below_minimum, amount_above_maximum') },
+    },
+  },
   '/webhooks/gateway': {
     post: {
       summary: "The payment gateway's signed deposit notification for a virtual account (the raw body is verified before parsing). The same transaction twice credits once.",

@@ -322,3 +322,43 @@ describe('tax documents', () => {
     expect(await checkLedgerIntegrity(svc.db.prisma)).toEqual([]);
   });
 });
+
+describe('pages', () => {
+  it('the charge-link page offers a virtual account beside card and bank transfer and shows the issued account with its deadline in KST', async () => {
+    const a = await svc.account({ name: 'VA Shop' });
+    const link = (await svc.as(a.apiKey).post(`/v1/accounts/${a.id}/charge-links`, {})).body as { token: string };
+    const pageRes = await request(svc.app).get(`/pay/${link.token}`).set('Accept', 'text/html');
+    expect(pageRes.status).toBe(200);
+    for (const form of ['card', 'bank-transfer', 'virtual-account']) expect(pageRes.text).toContain(`action="/pay/${link.token}/${form}"`);
+    const formKey = /id="virtual-account-form">[\s\S]*?name="idempotencyKey" value="([^"]+)"/.exec(pageRes.text)![1]!;
+
+    const issued = await request(svc.app).post(`/pay/${link.token}/virtual-account`).type('form').send({ amount: '100000', idempotencyKey: formKey });
+    expect(issued.status).toBe(202);
+    const charge = await svc.db.prisma.charge.findFirstOrThrow({ where: { accountId: a.id, method: 'virtual_account' } });
+    const va = charge.virtualAccount as { accountNumber: string; dueAt: string };
+    expect(charge.origin).toBe('charge_link');
+    expect(issued.text).toContain(va.accountNumber);
+    expect(issued.text).toContain('KST');
+    const kst = new Date(Date.parse(va.dueAt) + 9 * 3_600_000);
+    expect(issued.text).toContain(`${String(kst.getUTCHours()).padStart(2, '0')}:${String(kst.getUTCMinutes()).padStart(2, '0')}`);
+    // A double submit of the same form issues nothing more.
+    expect((await request(svc.app).post(`/pay/${link.token}/virtual-account`).type('form').send({ amount: '100000', idempotencyKey: formKey })).status).toBe(202);
+    expect(await svc.db.prisma.charge.count({ where: { accountId: a.id } })).toBe(1);
+
+    const viaJson = await request(svc.app).post(`/pay/${link.token}/virtual-account`).set('Idempotency-Key', `va-json-${seq++}`).send({ amount: 60_000 });
+    expect(viaJson.status).toBe(202);
+    expect(viaJson.body).toMatchObject({ method: 'virtual_account', status: 'awaiting_deposit', virtualAccount: { accountNumber: expect.any(String), dueAt: expect.any(String) } });
+    expect(JSON.stringify(viaJson.body)).not.toContain(a.id);
+  });
+
+  it('/admin lists unmatched deposits with an Assign action and failed tax documents, under its CSP', async () => {
+    const res = await request(svc.app).get('/admin');
+    expect(res.status).toBe(200);
+    const csp = res.headers['content-security-policy'] as string;
+    expect(csp.match(/'sha256-[A-Za-z0-9+/=]+'/g)).toHaveLength(2);
+    expect(res.text).toContain('/v1/bank-deposits?status=unmatched');
+    expect(res.text).toContain("'/assign'");
+    expect(res.text).toContain('type=tax_document_failed');
+    expect(res.text).toContain('id="unmatched-deposits"');
+  });
+});

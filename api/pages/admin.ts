@@ -3,6 +3,7 @@
 // review and recent admin events, with buttons for the existing decision endpoints. Every value from the
 // API is put in the DOM with textContent, never as markup.
 import { BASE_STYLE, html, SafeHtml, scriptHash } from './html.ts';
+import { depositsAdminScript, depositsAdminSection } from './deposits.ts';
 
 export const ADMIN_SCRIPT = `
 'use strict';
@@ -166,7 +167,9 @@ body{max-width:1200px} td input{width:8.5rem;margin-right:.3rem} td button{margi
   <section class="card"><h2>최근 이벤트 · Recent admin events</h2>
     <table><thead><tr><th>시각 · At</th><th>종류 · Type</th><th>대상 · Subject</th><th>사업장 · Account</th><th>내용 · Data</th></tr></thead><tbody id="events"></tbody></table>
   </section>
+  ${depositsAdminSection()}
 </div>
 <script>${new SafeHtml(ADMIN_SCRIPT)}</script>
+${depositsAdminScript()}
 </body></html>`;
 }

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { BASE_STYLE, html, SafeHtml } from './html.ts';
 import type { BankAccount, ChargeLimits } from '../../config/config.ts';
+import { virtualAccountForm } from './deposits.ts';
 
 const won = (n: number) => `${n.toLocaleString('ko-KR')}`;
 
@@ -67,6 +68,7 @@ export function payPage(m: PayPageModel): SafeHtml {
   <div class="muted">최소 ${won(m.limits.minimum.bank_transfer)} P · 영업일 근무시간에 입금 확인 후 충전됩니다 (Credited after staff confirm the deposit in business hours).</div>
   <button type="submit">입금 요청 · Request</button>
 </form>
+${virtualAccountForm(m.token, m.limits)}
 </div>`,
   );
 }

@@ -7,6 +7,7 @@ import { requireAdmin } from '../auth.ts';
 import { parse } from '../validation.ts';
 import { sendPage } from '../pages/html.ts';
 import { adminPage, ADMIN_SCRIPT_SRC } from '../pages/admin.ts';
+import { DEPOSITS_ADMIN_SCRIPT_SRC } from '../pages/deposits.ts';
 
 const EventsQuery = z
   .object({
@@ -35,7 +36,7 @@ export function adminPageRouter({ config }: AppDeps): Router {
   const r = Router();
   const page = adminPage(config.calendar.timeZone);
   r.get('/admin', (_req, res) => {
-    sendPage(res, 200, page, { scriptSrc: ADMIN_SCRIPT_SRC, connectSelf: true });
+    sendPage(res, 200, page, { scriptSrc: `${ADMIN_SCRIPT_SRC} ${DEPOSITS_ADMIN_SCRIPT_SRC}`, connectSelf: true });
   });
   return r;
 }

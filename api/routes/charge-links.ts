@@ -16,6 +16,7 @@ import { SimulatedGateway } from '../../activities/gateway.ts';
 import { ErrorTitle, type ErrorCode } from '../../domain/errors.ts';
 import { sendPage } from '../pages/html.ts';
 import { chargeResultPage, linkNotFoundPage, payPage, problemPage, type LinkCharge } from '../pages/pay.ts';
+import { virtualAccountIssued, type LinkVirtualAccountCharge } from '../pages/deposits.ts';
 
 const Id = z.uuid({ message: 'must be a UUID' });
 export const DEFAULT_LINK_DAYS = 7;
@@ -28,6 +29,7 @@ const CreateLink = z.object({ expiresInDays: z.number().int().min(1).max(MAX_LIN
 const Amount = z.preprocess((v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : Number(v.replace(/[,\s]/g, ''))) : v), z.number().int().positive());
 const IdempotencyField = z.string().max(255).optional();
 const CardTopUp = z.object({ amount: Amount, cardToken: z.string().trim().min(1).max(200), idempotencyKey: IdempotencyField }).strict();
+const VirtualAccountTopUp = z.object({ amount: Amount, idempotencyKey: IdempotencyField }).strict();
 const BankTopUp = z.object({ amount: Amount, depositorName: z.string().trim().min(1).max(100), idempotencyKey: IdempotencyField }).strict();
 
 const LINK_NOT_FOUND = 'charge link not found';
@@ -82,8 +84,9 @@ export function chargeLinksRouter({ db, config }: AppDeps): Router {
 }
 
 /** A charge as the link holder sees it: no ids of the account, its cards or the gateway. */
-function linkChargeView(view: ReturnType<typeof chargeView>): LinkCharge {
+function linkChargeView(view: ReturnType<typeof chargeView>): LinkCharge & { virtualAccount?: unknown } {
   return {
+    virtualAccount: view.virtualAccount,
     id: view.id,
     amount: view.amount,
     // Charge links open card and bank-transfer charges only.
@@ -181,6 +184,9 @@ export function payRouter(deps: AppDeps): Router {
       return;
     }
     const body = shown.body as Record<string, unknown>;
+    if (shown.status < 400 && body.virtualAccount && body.status === 'awaiting_deposit') {
+      return sendPage(res, shown.status, virtualAccountIssued(String(req.params.token), account.name, body as unknown as LinkVirtualAccountCharge, timeZone));
+    }
     if (shown.status < 400) return sendPage(res, shown.status, chargeResultPage(String(req.params.token), account.name, body as unknown as LinkCharge, timeZone));
     if (body.charge) return sendPage(res, shown.status, chargeResultPage(String(req.params.token), account.name, body.charge as LinkCharge, timeZone));
     const code = body.code as ErrorCode;
@@ -219,6 +225,21 @@ export function payRouter(deps: AppDeps): Router {
       const scope = { principal: `charge-link:${link.id}`, key: idempotencyKeyOf(req, idempotencyKey), requestHash: requestHash(req, body) };
       const { outcome, replayed } = await idempotentOutcome(db, scope, (chargeId) =>
         openCharge(deps, { chargeId, accountId: account.id, amount: body.amount, method: 'bank_transfer', origin: 'charge_link', depositorName: body.depositorName }),
+      );
+      await answer(req, res, account, outcome, replayed);
+    }),
+  );
+
+  r.post(
+    '/pay/:token/virtual-account',
+    forms,
+    page(async (req, res) => {
+      const { link, account } = await liveLink(String(req.params.token));
+      const { idempotencyKey, ...body } = parse(VirtualAccountTopUp, req.body ?? {});
+      checkLimits(config, 'virtual_account', body.amount);
+      const scope = { principal: `charge-link:${link.id}`, key: idempotencyKeyOf(req, idempotencyKey), requestHash: requestHash(req, body) };
+      const { outcome, replayed } = await idempotentOutcome(db, scope, (chargeId) =>
+        openCharge(deps, { chargeId, accountId: account.id, amount: body.amount, method: 'virtual_account', origin: 'charge_link' }),
       );
       await answer(req, res, account, outcome, replayed);
     }),
