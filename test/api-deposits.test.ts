@@ -3,6 +3,7 @@
 // the sandbox whose notification travels over real HTTP to /webhooks/gateway, the signature checks, the
 // bank deposit feed with its matching, unmatched queue and assign, the races of the feed, and tax-document
 // settings on accounts.
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
@@ -10,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestService, type TestService } from './support/service.ts';
 import { checkLedgerIntegrity } from '../db/ledger.ts';
 import { signatureHeader } from '../api/webhook-signature.ts';
-import { BANK_DEPOSIT_UNMATCHED } from '../workflows/bank-deposit/definitions.ts';
+import { BANK_DEPOSIT_UNMATCHED, bankDepositWorkflowType, type BankDepositWorkflow } from '../workflows/bank-deposit/definitions.ts';
+import { bankDepositWorkflowId } from '../workflows/ids.ts';
 import { until } from './support/wait.ts';
 
 let svc: TestService;
@@ -262,6 +264,42 @@ describe('bank deposit feed', () => {
     expect(done).toMatchObject({ status: 'succeeded', creditedAmount: amount });
     expect(['admin', 'bank_feed']).toContain(done.confirmedBy);
     expect(await credits(charge.id)).toHaveLength(1);
+  });
+
+  it('a claim whose confirmation never went out (a crash in between) is finished by the retry: the workflow for the feed, the same assign for an admin', async () => {
+    const amount = uniqueAmount();
+    const a = await svc.account();
+    const charge = await bankTransfer(a, amount, '정수민');
+    const claimed = await svc.db.prisma.bankDeposit.create({
+      data: { id: randomUUID(), bankTransactionId: txId(), amount: BigInt(amount), depositorName: '정수민', depositedAt: new Date(), status: 'matched', chargeId: charge.id, source: 'api' },
+    });
+    const out = await svc.env.client.workflow.execute<BankDepositWorkflow>(bankDepositWorkflowType, { workflowId: bankDepositWorkflowId(claimed.id), taskQueue: svc.taskQueue, args: [{ depositId: claimed.id }] });
+    expect(out).toMatchObject({ status: 'matched', chargeId: charge.id });
+    expect(await chargeOf(charge.id)).toMatchObject({ status: 'succeeded', confirmedBy: 'bank_feed', creditedAmount: amount });
+    expect((await svc.db.prisma.bankDeposit.findUniqueOrThrow({ where: { id: claimed.id } })).settledAt).not.toBeNull();
+
+    const other = await bankTransfer(a, amount, '정수민');
+    const assigned = await svc.db.prisma.bankDeposit.create({
+      data: { id: randomUUID(), bankTransactionId: txId(), amount: BigInt(amount + 10), depositorName: '정수민', depositedAt: new Date(), status: 'assigned', chargeId: other.id, source: 'api' },
+    });
+    const resumed = await svc.admin.post(`/v1/bank-deposits/${assigned.id}/assign`, { chargeId: other.id });
+    expect(resumed.status).toBe(200);
+    expect(await chargeOf(other.id)).toMatchObject({ status: 'succeeded', confirmedBy: 'admin', creditedAmount: amount + 10 });
+    expect((await svc.admin.post(`/v1/bank-deposits/${assigned.id}/assign`, { chargeId: other.id })).status).toBe(409);
+    expect(await credits(charge.id)).toHaveLength(1);
+    expect(await credits(other.id)).toHaveLength(1);
+  });
+
+  it('a charge is claimed by one deposit at most: the database refuses a second claim', async () => {
+    const amount = uniqueAmount();
+    const a = await svc.account();
+    const charge = await bankTransfer(a, amount, '한지민');
+    const row = (status: 'matched' | 'unmatched', chargeId: string | null) => ({
+      id: randomUUID(), bankTransactionId: txId(), amount: BigInt(amount), depositorName: '한지민', depositedAt: new Date(), status, chargeId, source: 'api',
+    });
+    await svc.db.prisma.bankDeposit.create({ data: row('matched', charge.id) });
+    const second = await svc.db.prisma.bankDeposit.create({ data: row('unmatched', null) });
+    await expect(svc.db.prisma.bankDeposit.updateMany({ where: { id: second.id }, data: { status: 'assigned', chargeId: charge.id } })).rejects.toMatchObject({ code: 'P2002' });
   });
 
   it('the signed bank webhook records deposits like the admin API; a bad signature is 401 and records nothing', async () => {

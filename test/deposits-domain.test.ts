@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { checkBusinessRegistrationNumber, formatBusinessRegistrationNumber } from '../domain/business-number.ts';
 import { normalizeDepositorName, sameDepositor } from '../domain/depositor-name.ts';
 import { signatureHeader, verifySignature } from '../api/webhook-signature.ts';
+import { bankDepositWorkflowId, parseWorkflowId } from '../workflows/ids.ts';
 
 describe('business registration number (사업자등록번호)', () => {
   it('accepts valid numbers with or without dashes and returns the 10 digits', () => {
@@ -75,5 +76,13 @@ describe('webhook signatures', () => {
     // The timestamp is part of what is signed: moving it breaks the signature.
     const moved = signatureHeader(secret, body, now).replace(`t=${now}`, `t=${now - 1}`);
     expect(verifySignature(moved, body, secret, now).ok).toBe(false);
+  });
+});
+
+describe('bank-deposit workflow ids', () => {
+  it('are the deposit id with a prefix, and parse back', () => {
+    const id = '6f1c1f9e-3b0e-4e4c-9d55-0a4b3c2d1e0f';
+    expect(bankDepositWorkflowId(id)).toBe(`bank-deposit:${id}`);
+    expect(parseWorkflowId(bankDepositWorkflowId(id))).toEqual({ kind: 'bankDeposit', id });
   });
 });

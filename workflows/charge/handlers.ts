@@ -119,9 +119,12 @@ export class ChargeState {
 
   /** A card charge's outcome (within `waitMs` if given), or a waiting charge once it was recorded. */
   private async accepted(waitMs?: number): Promise<ChargeSnapshot> {
-    if (this.input.method !== 'card') await condition(() => this.opened || this.terminal);
-    else if (waitMs === undefined) await condition(() => this.terminal);
-    else await condition(() => this.terminal, waitMs);
+    // A bank transfer answers once recorded; a card once its outcome is known; a virtual account once
+    // the gateway issued it. Card and virtual account depend on the gateway, so they answer as they stand
+    // (pending) after `waitMs`.
+    const answered = () => (this.input.method === 'card' ? this.terminal : this.opened || this.terminal);
+    if (this.input.method === 'bank_transfer' || waitMs === undefined) await condition(answered);
+    else await condition(answered, waitMs);
     return this.snapshot;
   }
 

@@ -39,6 +39,7 @@ import {
   type ChargeInput,
   type ChargeSnapshot,
   type DepositNotifiedInput,
+  type VirtualAccountInfo,
 } from './definitions.ts';
 
 // Recording and crediting must eventually happen: retry technical failures without a limit.
@@ -239,7 +240,16 @@ async function virtualAccountCharge(input: ChargeInput, state: ChargeState): Pro
     depositorName: input.depositorName ?? null,
     requestedAt: requestedAt.toISOString(),
   });
-  const account = await deposits.issueVirtualAccount({ chargeId: input.chargeId, amount: input.amount, dueAt: dueAt.toISOString(), holder: input.bankAccount.holder });
+  let account: VirtualAccountInfo;
+  try {
+    account = await deposits.issueVirtualAccount({ chargeId: input.chargeId, amount: input.amount, dueAt: dueAt.toISOString(), holder: input.bankAccount.holder });
+  } catch (err) {
+    // Transient gateway failures are retried inside the activity; only a definite refusal arrives here.
+    const refused = businessOutcome(err);
+    if (!refused) throw err;
+    state.snapshot = await ledger.closeCharge({ chargeId: input.chargeId, status: 'failed', at: now(), reason: refused.message, failureCode: refused.code });
+    return;
+  }
   state.snapshot = await ledger.recordVirtualAccount({ chargeId: input.chargeId, virtualAccount: account, at: now() });
   state.opened = true;
 
