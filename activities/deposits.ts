@@ -93,6 +93,17 @@ export async function confirmClaimedDeposit(deps: { db: Db; temporal: Client }, 
   return db.bankDeposit.findUniqueOrThrow({ where: { id: deposit.id } });
 }
 
+/** Bank transfers an admin confirmed with this deposit's amount in the last week that no deposit claims. */
+async function confirmedByHand(db: Db, deposit: BankDeposit, claimed: Set<string | null>) {
+  const confirmed = await db.charge.findMany({
+    where: { method: 'bank_transfer', status: 'succeeded', confirmedBy: 'admin', depositedAmount: deposit.amount, completedAt: { gte: new Date(deposit.depositedAt.getTime() - 7 * 24 * 3_600_000) } },
+    take: 50,
+  });
+  const taken = new Set([...claimed, ...(await db.bankDeposit.findMany({ where: { chargeId: { in: confirmed.map((c) => c.id) } }, select: { chargeId: true } })).map((d) => d.chargeId)]);
+  const names = new Map((await db.account.findMany({ where: { id: { in: confirmed.map((c) => c.accountId) } } })).map((a) => [a.id, a.name]));
+  return confirmed.filter((c) => !taken.has(c.id) && sameDepositor(c.depositorName ?? names.get(c.accountId), deposit.depositorName));
+}
+
 const isUniqueViolation = (err: unknown) => typeof err === 'object' && err !== null && (err as { code?: string }).code === 'P2002';
 
 export function createDepositActivities(deps: DepositDeps) {
@@ -210,7 +221,11 @@ export function createDepositActivities(deps: DepositDeps) {
           const claimed = new Set(
             (await db.bankDeposit.findMany({ where: { chargeId: { in: candidates.map((c) => c.id) } }, select: { chargeId: true } })).map((d) => d.chargeId),
           );
-          const matches = candidates.filter((c) => !claimed.has(c.id) && sameDepositor(c.depositorName ?? accounts.get(c.accountId), deposit.depositorName));
+          let matches = candidates.filter((c) => !claimed.has(c.id) && sameDepositor(c.depositorName ?? accounts.get(c.accountId), deposit.depositorName));
+          // None awaiting: an admin may have confirmed this very deposit by hand before the feed reported
+          // it. Attach the deposit to that charge (same amount deposited, same depositor, no deposit yet)
+          // rather than leave it in the unmatched queue; confirming again below changes nothing.
+          if (matches.length === 0) matches = await confirmedByHand(db, deposit, claimed);
           let note: string | null = null;
           if (matches.length === 1) {
             try {

@@ -266,6 +266,20 @@ describe('bank deposit feed', () => {
     expect(await credits(charge.id)).toHaveLength(1);
   });
 
+  it('a deposit an admin already confirmed by hand is attached to that charge, not left unmatched; nothing more is credited', async () => {
+    const amount = uniqueAmount();
+    const a = await svc.account();
+    const charge = await bankTransfer(a, amount, '오세훈');
+    expect((await svc.admin.post(`/v1/charges/${charge.id}/confirm-deposit`, { depositedAmount: amount })).status).toBe(200);
+    const res = await svc.admin.post('/v1/bank-deposits', { bankTransactionId: txId(), amount, depositorName: '오세훈', depositedAt: new Date().toISOString() });
+    expect(res.body).toMatchObject({ status: 'matched', chargeId: charge.id });
+    expect(await chargeOf(charge.id)).toMatchObject({ status: 'succeeded', confirmedBy: 'admin', creditedAmount: amount });
+    expect(await credits(charge.id)).toHaveLength(1);
+    // A second such deposit finds the charge taken: unmatched.
+    const second = await svc.admin.post('/v1/bank-deposits', { bankTransactionId: txId(), amount, depositorName: '오세훈', depositedAt: new Date().toISOString() });
+    expect(second.body.status).toBe('unmatched');
+  });
+
   it('a claim whose confirmation never went out (a crash in between) is finished by the retry: the workflow for the feed, the same assign for an admin', async () => {
     const amount = uniqueAmount();
     const a = await svc.account();
