@@ -243,7 +243,10 @@ export function createChargeActivities(deps: { db: Db; gateway?: PaymentGateway 
         ledgerTransaction(db, async (tx) => {
           const charge = await tx.charge.findUnique({ where: { id: input.chargeId } });
           if (!charge) throw new BusinessError('not_found', `charge ${input.chargeId} not found`);
-          if (charge.status === 'succeeded') return chargeSnapshot(charge);
+          if (charge.status === 'succeeded') {
+            const doc = await tx.taxDocument.findUnique({ where: { chargeId: charge.id } });
+            return { ...chargeSnapshot(charge), taxDocument: doc && doc.type !== 'none' ? doc.type : null };
+          }
           if (!OPEN.includes(charge.status)) throw new BusinessError('invalid_state', `charge ${charge.id} is ${charge.status}`);
           const entry = await postEntry(tx, {
             walletId: charge.accountId,
@@ -283,8 +286,18 @@ export function createChargeActivities(deps: { db: Db; gateway?: PaymentGateway 
           }
           if (input.gatewayReference && charge.method === 'card') events.push({ type: ChargeEventType.cardCaptured, at: input.at, data: { gatewayReference: input.gatewayReference } });
           events.push({ type: ChargeEventType.succeeded, at: input.at, data: { creditedAmount: input.amount, balanceAfter: entry.balanceAfter, ledgerEntryId: entry.id } });
+          // A deposit top-up of an account that wants a tax document records it as requested, with the credit.
+          const account = charge.method === 'card' ? null : await tx.account.findUniqueOrThrow({ where: { id: charge.accountId } });
+          const taxDocument = account && account.taxDocument !== 'none' ? account.taxDocument : null;
+          if (account && taxDocument) {
+            await tx.taxDocument.createMany({
+              data: [{ chargeId: charge.id, accountId: account.id, type: taxDocument, status: 'requested', businessRegistrationNumber: account.businessRegistrationNumber, amount: BigInt(input.amount), requestedAt: new Date(input.at) }],
+              skipDuplicates: true,
+            });
+            events.push({ type: ChargeEventType.taxDocumentRequested, at: input.at, data: { type: taxDocument } });
+          }
           await addEvents(tx, charge.id, events);
-          return chargeSnapshot(await tx.charge.findUniqueOrThrow({ where: { id: charge.id } }));
+          return { ...chargeSnapshot(await tx.charge.findUniqueOrThrow({ where: { id: charge.id } })), taxDocument };
         }),
       );
     },

@@ -136,37 +136,6 @@ export function createDepositActivities(deps: DepositDeps) {
     },
 
     /**
-     * Records the tax document a succeeded deposit top-up needs, from the account's settings at this
-     * moment (none: null). Once per charge; a retry answers the recorded one.
-     */
-    async prepareTaxDocument(input: TaxDocumentStep): Promise<{ type: 'tax_invoice' | 'cash_receipt' } | null> {
-      return asActivity(async () => {
-        const existing = await db.taxDocument.findUnique({ where: { chargeId: input.chargeId } });
-        if (existing) return existing.type === 'none' ? null : { type: existing.type };
-        const charge = await db.charge.findUniqueOrThrow({ where: { id: input.chargeId } });
-        const account = await db.account.findUniqueOrThrow({ where: { id: charge.accountId } });
-        if (account.taxDocument === 'none' || charge.status !== 'succeeded') return null;
-        await db.taxDocument.createMany({
-          data: [
-            {
-              chargeId: charge.id,
-              accountId: account.id,
-              type: account.taxDocument,
-              status: 'requested',
-              businessRegistrationNumber: account.businessRegistrationNumber,
-              amount: charge.creditedAmount ?? charge.amount,
-              requestedAt: new Date(input.at),
-            },
-          ],
-          skipDuplicates: true,
-        });
-        await addEvent(db, charge.id, ChargeEventType.taxDocumentRequested, input.at, { type: account.taxDocument });
-        const row = await db.taxDocument.findUniqueOrThrow({ where: { chargeId: charge.id } });
-        return row.type === 'none' ? null : { type: row.type };
-      });
-    },
-
-    /**
      * Asks the issuer for the charge's document (idempotent by the charge id) and records it issued. A
      * refusal is a business failure (tax_document_refused, not retried); an unreachable issuer is thrown
      * for Temporal to retry.

@@ -78,6 +78,8 @@ export interface ChargeSnapshot {
   processingStartsAt: string | null;
   expectedBy: string | null;
   expiresAt: string | null;
+  /** Deposit top-ups: the tax document recorded as requested when the charge succeeded (SPEC §6.2). */
+  taxDocument?: 'tax_invoice' | 'cash_receipt' | null;
 }
 
 /** The admin saw the deposit on the operator's account. */

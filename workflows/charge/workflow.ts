@@ -213,7 +213,7 @@ async function bankTransferCharge(input: ChargeInput, state: ChargeState): Promi
           by: d.input.by ?? null,
         },
       });
-      await requestTaxDocument(input);
+      await requestTaxDocument(input, state.snapshot);
       break;
     case 'reject':
       state.snapshot = await close('rejected', d.input.reason, d.input.by ?? null);
@@ -281,7 +281,7 @@ async function virtualAccountCharge(input: ChargeInput, state: ChargeState): Pro
       gatewayReference: deposit.transactionId,
       deposit: { depositedAmount: deposit.amount, depositorName: deposit.depositorName ?? null, memo: null, by: 'gateway' },
     });
-    await requestTaxDocument(input);
+    await requestTaxDocument(input, state.snapshot);
     return;
   }
   if (d.kind === 'cancel') {
@@ -291,10 +291,14 @@ async function virtualAccountCharge(input: ChargeInput, state: ChargeState): Pro
   }
 }
 
-/** Requests the tax document of a succeeded deposit top-up, if its account wants one. */
-async function requestTaxDocument(input: ChargeInput): Promise<void> {
-  const doc = await deposits.prepareTaxDocument({ chargeId: input.chargeId, at: now() });
-  if (!doc) return;
+/**
+ * Issues the tax document of a succeeded deposit top-up, if the credit recorded one as requested (the
+ * account wanted one at that moment). Nothing at all happens for an account that wants none.
+ */
+async function requestTaxDocument(input: ChargeInput, snapshot: ChargeSnapshot): Promise<void> {
+  const type = snapshot.taxDocument;
+  if (!type) return;
+  const doc = { type };
   let reason: string;
   try {
     await taxIssuer.issueTaxDocument({ chargeId: input.chargeId, at: now() });
