@@ -3,12 +3,12 @@ import { fundingAccountId } from '../db/accounts.ts';
 import { ledgerTransaction, postEntry } from '../db/ledger.ts';
 import { BusinessError } from '../domain/errors.ts';
 import { toPoints } from '../domain/money.ts';
-import { consumptionWorkflowId, stepKey } from '../workflows/ids.ts';
+import { consumptionDebitKey, debitWallet, refusalOf } from '../db/consumption-debits.ts';
 import type { ConsumptionInput, ConsumptionRecord, DebitResult } from '../workflows/consumption/definitions.ts';
 import type { Tx } from '../db/ledger.ts';
 import { asActivity } from './failures.ts';
 
-export const consumptionDebitKey = (consumptionId: string) => stepKey(consumptionWorkflowId(consumptionId), 'debit');
+export { consumptionDebitKey };
 
 export function createConsumptionActivities(deps: { db: Db }) {
   const { db } = deps;
@@ -19,48 +19,108 @@ export function createConsumptionActivities(deps: { db: Db }) {
      * says whether the debit left the funding balance below its enabled auto-recharge threshold.
      */
     async debitConsumption(input: ConsumptionInput): Promise<DebitResult> {
-      return asActivity(() =>
-        ledgerTransaction(db, async (tx) => {
-          const key = consumptionDebitKey(input.consumptionId);
-          const existing = await tx.consumption.findUnique({ where: { id: input.consumptionId } });
-          if (existing) {
-            const entry = await tx.ledgerEntry.findUniqueOrThrow({ where: { businessKey: key } });
-            const balanceAfter = toPoints(entry.balanceAfter);
-            const setting = await autoRechargeSetting(tx, existing.fundingAccountId);
-            return { ...consumptionRecord(existing, balanceAfter), autoRechargeDue: autoRechargeDue(setting, balanceAfter) };
-          }
-          const account = await tx.account.findUnique({ where: { id: input.accountId } });
-          if (!account) throw new BusinessError('not_found', `account ${input.accountId} not found`);
-          const funding = fundingAccountId(account);
-          // Read before the debit: the debit locks the funding wallet's row until commit, and many
-          // consumptions of one busy wallet queue on that lock.
-          const setting = await autoRechargeSetting(tx, funding);
-          const entry = await postEntry(tx, {
-            walletId: funding,
-            accountId: account.id,
-            kind: 'consumption',
-            amount: -input.amount,
-            businessKey: key,
-            consumptionId: input.consumptionId,
-            memo: input.reference ?? input.memo ?? null,
-          });
-          const created = await tx.consumption.create({
-            data: {
-              id: input.consumptionId,
-              accountId: account.id,
-              fundingAccountId: funding,
-              amount: BigInt(input.amount),
-              item: input.item ?? null,
-              quantity: input.quantity ?? null,
-              reference: input.reference ?? null,
-              memo: input.memo ?? null,
-            },
-          });
-          return { ...consumptionRecord(created, entry.balanceAfter), autoRechargeDue: autoRechargeDue(setting, entry.balanceAfter) };
-        }),
-      );
+      return asActivity(async () => {
+        let decided: Decided;
+        try {
+          decided = await ledgerTransaction(db, (tx) => debitOnce(tx, input));
+        } catch (err) {
+          if (!(err instanceof RefusedBefore)) throw err;
+          // The debit found a refusal recorded for this id before it got the lock: undo it, keep the refusal.
+          decided = await ledgerTransaction(db, (tx) => decideLocked(tx, input, err.fundingAccountId, err.setting));
+        }
+        if ('refused' in decided) {
+          const r = decided.refused;
+          throw new BusinessError('insufficient_balance', 'The funding balance does not cover this debit', { balance: r.balance, required: r.required, fundingAccountId: r.fundingAccountId });
+        }
+        return decided.debited;
+      });
     },
   };
+}
+
+type Decided = { debited: DebitResult } | { refused: { balance: number; required: number; fundingAccountId: string } };
+
+/** Thrown inside the debit's transaction to roll it back: this consumption id was refused before. */
+class RefusedBefore extends Error {
+  constructor(
+    readonly fundingAccountId: string,
+    readonly setting: AutoRechargeSetting,
+  ) {
+    super('consumption refused before');
+  }
+}
+
+/**
+ * The common path: one conditional UPDATE of the wallet (postEntry). A short balance, or a refusal of
+ * this id recorded by a batch before the UPDATE took the wallet's lock, goes to `decideLocked`.
+ */
+async function debitOnce(tx: Tx, input: ConsumptionInput): Promise<Decided> {
+  const key = consumptionDebitKey(input.consumptionId);
+  const existing = await tx.consumption.findUnique({ where: { id: input.consumptionId } });
+  if (existing) {
+    const entry = await tx.ledgerEntry.findUniqueOrThrow({ where: { businessKey: key } });
+    const balanceAfter = toPoints(entry.balanceAfter);
+    const setting = await autoRechargeSetting(tx, existing.fundingAccountId);
+    return { debited: { ...consumptionRecord(existing, balanceAfter), autoRechargeDue: autoRechargeDue(setting, balanceAfter) } };
+  }
+  const account = await tx.account.findUnique({ where: { id: input.accountId } });
+  if (!account) throw new BusinessError('not_found', `account ${input.accountId} not found`);
+  const funding = fundingAccountId(account);
+  // Read before the debit: the debit locks the funding wallet's row until commit, and many
+  // consumptions of one busy wallet queue on that lock.
+  const setting = await autoRechargeSetting(tx, funding);
+  let entry;
+  try {
+    entry = await postEntry(tx, {
+      walletId: funding,
+      accountId: account.id,
+      kind: 'consumption',
+      amount: -input.amount,
+      businessKey: key,
+      consumptionId: input.consumptionId,
+      memo: input.reference ?? input.memo ?? null,
+    });
+  } catch (err) {
+    // Nothing was written: decide under the wallet's lock (a top-up or an earlier decision may be there).
+    if (err instanceof BusinessError && err.code === 'insufficient_balance') return decideLocked(tx, input, funding, setting);
+    throw err;
+  }
+  // The UPDATE holds the wallet's row lock now; a batch that shares this key decides under the same lock.
+  if (await refusalOf(tx, input.consumptionId)) throw new RefusedBefore(funding, setting);
+  const created = await tx.consumption.create({
+    data: {
+      id: input.consumptionId,
+      accountId: account.id,
+      fundingAccountId: funding,
+      amount: BigInt(input.amount),
+      item: input.item ?? null,
+      quantity: input.quantity ?? null,
+      reference: input.reference ?? null,
+      memo: input.memo ?? null,
+    },
+  });
+  return { debited: { ...consumptionRecord(created, entry.balanceAfter), autoRechargeDue: autoRechargeDue(setting, entry.balanceAfter) } };
+}
+
+/** Decides this id under the funding wallet's lock, like a batch of one: an earlier decision stands. */
+async function decideLocked(tx: Tx, input: ConsumptionInput, funding: string, setting: AutoRechargeSetting): Promise<Decided> {
+  const result = await debitWallet(tx, funding, [input]);
+  if (!result) throw new BusinessError('not_found', `no wallet for account ${funding}`);
+  const d = result.decisions[0]!;
+  if (d.status === 'insufficient_balance') return { refused: d };
+  const record: ConsumptionRecord = {
+    id: d.id,
+    accountId: d.accountId,
+    fundingAccountId: d.fundingAccountId,
+    amount: d.amount,
+    balanceAfter: d.balanceAfter,
+    item: input.item ?? null,
+    quantity: input.quantity ?? null,
+    reference: input.reference ?? null,
+    memo: input.memo ?? null,
+    createdAt: d.createdAt,
+  };
+  return { debited: { ...record, autoRechargeDue: autoRechargeDue(setting, d.balanceAfter) } };
 }
 
 type AutoRechargeSetting = { enabled: boolean; threshold: bigint } | null;

@@ -14,3 +14,6 @@ export type ChargeActivities = ReturnType<typeof createChargeActivities>;
 import type { createAutoRechargeActivities } from './auto-recharge.ts';
 
 export type AutoRechargeActivities = ReturnType<typeof createAutoRechargeActivities>;
+import type { createConsumptionBatchActivities } from './consumption-batch.ts';
+
+export type ConsumptionBatchActivities = ReturnType<typeof createConsumptionBatchActivities>;

@@ -33,7 +33,20 @@ function canonical(value: unknown): string {
 }
 
 export function requestHash(req: Request, body: unknown = req.body): string {
-  return createHash('sha256').update(`${req.method} ${req.baseUrl}${req.path}\n${canonical(body)}`).digest('hex');
+  return hashRequest(req.method, `${req.baseUrl}${req.path}`, body);
+}
+
+/**
+ * The hash of a request as `requestHash` computes it, for a request that arrives in another form (a
+ * batch item is hashed as the single request it stands for, so one key means one thing in both).
+ */
+export function hashRequest(method: string, path: string, body: unknown): string {
+  return createHash('sha256').update(`${method} ${path}\n${canonical(body)}`).digest('hex');
+}
+
+/** Whether `key` is a well-formed idempotency key (1 to 255 visible ASCII characters). */
+export function isIdempotencyKey(key: unknown): key is string {
+  return typeof key === 'string' && KEY_PATTERN.test(key);
 }
 
 /** The request's Idempotency-Key header, or `fallback` (a form's hidden field) when the header is absent. */
@@ -112,4 +125,57 @@ export async function idempotentOutcome(
     if (winner.responseStatus) return { outcome: { status: winner.responseStatus, body: winner.responseBody }, replayed: true };
   }
   return { outcome, replayed: false };
+}
+
+/** A (principal, key) record as a batch sees it. */
+export interface KeyRecord {
+  key: string;
+  requestHash: string;
+  resourceId: string;
+  /** The stored answer, once the key's request finished. */
+  outcome?: Outcome;
+}
+
+/**
+ * The batch form of `idempotentOutcome`'s first half, for many keys of one principal in two statements:
+ * records each new key with its request hash and a fresh resource id, and returns every key's record (an
+ * earlier one, of a single request or another batch, wins). The caller compares hashes, replays stored
+ * outcomes, runs the rest against their resource ids and stores their answers with `storeOutcomes`.
+ */
+export async function claimKeys(db: Db, principal: string, claims: readonly { key: string; requestHash: string }[]): Promise<Map<string, KeyRecord>> {
+  const first = new Map<string, string>();
+  for (const c of claims) if (!first.has(c.key)) first.set(c.key, c.requestHash);
+  const keys = [...first.keys()];
+  await db.$executeRaw`
+    INSERT INTO "IdempotencyRecord" ("principal", "key", "requestHash", "resourceId")
+    SELECT ${principal}, t."key", t."hash", t."rid"
+    FROM unnest(${keys}::text[], ${keys.map((k) => first.get(k)!)}::text[], ${keys.map(() => randomUUID())}::text[]) AS t("key", "hash", "rid")
+    ON CONFLICT DO NOTHING`;
+  const rows = await db.$queryRaw<{ key: string; requestHash: string; resourceId: string; responseStatus: number | null; responseBody: unknown; completedAt: Date | null }[]>`
+    SELECT "key", "requestHash", "resourceId", "responseStatus", "responseBody", "completedAt" FROM "IdempotencyRecord"
+    WHERE "principal" = ${principal} AND "key" = ANY(${keys}::text[])`;
+  return new Map(rows.map((r) => [r.key, { key: r.key, requestHash: r.requestHash, resourceId: r.resourceId, outcome: r.completedAt && r.responseStatus ? { status: r.responseStatus, body: r.responseBody } : undefined }]));
+}
+
+/**
+ * Stores the answers of many keys at once, first answer wins (as in `idempotentOutcome`): returns the
+ * outcome each key now answers — its own, or the one a twin (a racing single request or batch) stored first.
+ */
+export async function storeOutcomes(db: Db, principal: string, answers: ReadonlyMap<string, Outcome>): Promise<Map<string, Outcome>> {
+  const keys = [...answers.keys()];
+  const result = new Map(answers);
+  if (keys.length === 0) return result;
+  const stored = await db.$queryRaw<{ key: string }[]>`
+    UPDATE "IdempotencyRecord" r
+    SET "responseStatus" = t."status", "responseBody" = t."body"::jsonb, "completedAt" = now()
+    FROM unnest(${keys}::text[], ${keys.map((k) => answers.get(k)!.status)}::int[], ${keys.map((k) => JSON.stringify(answers.get(k)!.body))}::text[]) AS t("key", "status", "body")
+    WHERE r."principal" = ${principal} AND r."key" = t."key" AND r."completedAt" IS NULL
+    RETURNING r."key"`;
+  if (stored.length < keys.length) {
+    const mine = new Set(stored.map((r) => r.key));
+    const others = keys.filter((k) => !mine.has(k));
+    const winners = await db.idempotencyRecord.findMany({ where: { principal, key: { in: others } } });
+    for (const w of winners) if (w.responseStatus) result.set(w.key, { status: w.responseStatus, body: w.responseBody });
+  }
+  return result;
 }

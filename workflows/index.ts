@@ -3,3 +3,4 @@ export { consumptionWorkflow } from './consumption/workflow.ts';
 export { chargeWorkflow } from './charge/workflow.ts';
 export { refundWorkflow } from './refund/workflow.ts';
 export { autoRechargeWorkflow } from './auto-recharge/workflow.ts';
+export { consumptionBatchWorkflow } from './consumption-batch/workflow.ts';

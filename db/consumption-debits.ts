@@ -1,0 +1,171 @@
+// Consumption decisions on one funding wallet, taken under its row lock. A consumption id — the resource
+// id of a request's Idempotency-Key or of a batch item's key, the same key space — is decided exactly
+// once: debited (a Consumption row and the ledger entry with the business key consumption:<id>/debit)
+// or refused for want of balance (a ConsumptionRefusal row). Whoever decides second (a single request, a
+// batch item, a retried activity, a racing batch sharing keys) holds the same lock afterwards and finds
+// the first decision instead of taking another.
+//
+// `debitWallet` applies many consumptions of one wallet in one transaction: one lock, one read of the
+// earlier decisions, set-based inserts of the entries, consumptions and refusals in item order, and one
+// balance update. It is the batch path's equivalent of postEntry for a whole group of debits; the
+// wallet's balance before and after are known there (see WalletDebit) for anything that reacts to a
+// balance crossing (alerts).
+import type { Tx } from './ledger.ts';
+import { toPoints } from '../domain/money.ts';
+import { consumptionWorkflowId, stepKey } from '../workflows/ids.ts';
+
+/** The business key of a consumption's debit entry, whichever path (single or batch) posts it. */
+export const consumptionDebitKey = (consumptionId: string) => stepKey(consumptionWorkflowId(consumptionId), 'debit');
+
+export interface DebitRequest {
+  consumptionId: string;
+  /** The account on whose behalf it is consumed (a parent-billed sub-account for its partner's wallet). */
+  accountId: string;
+  amount: number;
+  item?: string | null;
+  quantity?: number | null;
+  reference?: string | null;
+  memo?: string | null;
+}
+
+export type DebitDecision =
+  | {
+      status: 'succeeded';
+      id: string;
+      accountId: string;
+      fundingAccountId: string;
+      amount: number;
+      balanceAfter: number;
+      createdAt: string;
+      /** Decided earlier (another request, batch or attempt); nothing was written now. */
+      replayed: boolean;
+    }
+  | { status: 'insufficient_balance'; balance: number; required: number; fundingAccountId: string; replayed: boolean };
+
+export interface WalletDebit {
+  walletId: string;
+  /** The cached balance when the lock was taken, and after this transaction's debits. */
+  balanceBefore: number;
+  balanceAfter: number;
+  /** One decision per request, in request order. */
+  decisions: DebitDecision[];
+}
+
+/**
+ * Decides every request against the funding wallet `walletId` inside the caller's transaction, in
+ * request order: an id decided before keeps its decision; a new one is debited when the running balance
+ * covers it and refused (402) otherwise. A request whose id came earlier in the same list shares that
+ * decision. Returns null when the wallet does not exist (nothing is written).
+ */
+export async function debitWallet(tx: Tx, walletId: string, requests: readonly DebitRequest[]): Promise<WalletDebit | null> {
+  const locked = await tx.$queryRaw<{ balance: bigint }[]>`
+    SELECT "balance" FROM "Wallet" WHERE "accountId" = ${walletId}::uuid FOR UPDATE`;
+  if (!locked[0]) return null;
+  const balanceBefore = toPoints(locked[0].balance);
+
+  // Earlier decisions, read under the lock: every decision of an id of this wallet committed before it.
+  const ids = [...new Set(requests.map((r) => r.consumptionId))];
+  const debited = await tx.$queryRaw<{ id: string; accountId: string; fundingAccountId: string; amount: bigint; createdAt: Date; balanceAfter: bigint }[]>`
+      SELECT c."id", c."accountId", c."fundingAccountId", c."amount", c."createdAt", e."balanceAfter"
+      FROM unnest(${ids}::uuid[], ${ids.map(consumptionDebitKey)}::text[]) AS k("id", "key")
+      JOIN "Consumption" c ON c."id" = k."id"
+      JOIN "LedgerEntry" e ON e."businessKey" = k."key"`;
+  const refused = await tx.$queryRaw<{ consumptionId: string; fundingAccountId: string; balance: bigint; required: bigint }[]>`
+      SELECT "consumptionId", "fundingAccountId", "balance", "required" FROM "ConsumptionRefusal"
+      WHERE "consumptionId" = ANY(${ids}::uuid[])`;
+  const decided = new Map<string, DebitDecision>();
+  for (const c of debited) {
+    decided.set(c.id, {
+      status: 'succeeded',
+      id: c.id,
+      accountId: c.accountId,
+      fundingAccountId: c.fundingAccountId,
+      amount: toPoints(c.amount),
+      balanceAfter: toPoints(c.balanceAfter),
+      createdAt: c.createdAt.toISOString(),
+      replayed: true,
+    });
+  }
+  for (const r of refused) {
+    if (!decided.has(r.consumptionId)) {
+      decided.set(r.consumptionId, { status: 'insufficient_balance', balance: toPoints(r.balance), required: toPoints(r.required), fundingAccountId: r.fundingAccountId, replayed: true });
+    }
+  }
+
+  let balance = balanceBefore;
+  const debits: { request: DebitRequest; balanceAfter: number }[] = [];
+  const refusals: { request: DebitRequest; balance: number }[] = [];
+  const pending = new Map<string, DebitDecision>();
+  for (const request of requests) {
+    if (decided.has(request.consumptionId) || pending.has(request.consumptionId)) continue;
+    if (balance >= request.amount) {
+      balance -= request.amount;
+      debits.push({ request, balanceAfter: balance });
+      pending.set(request.consumptionId, {
+        status: 'succeeded',
+        id: request.consumptionId,
+        accountId: request.accountId,
+        fundingAccountId: walletId,
+        amount: request.amount,
+        balanceAfter: balance,
+        createdAt: '',
+        replayed: false,
+      });
+    } else {
+      refusals.push({ request, balance });
+      pending.set(request.consumptionId, { status: 'insufficient_balance', balance, required: request.amount, fundingAccountId: walletId, replayed: false });
+    }
+  }
+
+  if (debits.length > 0) {
+    const total = balanceBefore - balance;
+    const d = debits.map((x) => x.request);
+    // Entries in request order, so ids ascend with the running balance (the balanceAfter chain).
+    await tx.$executeRaw`
+      INSERT INTO "LedgerEntry" ("walletId", "accountId", "kind", "amount", "balanceAfter", "businessKey", "consumptionId", "memo")
+      SELECT ${walletId}::uuid, t."accountId", 'consumption'::"LedgerKind", -t."amount", t."balanceAfter", t."key", t."id", t."memo"
+      FROM unnest(
+        ${d.map((r) => r.accountId)}::uuid[], ${d.map((r) => r.amount)}::bigint[], ${debits.map((x) => x.balanceAfter)}::bigint[],
+        ${d.map((r) => consumptionDebitKey(r.consumptionId))}::text[], ${d.map((r) => r.consumptionId)}::uuid[],
+        ${d.map((r) => r.reference ?? r.memo ?? null)}::text[]
+      ) WITH ORDINALITY AS t("accountId", "amount", "balanceAfter", "key", "id", "memo", "ord")
+      ORDER BY t."ord"`;
+    const created = await tx.$queryRaw<{ createdAt: Date }[]>`
+      INSERT INTO "Consumption" ("id", "accountId", "fundingAccountId", "amount", "item", "quantity", "reference", "memo")
+      SELECT t."id", t."accountId", ${walletId}::uuid, t."amount", t."item", t."quantity", t."reference", t."memo"
+      FROM unnest(
+        ${d.map((r) => r.consumptionId)}::uuid[], ${d.map((r) => r.accountId)}::uuid[], ${d.map((r) => r.amount)}::bigint[],
+        ${d.map((r) => r.item ?? null)}::text[], ${d.map((r) => r.quantity ?? null)}::int[],
+        ${d.map((r) => r.reference ?? null)}::text[], ${d.map((r) => r.memo ?? null)}::text[]
+      ) AS t("id", "accountId", "amount", "item", "quantity", "reference", "memo")
+      RETURNING "createdAt"`;
+    const createdAt = created[0]!.createdAt.toISOString();
+    for (const decision of pending.values()) if (decision.status === 'succeeded') decision.createdAt = createdAt;
+    const updated = await tx.$queryRaw<{ balance: bigint }[]>`
+      UPDATE "Wallet" SET "balance" = "balance" - ${total}::bigint, "updatedAt" = now()
+      WHERE "accountId" = ${walletId}::uuid AND "balance" >= ${total}::bigint
+      RETURNING "balance"`;
+    if (updated[0] === undefined || toPoints(updated[0].balance) !== balance) {
+      throw new Error(`wallet ${walletId} moved while locked: expected ${balance}, found ${updated[0]?.balance}`);
+    }
+  }
+  if (refusals.length > 0) {
+    const r = refusals.map((x) => x.request);
+    await tx.$executeRaw`
+      INSERT INTO "ConsumptionRefusal" ("consumptionId", "accountId", "fundingAccountId", "balance", "required")
+      SELECT t."id", t."accountId", ${walletId}::uuid, t."balance", t."required"
+      FROM unnest(${r.map((x) => x.consumptionId)}::uuid[], ${r.map((x) => x.accountId)}::uuid[],
+                  ${refusals.map((x) => x.balance)}::bigint[], ${r.map((x) => x.amount)}::bigint[])
+        AS t("id", "accountId", "balance", "required")
+      ON CONFLICT DO NOTHING`;
+  }
+
+  const decisions = requests.map((r) => (decided.get(r.consumptionId) ?? pending.get(r.consumptionId))!);
+  return { walletId, balanceBefore, balanceAfter: balance, decisions };
+}
+
+/** The refusal recorded for a consumption id, if it was refused. */
+export async function refusalOf(tx: Tx, consumptionId: string) {
+  const row = await tx.consumptionRefusal.findUnique({ where: { consumptionId } });
+  return row && { balance: toPoints(row.balance), required: toPoints(row.required), fundingAccountId: row.fundingAccountId };
+}
