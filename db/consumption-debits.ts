@@ -5,11 +5,11 @@
 // batch item, a retried activity, a racing batch sharing keys) holds the same lock afterwards and finds
 // the first decision instead of taking another.
 //
-// `debitWallet` applies many consumptions of one wallet in one transaction: one lock, one read of the
-// earlier decisions, set-based inserts of the entries, consumptions and refusals in item order, and one
-// balance update. It is the batch path's equivalent of postEntry for a whole group of debits; the
-// wallet's balance before and after are known there (see WalletDebit) for anything that reacts to a
-// balance crossing (alerts).
+// `debitWallets` applies many consumptions of many wallets in one transaction: the wallets' locks, one
+// read of the earlier decisions, set-based inserts of the entries, consumptions and refusals in item
+// order, and one balance update. It is the batch path's equivalent of postEntry for a whole group of
+// debits; each wallet's balance before and after is known there (WalletDebit: balanceBefore,
+// balanceAfter) for anything that reacts to a balance crossing (alerts).
 import type { Tx } from './ledger.ts';
 import { toPoints } from '../domain/money.ts';
 import { consumptionWorkflowId, stepKey } from '../workflows/ids.ts';
@@ -58,13 +58,25 @@ export interface WalletDebit {
  * decision. Returns null when the wallet does not exist (nothing is written).
  */
 export async function debitWallet(tx: Tx, walletId: string, requests: readonly DebitRequest[]): Promise<WalletDebit | null> {
-  const locked = await tx.$queryRaw<{ balance: bigint }[]>`
-    SELECT "balance" FROM "Wallet" WHERE "accountId" = ${walletId}::uuid FOR UPDATE`;
-  if (!locked[0]) return null;
-  const balanceBefore = toPoints(locked[0].balance);
+  return (await debitWallets(tx, new Map([[walletId, requests]]))).get(walletId) ?? null;
+}
 
-  // Earlier decisions, read under the lock: every decision of an id of this wallet committed before it.
-  const ids = [...new Set(requests.map((r) => r.consumptionId))];
+/**
+ * `debitWallet` for many wallets in one transaction and a fixed number of statements, whatever the
+ * number of wallets: the wallets are locked in id order (so two batches never deadlock each other), the
+ * earlier decisions of all ids read at once, and every wallet's entries, consumptions, refusals and
+ * balance written set-based. Each wallet's requests are decided in their order, against its own balance.
+ * A wallet that does not exist maps to null.
+ */
+export async function debitWallets(tx: Tx, requestsByWallet: ReadonlyMap<string, readonly DebitRequest[]>): Promise<Map<string, WalletDebit | null>> {
+  const walletIds = [...requestsByWallet.keys()].sort();
+  const locked = await tx.$queryRaw<{ accountId: string; balance: bigint }[]>`
+    SELECT "accountId", "balance" FROM "Wallet" WHERE "accountId" = ANY(${walletIds}::uuid[])
+    ORDER BY "accountId" FOR UPDATE`;
+  const balances = new Map(locked.map((w) => [w.accountId, toPoints(w.balance)]));
+
+  // Earlier decisions, read under the locks: every decision of an id of these wallets committed before.
+  const ids = [...new Set([...requestsByWallet.values()].flatMap((rs) => rs.map((r) => r.consumptionId)))];
   const debited = await tx.$queryRaw<{ id: string; accountId: string; fundingAccountId: string; amount: bigint; createdAt: Date; balanceAfter: bigint }[]>`
       SELECT c."id", c."accountId", c."fundingAccountId", c."amount", c."createdAt", e."balanceAfter"
       FROM unnest(${ids}::uuid[], ${ids.map(consumptionDebitKey)}::text[]) AS k("id", "key")
@@ -92,76 +104,91 @@ export async function debitWallet(tx: Tx, walletId: string, requests: readonly D
     }
   }
 
-  let balance = balanceBefore;
-  const debits: { request: DebitRequest; balanceAfter: number }[] = [];
-  const refusals: { request: DebitRequest; balance: number }[] = [];
+  const debits: { walletId: string; request: DebitRequest; balanceAfter: number }[] = [];
+  const refusals: { walletId: string; request: DebitRequest; balance: number }[] = [];
+  const moved: { walletId: string; total: number; after: number }[] = [];
   const pending = new Map<string, DebitDecision>();
-  for (const request of requests) {
-    if (decided.has(request.consumptionId) || pending.has(request.consumptionId)) continue;
-    if (balance >= request.amount) {
-      balance -= request.amount;
-      debits.push({ request, balanceAfter: balance });
-      pending.set(request.consumptionId, {
-        status: 'succeeded',
-        id: request.consumptionId,
-        accountId: request.accountId,
-        fundingAccountId: walletId,
-        amount: request.amount,
-        balanceAfter: balance,
-        createdAt: '',
-        replayed: false,
-      });
-    } else {
-      refusals.push({ request, balance });
-      pending.set(request.consumptionId, { status: 'insufficient_balance', balance, required: request.amount, fundingAccountId: walletId, replayed: false });
+  const out = new Map<string, WalletDebit | null>();
+  for (const walletId of walletIds) {
+    const before = balances.get(walletId);
+    if (before === undefined) {
+      out.set(walletId, null);
+      continue;
     }
+    let balance = before;
+    const requests = requestsByWallet.get(walletId)!;
+    for (const request of requests) {
+      if (decided.has(request.consumptionId) || pending.has(request.consumptionId)) continue;
+      if (balance >= request.amount) {
+        balance -= request.amount;
+        debits.push({ walletId, request, balanceAfter: balance });
+        pending.set(request.consumptionId, {
+          status: 'succeeded',
+          id: request.consumptionId,
+          accountId: request.accountId,
+          fundingAccountId: walletId,
+          amount: request.amount,
+          balanceAfter: balance,
+          createdAt: '',
+          replayed: false,
+        });
+      } else {
+        refusals.push({ walletId, request, balance });
+        pending.set(request.consumptionId, { status: 'insufficient_balance', balance, required: request.amount, fundingAccountId: walletId, replayed: false });
+      }
+    }
+    if (balance !== before) moved.push({ walletId, total: before - balance, after: balance });
+    out.set(walletId, { walletId, balanceBefore: before, balanceAfter: balance, decisions: [] });
   }
 
   if (debits.length > 0) {
-    const total = balanceBefore - balance;
     const d = debits.map((x) => x.request);
-    // Entries in request order, so ids ascend with the running balance (the balanceAfter chain).
+    // Entries in request order per wallet, so ids ascend with each wallet's running balance (the chain).
     await tx.$executeRaw`
       INSERT INTO "LedgerEntry" ("walletId", "accountId", "kind", "amount", "balanceAfter", "businessKey", "consumptionId", "memo")
-      SELECT ${walletId}::uuid, t."accountId", 'consumption'::"LedgerKind", -t."amount", t."balanceAfter", t."key", t."id", t."memo"
+      SELECT t."walletId", t."accountId", 'consumption'::"LedgerKind", -t."amount", t."balanceAfter", t."key", t."id", t."memo"
       FROM unnest(
-        ${d.map((r) => r.accountId)}::uuid[], ${d.map((r) => r.amount)}::bigint[], ${debits.map((x) => x.balanceAfter)}::bigint[],
-        ${d.map((r) => consumptionDebitKey(r.consumptionId))}::text[], ${d.map((r) => r.consumptionId)}::uuid[],
-        ${d.map((r) => r.reference ?? r.memo ?? null)}::text[]
-      ) WITH ORDINALITY AS t("accountId", "amount", "balanceAfter", "key", "id", "memo", "ord")
+        ${debits.map((x) => x.walletId)}::uuid[], ${d.map((r) => r.accountId)}::uuid[], ${d.map((r) => r.amount)}::bigint[],
+        ${debits.map((x) => x.balanceAfter)}::bigint[], ${d.map((r) => consumptionDebitKey(r.consumptionId))}::text[],
+        ${d.map((r) => r.consumptionId)}::uuid[], ${d.map((r) => r.reference ?? r.memo ?? null)}::text[]
+      ) WITH ORDINALITY AS t("walletId", "accountId", "amount", "balanceAfter", "key", "id", "memo", "ord")
       ORDER BY t."ord"`;
     const created = await tx.$queryRaw<{ createdAt: Date }[]>`
       INSERT INTO "Consumption" ("id", "accountId", "fundingAccountId", "amount", "item", "quantity", "reference", "memo")
-      SELECT t."id", t."accountId", ${walletId}::uuid, t."amount", t."item", t."quantity", t."reference", t."memo"
+      SELECT t."id", t."accountId", t."walletId", t."amount", t."item", t."quantity", t."reference", t."memo"
       FROM unnest(
-        ${d.map((r) => r.consumptionId)}::uuid[], ${d.map((r) => r.accountId)}::uuid[], ${d.map((r) => r.amount)}::bigint[],
-        ${d.map((r) => r.item ?? null)}::text[], ${d.map((r) => r.quantity ?? null)}::int[],
+        ${d.map((r) => r.consumptionId)}::uuid[], ${d.map((r) => r.accountId)}::uuid[], ${debits.map((x) => x.walletId)}::uuid[],
+        ${d.map((r) => r.amount)}::bigint[], ${d.map((r) => r.item ?? null)}::text[], ${d.map((r) => r.quantity ?? null)}::int[],
         ${d.map((r) => r.reference ?? null)}::text[], ${d.map((r) => r.memo ?? null)}::text[]
-      ) AS t("id", "accountId", "amount", "item", "quantity", "reference", "memo")
+      ) AS t("id", "accountId", "walletId", "amount", "item", "quantity", "reference", "memo")
       RETURNING "createdAt"`;
     const createdAt = created[0]!.createdAt.toISOString();
     for (const decision of pending.values()) if (decision.status === 'succeeded') decision.createdAt = createdAt;
-    const updated = await tx.$queryRaw<{ balance: bigint }[]>`
-      UPDATE "Wallet" SET "balance" = "balance" - ${total}::bigint, "updatedAt" = now()
-      WHERE "accountId" = ${walletId}::uuid AND "balance" >= ${total}::bigint
-      RETURNING "balance"`;
-    if (updated[0] === undefined || toPoints(updated[0].balance) !== balance) {
-      throw new Error(`wallet ${walletId} moved while locked: expected ${balance}, found ${updated[0]?.balance}`);
+    const updated = await tx.$queryRaw<{ accountId: string; balance: bigint }[]>`
+      UPDATE "Wallet" w SET "balance" = w."balance" - t."total", "updatedAt" = now()
+      FROM unnest(${moved.map((m) => m.walletId)}::uuid[], ${moved.map((m) => m.total)}::bigint[]) AS t("walletId", "total")
+      WHERE w."accountId" = t."walletId" AND w."balance" >= t."total"
+      RETURNING w."accountId", w."balance"`;
+    const after = new Map(updated.map((u) => [u.accountId, toPoints(u.balance)]));
+    for (const m of moved) {
+      if (after.get(m.walletId) !== m.after) throw new Error(`wallet ${m.walletId} moved while locked: expected ${m.after}, found ${after.get(m.walletId)}`);
     }
   }
   if (refusals.length > 0) {
     const r = refusals.map((x) => x.request);
     await tx.$executeRaw`
       INSERT INTO "ConsumptionRefusal" ("consumptionId", "accountId", "fundingAccountId", "balance", "required")
-      SELECT t."id", t."accountId", ${walletId}::uuid, t."balance", t."required"
-      FROM unnest(${r.map((x) => x.consumptionId)}::uuid[], ${r.map((x) => x.accountId)}::uuid[],
+      SELECT t."id", t."accountId", t."walletId", t."balance", t."required"
+      FROM unnest(${r.map((x) => x.consumptionId)}::uuid[], ${r.map((x) => x.accountId)}::uuid[], ${refusals.map((x) => x.walletId)}::uuid[],
                   ${refusals.map((x) => x.balance)}::bigint[], ${r.map((x) => x.amount)}::bigint[])
-        AS t("id", "accountId", "balance", "required")
+        AS t("id", "accountId", "walletId", "balance", "required")
       ON CONFLICT DO NOTHING`;
   }
 
-  const decisions = requests.map((r) => (decided.get(r.consumptionId) ?? pending.get(r.consumptionId))!);
-  return { walletId, balanceBefore, balanceAfter: balance, decisions };
+  for (const [walletId, debit] of out) {
+    if (debit) debit.decisions = requestsByWallet.get(walletId)!.map((r) => (decided.get(r.consumptionId) ?? pending.get(r.consumptionId))!);
+  }
+  return out;
 }
 
 /** The refusal recorded for a consumption id, if it was refused. */

@@ -236,13 +236,13 @@ describe('a batch retried after the worker was killed mid-way', () => {
     child?.kill('SIGKILL');
   });
 
-  it('some wallets were debited when the worker died; the retried batch and the original request answer the same, every item once', async () => {
+  it('killed after the debits committed and before the workflow recorded them: the retried batch and the original request answer the same, every item once', async () => {
     const taskQueue = `kill-${randomUUID()}`;
     const config = loadConfig({ ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', TEMPORAL_TASK_QUEUE: taskQueue, RATE_LIMIT_PER_MINUTE: '0' });
     const app = createApp({ db: svc.db.prisma, temporal: svc.env.client, config, logger: pino({ level: 'silent' }) });
     const script = fileURLToPath(new URL('./fixtures/batch-worker.ts', import.meta.url));
     child = spawn(process.execPath, ['--import', 'tsx', script], {
-      env: { ...process.env, BATCH_WORKER_TEMPORAL: svc.env.address, BATCH_WORKER_DB: svc.db.url, BATCH_WORKER_QUEUE: taskQueue, BATCH_WORKER_DELAY_MS: '150' },
+      env: { ...process.env, BATCH_WORKER_TEMPORAL: svc.env.address, BATCH_WORKER_DB: svc.db.url, BATCH_WORKER_QUEUE: taskQueue, BATCH_WORKER_DELAY_MS: '5000' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     await new Promise<void>((resolve, reject) => {
@@ -259,11 +259,14 @@ describe('a batch retried after the worker was killed mid-way', () => {
     const debitedAtKill = await until(async () => {
       const n = await svc.db.prisma.consumption.count({ where: { fundingAccountId: { in: walletIds } } });
       return n > 0 && n;
-    }, 'the first wallets debited by the batch', 60_000);
+    }, "the batch's debits committed", 60_000);
     child.kill('SIGKILL');
     await new Promise((r) => child!.once('exit', r));
     child = undefined;
-    expect(debitedAtKill).toBeLessThan(items.length);
+    expect(debitedAtKill).toBe(items.length);
+    // The worker died before the workflow recorded the debit: nothing has answered yet.
+    const pendingAtKill = await Promise.race([original.then(() => 'answered'), new Promise((r) => setTimeout(() => r('pending'), 200))]);
+    expect(pendingAtKill).toBe('pending');
 
     // A new worker; the client retries the same batch while the first request still waits.
     const worker = await createWorker({ connection: svc.env.nativeConnection, taskQueue, db: svc.db.prisma, temporal: svc.env.client, charging: config });

@@ -1,7 +1,7 @@
 // A batch of consumptions (SPEC §6.4): one workflow for up to 1,000 consumptions, so a batch costs one
-// workflow start instead of one per consumption. One local activity decides them all, one transaction per
-// funding wallet (activities/consumption-batch.ts); a retried attempt — also after the worker was killed
-// mid-way — finds the decisions already taken and answers them again. Then, like a single consumption,
+// workflow start instead of one per consumption. One local activity decides them all in one transaction
+// that locks each funding wallet once for all its items (activities/consumption-batch.ts); a retried
+// attempt — also after the worker was killed mid-way — finds the decisions already taken and answers them. Then, like a single consumption,
 // every funding wallet the batch left below its auto-recharge threshold is handed to that account's
 // auto-recharge workflow, without waiting for the recharge.
 //
