@@ -56,13 +56,6 @@ class RefusedBefore extends Error {
  */
 async function debitOnce(tx: Tx, input: ConsumptionInput): Promise<Decided> {
   const key = consumptionDebitKey(input.consumptionId);
-  const existing = await tx.consumption.findUnique({ where: { id: input.consumptionId } });
-  if (existing) {
-    const entry = await tx.ledgerEntry.findUniqueOrThrow({ where: { businessKey: key } });
-    const balanceAfter = toPoints(entry.balanceAfter);
-    const setting = await autoRechargeSetting(tx, existing.fundingAccountId);
-    return { debited: { ...consumptionRecord(existing, balanceAfter), autoRechargeDue: autoRechargeDue(setting, balanceAfter) } };
-  }
   const account = await tx.account.findUnique({ where: { id: input.accountId } });
   if (!account) throw new BusinessError('not_found', `account ${input.accountId} not found`);
   const funding = fundingAccountId(account);
@@ -84,6 +77,11 @@ async function debitOnce(tx: Tx, input: ConsumptionInput): Promise<Decided> {
     // Nothing was written: decide under the wallet's lock (a top-up or an earlier decision may be there).
     if (err instanceof BusinessError && err.code === 'insufficient_balance') return decideLocked(tx, input, funding, setting);
     throw err;
+  }
+  if (entry.replayed) {
+    // An earlier attempt (or a batch sharing this key) debited it: answer that consumption.
+    const existing = await tx.consumption.findUniqueOrThrow({ where: { id: input.consumptionId } });
+    return { debited: { ...consumptionRecord(existing, entry.balanceAfter), autoRechargeDue: autoRechargeDue(setting, entry.balanceAfter) } };
   }
   // The UPDATE holds the wallet's row lock now; a batch that shares this key decides under the same lock.
   if (await refusalOf(tx, input.consumptionId)) throw new RefusedBefore(funding, setting);

@@ -96,11 +96,16 @@ export async function idempotentOutcome(
   { principal, key, requestHash: hash }: IdempotencyScope,
   handler: (resourceId: string) => Promise<Outcome>,
 ): Promise<{ outcome: Outcome; replayed: boolean }> {
-  await db.idempotencyRecord.createMany({
-    data: [{ principal, key, requestHash: hash, resourceId: randomUUID() }],
-    skipDuplicates: true,
-  });
-  const record = await db.idempotencyRecord.findUniqueOrThrow({ where: { principal_key: { principal, key } } });
+  // One statement in the common case (a new key): the insert answers the record it created; only a key
+  // seen before needs the second read.
+  const created = await db.$queryRaw<{ requestHash: string; resourceId: string }[]>`
+    INSERT INTO "IdempotencyRecord" ("principal", "key", "requestHash", "resourceId")
+    VALUES (${principal}, ${key}, ${hash}, ${randomUUID()})
+    ON CONFLICT DO NOTHING
+    RETURNING "requestHash", "resourceId"`;
+  const record = created[0]
+    ? { ...created[0], completedAt: null, responseStatus: null, responseBody: null }
+    : await db.idempotencyRecord.findUniqueOrThrow({ where: { principal_key: { principal, key } } });
   if (record.requestHash !== hash) {
     throw new HttpProblem('idempotency_key_reused', 'this Idempotency-Key was used with a different request');
   }

@@ -174,6 +174,8 @@ const worker = await createWorker({
   options: {
     workflowsPath: fileURLToPath(new URL('./bench/workflows.ts', import.meta.url)),
     ...(MAX_CACHED !== undefined ? { maxCachedWorkflows: MAX_CACHED } : {}),
+    // BENCH_PRELOAD=0 measures without worker/worker.ts's preloaded workflow modules (the "before").
+    ...(process.env.BENCH_PRELOAD === '0' ? { bundlerOptions: {} } : {}),
   },
 });
 const running = worker.run();

@@ -30,6 +30,12 @@ const batch = (as: Key | string, items: unknown[]) => svc.as(typeof as === 'stri
 const single = (as: Key, body: object, key: string) => svc.as(as.apiKey).post('/v1/consumptions', body, key);
 const balanceOf = async (accountId: string) => Number((await svc.db.prisma.wallet.findUniqueOrThrow({ where: { accountId } })).balance);
 const uid = () => randomUUID().slice(0, 8);
+/** Many funded accounts, a few at a time (each is a transaction; a busy machine must not time them out). */
+async function accounts(count: number, opts: Parameters<TestService['account']>[0]) {
+  const out: Key[] = [];
+  for (let i = 0; i < count; i += 5) out.push(...(await Promise.all(Array.from({ length: Math.min(5, count - i) }, () => svc.account(opts)))));
+  return out;
+}
 
 describe('results in item order', () => {
   it('debits in item order on one wallet: items that no longer fit get 402 with balance and required, later ones that fit still debit', async () => {
@@ -109,7 +115,7 @@ describe('results in item order', () => {
   });
 
   it('1,000 items over 100 wallets: each wallet debited once per item in one batch, every result in order', async () => {
-    const wallets = await Promise.all(Array.from({ length: 100 }, () => svc.account({ balance: 95 })));
+    const wallets = await accounts(100, { balance: 95 });
     const p = uid();
     const items = Array.from({ length: 1_000 }, (_, i) => ({ key: `${p}-${i}`, accountId: wallets[i % 100]!.id, amount: 10 }));
     const res = await batch(ADMIN_KEY, items);
@@ -250,7 +256,7 @@ describe('a batch retried after the worker was killed mid-way', () => {
       child!.once('exit', (code) => reject(new Error(`batch worker exited early (${code})`)));
     });
 
-    const wallets = await Promise.all(Array.from({ length: 60 }, () => svc.account({ balance: 1_000 })));
+    const wallets = await accounts(60, { balance: 1_000 });
     const p = uid();
     const items = wallets.flatMap((w, i) => [0, 1].map((j) => ({ key: `${p}-${i}-${j}`, accountId: w.id, amount: 10 + j })));
     const send = () => request(app).post('/v1/consumptions/batch').set('Authorization', `Bearer ${ADMIN_KEY}`).send({ items });
