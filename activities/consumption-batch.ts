@@ -2,7 +2,7 @@
 // wallet once for all its items (db/consumption-debits.ts). Idempotent by consumption id:
 // a retried attempt, a racing batch that shares keys or a single request with the same key finds the
 // decisions already taken under the wallet's lock and answers them again.
-import type { Db } from '../db/client.ts';
+import { createAutoRechargeActivities } from './auto-recharge.ts';
 import { ledgerTransaction } from '../db/ledger.ts';
 import { debitWallets, type DebitDecision } from '../db/consumption-debits.ts';
 import type {
@@ -13,9 +13,24 @@ import type {
   ConsumptionBatchInput,
 } from '../workflows/consumption-batch/definitions.ts';
 
-export function createConsumptionBatchActivities(deps: { db: Db }) {
+export function createConsumptionBatchActivities(deps: Parameters<typeof createAutoRechargeActivities>[0]) {
   const { db } = deps;
+  const { requestAutoRecharge } = createAutoRechargeActivities(deps);
   return {
+    /**
+     * Hands every wallet the batch left below its threshold to that account's auto-recharge workflow (the
+     * single path's trigger, once per wallet), in one activity so the batch's history stays constant.
+     * Undelivered requests fail the attempt, which is retried a few times (the auto-recharge workflow
+     * absorbs a repeated request); after that they are dropped, as on the single path: the next debit
+     * below the threshold asks again.
+     */
+    async requestAutoRecharges(requests: BatchAutoRechargeRequest[]): Promise<{ delivered: number }> {
+      const settled = await Promise.allSettled(requests.map((r) => requestAutoRecharge(r)));
+      const failed = settled.flatMap((s, i) => (s.status === 'rejected' ? [{ accountId: requests[i]!.accountId, err: s.reason as unknown }] : []));
+      if (failed.length > 0) throw new Error(`${failed.length} of ${requests.length} auto-recharge requests not delivered: ${String(failed[0]!.err)}`);
+      return { delivered: requests.length };
+    },
+
     async debitConsumptionBatch(input: ConsumptionBatchInput): Promise<ConsumptionBatchDebit> {
       const byWallet = new Map<string, { index: number; item: BatchConsumptionInput }[]>();
       input.items.forEach((item, index) => {

@@ -77,30 +77,36 @@ export async function debitWallets(tx: Tx, requestsByWallet: ReadonlyMap<string,
 
   // Earlier decisions, read under the locks: every decision of an id of these wallets committed before.
   const ids = [...new Set([...requestsByWallet.values()].flatMap((rs) => rs.map((r) => r.consumptionId)))];
-  const debited = await tx.$queryRaw<{ id: string; accountId: string; fundingAccountId: string; amount: bigint; createdAt: Date; balanceAfter: bigint }[]>`
-      SELECT c."id", c."accountId", c."fundingAccountId", c."amount", c."createdAt", e."balanceAfter"
+  // One statement for both kinds: a refused consumption waits on the lock too, so keep it short.
+  const earlier = await tx.$queryRaw<
+    { refused: boolean; id: string; accountId: string; fundingAccountId: string; amount: bigint | null; createdAt: Date; balanceAfter: bigint | null; balance: bigint | null; required: bigint | null }[]
+  >`
+      SELECT false AS "refused", c."id", c."accountId", c."fundingAccountId", c."amount", c."createdAt", e."balanceAfter",
+             NULL::bigint AS "balance", NULL::bigint AS "required"
       FROM unnest(${ids}::uuid[], ${ids.map(consumptionDebitKey)}::text[]) AS k("id", "key")
       JOIN "Consumption" c ON c."id" = k."id"
-      JOIN "LedgerEntry" e ON e."businessKey" = k."key"`;
-  const refused = await tx.$queryRaw<{ consumptionId: string; fundingAccountId: string; balance: bigint; required: bigint }[]>`
-      SELECT "consumptionId", "fundingAccountId", "balance", "required" FROM "ConsumptionRefusal"
-      WHERE "consumptionId" = ANY(${ids}::uuid[])`;
+      JOIN "LedgerEntry" e ON e."businessKey" = k."key"
+      UNION ALL
+      SELECT true, r."consumptionId", r."accountId", r."fundingAccountId", NULL, r."createdAt", NULL, r."balance", r."required"
+      FROM "ConsumptionRefusal" r WHERE r."consumptionId" = ANY(${ids}::uuid[])`;
   const decided = new Map<string, DebitDecision>();
-  for (const c of debited) {
-    decided.set(c.id, {
-      status: 'succeeded',
-      id: c.id,
-      accountId: c.accountId,
-      fundingAccountId: c.fundingAccountId,
-      amount: toPoints(c.amount),
-      balanceAfter: toPoints(c.balanceAfter),
-      createdAt: c.createdAt.toISOString(),
-      replayed: true,
-    });
+  for (const c of earlier) {
+    if (!c.refused) {
+      decided.set(c.id, {
+        status: 'succeeded',
+        id: c.id,
+        accountId: c.accountId,
+        fundingAccountId: c.fundingAccountId,
+        amount: toPoints(c.amount!),
+        balanceAfter: toPoints(c.balanceAfter!),
+        createdAt: c.createdAt.toISOString(),
+        replayed: true,
+      });
+    }
   }
-  for (const r of refused) {
-    if (!decided.has(r.consumptionId)) {
-      decided.set(r.consumptionId, { status: 'insufficient_balance', balance: toPoints(r.balance), required: toPoints(r.required), fundingAccountId: r.fundingAccountId, replayed: true });
+  for (const r of earlier) {
+    if (r.refused && !decided.has(r.id)) {
+      decided.set(r.id, { status: 'insufficient_balance', balance: toPoints(r.balance!), required: toPoints(r.required!), fundingAccountId: r.fundingAccountId, replayed: true });
     }
   }
 
