@@ -223,10 +223,11 @@ async function largestHistories(types: string[]): Promise<Record<string, { workf
 
 // Ctrl-C: the Temporal runtime takes SIGINT for its workers; stop the load and clean up here too.
 let aborted = false;
+let cleaning: Promise<void> | undefined;
 process.once('SIGINT', () => {
   aborted = true;
   console.log('\ninterrupted: cleaning up');
-  setTimeout(() => process.exit(130), 30_000).unref();
+  void cleanup().finally(() => process.exit(130));
 });
 
 const figures: Record<string, Figure> = {};
@@ -238,13 +239,21 @@ try {
   if (WAITING) await waitingScenario(WAITING);
   else await mainScenarios();
 } finally {
-  server.close();
-  worker.shutdown();
-  await running;
-  await env.teardown();
-  await pool.end();
-  await db.close();
-  stopPostgres();
+  await cleanup();
+}
+
+/** Stops everything this run started (once: the normal end and Ctrl-C both come here). */
+async function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    server.close();
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running.catch(() => undefined);
+    await env.teardown().catch(() => undefined);
+    await pool.end().catch(() => undefined);
+    await db.close().catch(() => undefined);
+    stopPostgres();
+  })();
+  return cleaning;
 }
 
 // ---------------------------------------------------------------------------------------------- scenarios
