@@ -496,6 +496,8 @@ describe('card charges through the simulated gateway', () => {
   });
 });
 
+// The tests that skip hours of capture retries run dozens of real activity attempts: on a machine busy
+// with other work they need minutes, not the default minute.
 describe('card outcomes that are not known (SPEC 6.1)', () => {
   async function card(accountId: string, token: string) {
     const details = await new SimulatedGateway(db.prisma).tokenize(token);
@@ -577,7 +579,7 @@ describe('card outcomes that are not known (SPEC 6.1)', () => {
       expect(types.slice(-4)).toEqual(['capture_outcome_unknown', 'capture_looked_up', 'card_captured', 'succeeded']);
       expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
     }, gateway);
-  });
+  }, 240_000);
 
   it('a gateway never reached: after every retry the lookup finds no capture, so the charge fails as payment_failed with no credit', async () => {
     const account = await newAccount();
@@ -590,7 +592,7 @@ describe('card outcomes that are not known (SPEC 6.1)', () => {
       expect(await db.prisma.simulatedCardCapture.count({ where: { idempotencyKey: charge.chargeId } })).toBe(0);
       expect(await ledgerOf(account.id)).toHaveLength(0);
     }, gateway);
-  });
+  }, 240_000);
 });
 
 describe('durability', () => {
@@ -625,7 +627,7 @@ describe('durability', () => {
     expect(await balanceOf(account.id)).toBe(150_000);
     expect(await overdueEvents(charge.chargeId)).toHaveLength(1);
     expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
-  });
+  }, 240_000);
 
   it('a parent-billed account is refused by the workflow too, recording nothing', async () => {
     const partner = await newAccount();
