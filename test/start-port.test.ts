@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PortInUseError, startEmbeddedTemporal } from '../runtime/temporal-server.ts';
 import { loadConfig } from '../config/config.ts';
+import { freePort } from './support/ports.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cleanups: (() => void | Promise<void>)[] = [];
@@ -29,13 +30,6 @@ async function occupy(): Promise<{ port: number; connections: () => number }> {
   return { port: (server.address() as { port: number }).port, connections: () => connections };
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as { port: number };
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'points-start-'));

@@ -38,6 +38,11 @@ const DeliveriesQuery = z.object({
   cursor: z.string().optional(),
 });
 
+/** One delivery attempt as JSON. */
+function attemptView(a: { attempt: number; at: Date; statusCode: number | null; error: string | null; durationMs: number | null }) {
+  return { attempt: a.attempt, at: a.at.toISOString(), statusCode: a.statusCode, error: a.error, durationMs: a.durationMs };
+}
+
 export function endpointView(e: WebhookEndpoint) {
   return {
     id: e.id,
@@ -183,7 +188,7 @@ export function webhooksRouter(deps: AppDeps): Router {
         createdAt: d.createdAt.toISOString(),
         completedAt: d.completedAt?.toISOString() ?? null,
         // The latest 20 attempts, newest first.
-        attempts: d.attempts.map((a) => ({ attempt: a.attempt, at: a.at.toISOString(), statusCode: a.statusCode, error: a.error, durationMs: a.durationMs })),
+        attempts: d.attempts.map(attemptView),
       })),
       nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
     });
@@ -212,7 +217,7 @@ export function webhooksRouter(deps: AppDeps): Router {
         lastError: d.lastError,
         createdAt: d.createdAt.toISOString(),
         completedAt: d.completedAt?.toISOString() ?? null,
-        attempts: d.attempts.map((a) => ({ attempt: a.attempt, at: a.at.toISOString(), statusCode: a.statusCode, error: a.error, durationMs: a.durationMs })),
+        attempts: d.attempts.map(attemptView),
       })),
       nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
     });

@@ -13,6 +13,8 @@ import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { workflowsPath } from '../../worker/worker.ts';
 import { repoRoot, temporalCliPath } from '../../config/temporal-binaries.ts';
 import { openDatabase, type Database } from '../../db/client.ts';
+import { freePort } from '../support/ports.ts';
+export { freePort };
 export { TcpProxy } from '../support/tcp-proxy.ts';
 
 const run = promisify(execFile);
@@ -35,16 +37,6 @@ export async function until<T>(probe: () => Promise<T | undefined | null | false
   }
 }
 
-export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 // ---------------------------------------------------------------------------------------------------
 // PostgreSQL: a throwaway cluster from scripts/ci-postgres.sh, which can halt and resume its server.

@@ -2,22 +2,11 @@
 // DATABASE_URL_TEST; on a developer machine without it, a throwaway cluster is started here with the
 // machine's PostgreSQL binaries (scripts/ci-postgres.sh) and stopped afterwards.
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './ports.ts';
 
 const script = fileURLToPath(new URL('../../scripts/ci-postgres.sh', import.meta.url));
 
-/** A port nobody listens on now (the kernel's choice), so parallel test runs never share a cluster. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export default async function setup(): Promise<(() => void) | void> {
   if (process.env.DATABASE_URL_TEST) return;

@@ -2,17 +2,8 @@
 // would), restore() accepts again on the same port. Used in front of Temporal and PostgreSQL.
 import net from 'node:net';
 import { until } from './wait.ts';
+import { freePort } from './ports.ts';
 
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export class TcpProxy {
   private server: net.Server | undefined;
