@@ -94,7 +94,9 @@ describe('balance alerts', () => {
 
     const expected = await expectedCrossings(id, thresholds);
     const got = await emitted(id);
-    expect(expected.length).toBeGreaterThan(5);
+    // How many crossings happen depends on the order the database serialised the operations in (not
+    // controlled here); the run must have some, and exactly those must have been emitted.
+    expect(expected.length).toBeGreaterThan(0);
     expect(got.map(key).sort()).toEqual(expected.map(key).sort());
     expect(new Set(got.map(key)).size).toBe(got.length);
     // Per threshold, lows and recoveries alternate, starting with a low (the wallet started above all).

@@ -56,7 +56,7 @@ beforeAll(async () => {
   profile = mkdtempSync(join(tmpdir(), 'pages-chromium-'));
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...FLAGS, `--disk-cache-dir=${join(profile, 'cache')}`] });
   if (SHOTS) mkdirSync(SHOTS, { recursive: true });
-});
+}, 300_000);
 
 afterAll(async () => {
   await browser?.close();
