@@ -102,7 +102,8 @@ describe('/readyz', () => {
     const pool = new pg.Pool({ connectionString: `postgresql://readyz_secret_user:pw@127.0.0.1:${dbPort}/readyz_db`, connectionTimeoutMillis: 1_000 });
     pool.on('error', () => {});
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
-    const connection = Connection.lazy({ address: `127.0.0.1:${temporalPort}`, connectTimeout: 1_000 });
+    // No retry interceptor: a retry timer still pending when the connection closes throws outside the test.
+    const connection = Connection.lazy({ address: `127.0.0.1:${temporalPort}`, connectTimeout: 1_000, interceptors: [] });
     const temporal = new Client({ connection });
     const { logger, lines } = capturingLogger();
     try {
