@@ -38,6 +38,18 @@ const DeliveriesQuery = z.object({
   cursor: z.string().optional(),
 });
 
+/** Where a delivery stands, as JSON (endpoint deliveries and admin notifications alike). */
+function deliveryState(d: { status: string; attemptCount: number; lastStatusCode: number | null; lastError: string | null; createdAt: Date; completedAt: Date | null }) {
+  return {
+    status: d.status,
+    attemptCount: d.attemptCount,
+    lastStatusCode: d.lastStatusCode,
+    lastError: d.lastError,
+    createdAt: d.createdAt.toISOString(),
+    completedAt: d.completedAt?.toISOString() ?? null,
+  };
+}
+
 /** One delivery attempt as JSON. */
 function attemptView(a: { attempt: number; at: Date; statusCode: number | null; error: string | null; durationMs: number | null }) {
   return { attempt: a.attempt, at: a.at.toISOString(), statusCode: a.statusCode, error: a.error, durationMs: a.durationMs };
@@ -181,12 +193,7 @@ export function webhooksRouter(deps: AppDeps): Router {
         eventType: d.eventId ? (types.get(d.eventId) ?? null) : null,
         endpointId: d.endpointId,
         redelivery: d.key.includes(':redelivery:'),
-        status: d.status,
-        attemptCount: d.attemptCount,
-        lastStatusCode: d.lastStatusCode,
-        lastError: d.lastError,
-        createdAt: d.createdAt.toISOString(),
-        completedAt: d.completedAt?.toISOString() ?? null,
+        ...deliveryState(d),
         // The latest 20 attempts, newest first.
         attempts: d.attempts.map(attemptView),
       })),
@@ -211,12 +218,7 @@ export function webhooksRouter(deps: AppDeps): Router {
         id: d.id,
         adminEventId: d.adminEventId?.toString() ?? null,
         text: (JSON.parse(d.body) as { text?: string }).text ?? null,
-        status: d.status,
-        attemptCount: d.attemptCount,
-        lastStatusCode: d.lastStatusCode,
-        lastError: d.lastError,
-        createdAt: d.createdAt.toISOString(),
-        completedAt: d.completedAt?.toISOString() ?? null,
+        ...deliveryState(d),
         attempts: d.attempts.map(attemptView),
       })),
       nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
