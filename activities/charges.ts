@@ -16,6 +16,7 @@ import {
   type ChargeInput,
   type ChargeSnapshot,
   type ChargeStatus,
+  type VirtualAccountInfo,
 } from '../workflows/charge/definitions.ts';
 import { asActivity } from './failures.ts';
 import { emitChargeEvent } from '../db/events.ts';
@@ -65,6 +66,13 @@ export interface CreditChargeInput {
   gatewayReference?: string | null;
   /** Bank transfers: what the admin confirmed. */
   deposit?: { depositedAmount: number; depositorName?: string | null; memo?: string | null; by?: string | null } | null;
+}
+
+export interface RecordVirtualAccountInput {
+  chargeId: string;
+  virtualAccount: VirtualAccountInfo;
+  /** Workflow time (ISO). */
+  at: string;
 }
 
 export interface CloseChargeInput {
@@ -237,7 +245,10 @@ export function createChargeActivities(deps: { db: Db; gateway?: PaymentGateway 
         ledgerTransaction(db, async (tx) => {
           const charge = await tx.charge.findUnique({ where: { id: input.chargeId } });
           if (!charge) throw new BusinessError('not_found', `charge ${input.chargeId} not found`);
-          if (charge.status === 'succeeded') return chargeSnapshot(charge);
+          if (charge.status === 'succeeded') {
+            const doc = await tx.taxDocument.findUnique({ where: { chargeId: charge.id } });
+            return { ...chargeSnapshot(charge), taxDocument: doc && doc.type !== 'none' ? doc.type : null };
+          }
           if (!OPEN.includes(charge.status)) throw new BusinessError('invalid_state', `charge ${charge.id} is ${charge.status}`);
           const entry = await postEntry(tx, {
             walletId: charge.accountId,
@@ -246,7 +257,7 @@ export function createChargeActivities(deps: { db: Db; gateway?: PaymentGateway 
             amount: input.amount,
             businessKey: chargeCreditKey(charge.id),
             chargeId: charge.id,
-            memo: charge.method === 'card' ? 'card charge' : `bank transfer${input.deposit?.depositorName ?? charge.depositorName ? ` from ${input.deposit?.depositorName ?? charge.depositorName}` : ''}`,
+            memo: charge.method === 'card' ? 'card charge' : charge.method === 'virtual_account' ? 'virtual account deposit' : `bank transfer${input.deposit?.depositorName ?? charge.depositorName ? ` from ${input.deposit?.depositorName ?? charge.depositorName}` : ''}`,
           });
           const updated = await tx.charge.updateMany({
             where: { id: charge.id, status: { in: OPEN } },
@@ -256,6 +267,7 @@ export function createChargeActivities(deps: { db: Db; gateway?: PaymentGateway 
               depositedAmount: input.deposit ? BigInt(input.deposit.depositedAmount) : null,
               gatewayReference: input.gatewayReference ?? null,
               completedAt: new Date(input.at),
+              confirmedBy: input.deposit?.by ?? null,
             },
           });
           if (updated.count !== 1) throw new ChargeChanged(`charge ${charge.id} changed while being credited`);
@@ -274,11 +286,21 @@ export function createChargeActivities(deps: { db: Db; gateway?: PaymentGateway 
               },
             });
           }
-          if (input.gatewayReference) events.push({ type: ChargeEventType.cardCaptured, at: input.at, data: { gatewayReference: input.gatewayReference } });
+          if (input.gatewayReference && charge.method === 'card') events.push({ type: ChargeEventType.cardCaptured, at: input.at, data: { gatewayReference: input.gatewayReference } });
           events.push({ type: ChargeEventType.succeeded, at: input.at, data: { creditedAmount: input.amount, balanceAfter: entry.balanceAfter, ledgerEntryId: entry.id } });
+          // A deposit top-up of an account that wants a tax document records it as requested, with the credit.
+          const account = charge.method === 'card' ? null : await tx.account.findUniqueOrThrow({ where: { id: charge.accountId } });
+          const taxDocument = account && account.taxDocument !== 'none' ? account.taxDocument : null;
+          if (account && taxDocument) {
+            await tx.taxDocument.createMany({
+              data: [{ chargeId: charge.id, accountId: account.id, type: taxDocument, status: 'requested', businessRegistrationNumber: account.businessRegistrationNumber, amount: BigInt(input.amount), requestedAt: new Date(input.at) }],
+              skipDuplicates: true,
+            });
+            events.push({ type: ChargeEventType.taxDocumentRequested, at: input.at, data: { type: taxDocument } });
+          }
           await addEvents(tx, charge.id, events);
           await emitChargeEvent(tx, charge.id, 'succeeded');
-          return chargeSnapshot(await tx.charge.findUniqueOrThrow({ where: { id: charge.id } }));
+          return { ...chargeSnapshot(await tx.charge.findUniqueOrThrow({ where: { id: charge.id } })), taxDocument };
         }),
       );
     },
@@ -301,6 +323,27 @@ export function createChargeActivities(deps: { db: Db; gateway?: PaymentGateway 
           ]);
           await emitChargeEvent(tx, charge.id, input.status);
           return chargeSnapshot(await tx.charge.findUniqueOrThrow({ where: { id: charge.id } }));
+        }),
+      );
+    },
+
+    /**
+     * Virtual accounts: records the account the gateway issued and moves the charge from pending to
+     * awaiting_deposit, due at the account's dueAt. A retry finds the charge already awaiting.
+     */
+    async recordVirtualAccount(input: RecordVirtualAccountInput): Promise<ChargeSnapshot> {
+      return asActivity(() =>
+        ledgerTransaction(db, async (tx) => {
+          const opened = await tx.charge.updateMany({
+            where: { id: input.chargeId, status: 'pending', method: 'virtual_account' },
+            data: { status: 'awaiting_deposit', virtualAccount: input.virtualAccount as unknown as Prisma.InputJsonValue, expiresAt: new Date(input.virtualAccount.dueAt) },
+          });
+          const charge = await tx.charge.findUnique({ where: { id: input.chargeId } });
+          if (!charge) throw new BusinessError('not_found', `charge ${input.chargeId} not found`);
+          await addEvents(tx, charge.id, [{ type: ChargeEventType.awaitingDeposit, at: input.at, data: { virtualAccount: input.virtualAccount } }]);
+          // Told once: a retry finds the charge already awaiting and emits nothing.
+          if (opened.count === 1) await emitChargeEvent(tx, charge.id, 'awaiting_deposit');
+          return chargeSnapshot(charge);
         }),
       );
     },

@@ -14,7 +14,7 @@
 // (SimulatedGatewayContact), so the outage and lost-answer windows survive a worker restart. Only the
 // transient-failure counter of `tok_flaky` lives in memory (per gateway instance): forgetting it on
 // restart merely fails twice more.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import type { Db } from '../db/client.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { BusinessError } from '../domain/errors.ts';
@@ -65,6 +65,17 @@ export interface PaymentGateway {
   lookupCapture(idempotencyKey: string): Promise<CaptureLookup>;
   /** A sandbox gateway's test cards (pages offer them in test mode); absent on a live gateway. */
   testCards?(): readonly TestCardInfo[];
+  /**
+   * Issues a virtual account (가상계좌) for one charge, valid until `dueAt`, that accepts exactly `amount`
+   * once. Idempotent by `idempotencyKey` (the charge id): a repeated request answers the same account.
+   */
+  issueVirtualAccount(request: VirtualAccountRequest): Promise<VirtualAccount>;
+  /**
+   * Closes the charge's virtual account so it takes no deposit from now on. The gateway settles the race
+   * with a deposit: if one arrived first, the answer is `deposited` with it (the account was not closed).
+   * Idempotent: closing a closed account answers `closed` again.
+   */
+  closeVirtualAccount(idempotencyKey: string): Promise<VirtualAccountClosing>;
 }
 
 /** A sandbox card token and what the gateway does with it. */
@@ -74,6 +85,32 @@ export interface TestCardInfo {
   last4: string;
   behaviour: string;
 }
+
+export interface VirtualAccountRequest {
+  /** The charge id. */
+  idempotencyKey: string;
+  amount: number;
+  dueAt: Date;
+  /** The account holder name shown to the depositor (the operator). */
+  holder: string;
+}
+
+export interface VirtualAccount {
+  bank: string;
+  accountNumber: string;
+  holder: string;
+  dueAt: Date;
+}
+
+export interface VirtualAccountDeposit {
+  /** The gateway's transaction id: a notification is identified by it. */
+  transactionId: string;
+  amount: number;
+  depositorName: string | null;
+  depositedAt: Date;
+}
+
+export type VirtualAccountClosing = { status: 'closed' } | { status: 'deposited'; deposit: VirtualAccountDeposit };
 
 /** A transient gateway failure (unreachable, timeout, 5xx): the outcome is unknown; retry with the same key. */
 export class GatewayUnavailableError extends Error {
@@ -177,6 +214,70 @@ export class SimulatedGateway implements PaymentGateway {
     return { status: 'captured', capture: { reference: row.reference, amount: toPoints(row.amount), capturedAt: row.createdAt, replayed: true } };
   }
 
+  async issueVirtualAccount(request: VirtualAccountRequest): Promise<VirtualAccount> {
+    const prior = await this.db.simulatedVirtualAccount.findUnique({ where: { chargeId: request.idempotencyKey } });
+    if (!prior) {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await this.db.simulatedVirtualAccount.create({
+            data: {
+              chargeId: request.idempotencyKey,
+              // 14 digits, like the banks' virtual-account ranges.
+              accountNumber: `79${String(randomInt(0, 1_000_000)).padStart(6, '0')}${String(randomInt(0, 1_000_000)).padStart(6, '0')}`,
+              bank: SIMULATED_VIRTUAL_ACCOUNT_BANK,
+              holder: request.holder,
+              amount: BigInt(request.amount),
+              dueAt: request.dueAt,
+              status: 'open',
+            },
+          });
+          break;
+        } catch (err) {
+          if (!(err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002')) throw err;
+          // Either a concurrent twin issued it (found below) or the random number collided (try another).
+          if (await this.db.simulatedVirtualAccount.findUnique({ where: { chargeId: request.idempotencyKey } })) break;
+          if (attempt >= 5) throw err;
+        }
+      }
+    }
+    const row = await this.db.simulatedVirtualAccount.findUniqueOrThrow({ where: { chargeId: request.idempotencyKey } });
+    if (row.amount !== BigInt(request.amount)) {
+      throw new BusinessError('idempotency_key_reused', `virtual account key ${request.idempotencyKey} was used for a different amount`);
+    }
+    return { bank: row.bank, accountNumber: row.accountNumber, holder: row.holder, dueAt: row.dueAt };
+  }
+
+  async closeVirtualAccount(idempotencyKey: string): Promise<VirtualAccountClosing> {
+    await this.db.simulatedVirtualAccount.updateMany({ where: { chargeId: idempotencyKey, status: 'open' }, data: { status: 'closed', closedAt: new Date(this.now()) } });
+    const row = await this.db.simulatedVirtualAccount.findUnique({ where: { chargeId: idempotencyKey } });
+    if (row?.status === 'deposited') return { status: 'deposited', deposit: depositOf(row) };
+    return { status: 'closed' };
+  }
+
+  /**
+   * Sandbox: a business deposits into a virtual account. Accepted only into an open account, before its
+   * dueAt, with exactly its amount, once (BusinessError('deposit_refused') otherwise, as the bank would
+   * bounce it). The gateway then notifies the service (see gatewayDepositNotification).
+   */
+  async simulateDeposit(accountNumber: string, deposit: { amount: number; depositorName?: string | null }): Promise<{ chargeId: string; deposit: VirtualAccountDeposit }> {
+    const row = await this.db.simulatedVirtualAccount.findUnique({ where: { accountNumber } });
+    if (!row) throw new BusinessError('not_found', `virtual account ${accountNumber} not found`);
+    const now = new Date(this.now());
+    const refuse = (why: string) => new BusinessError('deposit_refused', `virtual account ${accountNumber} ${why}`, { accountNumber, status: row.status });
+    if (row.status === 'deposited') throw refuse('has already received its deposit');
+    if (row.status === 'closed') throw refuse('is closed');
+    if (now.getTime() >= row.dueAt.getTime()) throw refuse(`was due by ${row.dueAt.toISOString()}`);
+    if (row.amount !== BigInt(deposit.amount)) throw refuse(`accepts exactly ${row.amount} points, not ${deposit.amount}`);
+    const taken = await this.db.simulatedVirtualAccount.updateMany({
+      where: { accountNumber, status: 'open', dueAt: { gt: now } },
+      data: { status: 'deposited', transactionId: `vtx_${randomBytes(12).toString('base64url')}`, depositorName: deposit.depositorName ?? null, depositedAt: now },
+    });
+    const after = await this.db.simulatedVirtualAccount.findUniqueOrThrow({ where: { accountNumber } });
+    // A concurrent deposit or the closing won the race: the bank bounces this one.
+    if (taken.count !== 1) throw refuse(after.status === 'deposited' ? 'has already received its deposit' : 'is closed');
+    return { chargeId: after.chargeId, deposit: depositOf(after) };
+  }
+
   /** When the gateway first heard of this key (persisted: the windows survive a restart). */
   private async firstContact(idempotencyKey: string): Promise<number> {
     const at = new Date(this.now());
@@ -215,4 +316,36 @@ export class SimulatedGateway implements PaymentGateway {
     }
     return { reference: row.reference, amount: toPoints(row.amount), capturedAt: row.createdAt, replayed };
   }
+}
+
+export const SIMULATED_VIRTUAL_ACCOUNT_BANK = 'Simulated Bank';
+
+type VirtualAccountRow = { transactionId: string | null; amount: bigint; depositorName: string | null; depositedAt: Date | null };
+
+function depositOf(row: VirtualAccountRow): VirtualAccountDeposit {
+  return { transactionId: row.transactionId!, amount: toPoints(row.amount), depositorName: row.depositorName, depositedAt: row.depositedAt! };
+}
+
+/** The body of the gateway's deposit notification (what /webhooks/gateway receives). */
+export interface GatewayDepositNotification {
+  type: 'virtual_account.deposited';
+  transactionId: string;
+  /** The charge id the account was issued for (the gateway's "order id"). */
+  orderId: string;
+  accountNumber: string;
+  amount: number;
+  depositorName: string | null;
+  depositedAt: string;
+}
+
+export function gatewayDepositNotification(chargeId: string, accountNumber: string, deposit: VirtualAccountDeposit): GatewayDepositNotification {
+  return {
+    type: 'virtual_account.deposited',
+    transactionId: deposit.transactionId,
+    orderId: chargeId,
+    accountNumber,
+    amount: deposit.amount,
+    depositorName: deposit.depositorName,
+    depositedAt: deposit.depositedAt.toISOString(),
+  };
 }

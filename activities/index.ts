@@ -12,6 +12,8 @@ import { createAutoRechargeActivities, type ChargeSettings } from './auto-rechar
 import { createIdempotencyRetentionActivities } from './idempotency-retention.ts';
 import { createWebhookActivities } from './webhooks.ts';
 import type { WebhookSettings } from '../config/config.ts';
+import { createDepositActivities } from './deposits.ts';
+import type { TaxDocumentIssuer } from './tax-documents.ts';
 
 export interface ActivityDeps {
   db: Db;
@@ -24,6 +26,8 @@ export interface ActivityDeps {
   charging?: ChargeSettings;
   /** Webhook delivery settings (URL policy, ADMIN_WEBHOOK_URL, the secrets' encryption key). */
   webhooks?: WebhookSettings;
+  /** The tax-document issuer; defaults to the simulated issuer (activities/tax-documents.ts). */
+  taxIssuer?: TaxDocumentIssuer;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -35,6 +39,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAutoRechargeActivities(deps),
     ...createIdempotencyRetentionActivities(deps),
     ...createWebhookActivities(deps),
+    ...createDepositActivities(deps),
   };
 }
 

@@ -20,3 +20,6 @@ export type IdempotencyRetentionActivities = ReturnType<typeof createIdempotency
 import type { createWebhookActivities } from './webhooks.ts';
 
 export type WebhookActivities = ReturnType<typeof createWebhookActivities>;
+import type { createDepositActivities } from './deposits.ts';
+
+export type DepositActivities = ReturnType<typeof createDepositActivities>;

@@ -27,6 +27,7 @@ import { warnIfHolidayDataEnds } from '../runtime/calendar-check.ts';
 import { webhooksRouter } from './routes/webhooks.ts';
 import { balanceAlertsRouter } from './routes/balance-alerts.ts';
 import { answerWithin, temporalDeadline } from './availability.ts';
+import { depositsRouter, inboundWebhooksRouter } from './routes/deposits.ts';
 
 export interface AppDeps {
   db: Db;
@@ -66,11 +67,13 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(httpMetrics());
-  app.use(express.json({ limit: '100kb', strict: true }));
   // Every Temporal call of a request has a deadline: an unreachable Temporal is a prompt 503, never a hang;
   // and whatever else keeps a request waiting, it is answered (503) by the backstop.
   app.use(temporalDeadline(deps.temporal, deps.config.apiTemporalTimeoutMs));
   app.use(answerWithin(deps.config.apiRequestTimeoutMs));
+  // Signed webhooks verify their raw body: mounted before the JSON parser.
+  app.use(inboundWebhooksRouter(deps));
+  app.use(express.json({ limit: '100kb', strict: true }));
 
   app.use(healthRouter(deps));
   app.use(metricsRouter());
@@ -96,6 +99,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(autoRechargeRouter(deps));
   v1.use(webhooksRouter(deps));
   v1.use(balanceAlertsRouter(deps));
+  v1.use(depositsRouter(deps));
   app.use('/v1', v1);
 
   app.use((req) => {

@@ -1,6 +1,7 @@
 // The OpenAPI 3.1 description of the v1 HTTP contract, served at /openapi.json, and a self-contained
 // page at /docs that renders it (no external assets: the service runs offline).
 import { Router } from 'express';
+import { depositPaths, depositSchemas } from './openapi-deposits.ts';
 
 const json = (schema: object) => ({ 'application/json': { schema } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -26,6 +27,7 @@ export const openApiDocument = {
   components: {
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An account API key, a partner key (also acts for its sub-accounts) or the admin key.' } },
     schemas: {
+      ...depositSchemas,
       Problem: {
         type: 'object',
         required: ['type', 'title', 'status', 'detail', 'code'],
@@ -36,7 +38,7 @@ export const openApiDocument = {
           detail: { type: 'string' },
           code: {
             type: 'string',
-            enum: ['validation_error', 'unauthorized', 'forbidden', 'not_found', 'insufficient_balance', 'idempotency_key_reused', 'invalid_state', 'amount_below_minimum', 'amount_above_maximum', 'refund_exceeds_consumption', 'card_declined', 'rate_limited', 'service_unavailable'],
+            enum: ['validation_error', 'unauthorized', 'forbidden', 'not_found', 'insufficient_balance', 'idempotency_key_reused', 'invalid_state', 'amount_below_minimum', 'amount_above_maximum', 'refund_exceeds_consumption', 'card_declined', 'rate_limited', 'service_unavailable', 'deposit_refused'],
           },
           balance: points,
           required: points,
@@ -45,7 +47,7 @@ export const openApiDocument = {
       },
       Account: {
         type: 'object',
-        properties: { id: uuid, name: { type: 'string' }, parentId: { type: ['string', 'null'], format: 'uuid' }, billingMode: { enum: ['own', 'parent'] }, createdAt: time, apiKey: { type: 'string', description: 'only in the creation response' } },
+        properties: { id: uuid, name: { type: 'string' }, parentId: { type: ['string', 'null'], format: 'uuid' }, billingMode: { enum: ['own', 'parent'] }, businessRegistrationNumber: { type: ['string', 'null'], description: '123-45-67890' }, taxDocument: { enum: ['tax_invoice', 'cash_receipt', 'none'] }, createdAt: time, apiKey: { type: 'string', description: 'only in the creation response' } },
       },
       Balance: {
         type: 'object',
@@ -72,7 +74,10 @@ export const openApiDocument = {
           id: uuid,
           accountId: uuid,
           amount: points,
-          method: { enum: ['card', 'bank_transfer'] },
+          method: { enum: ['card', 'bank_transfer', 'virtual_account'] },
+          virtualAccount: ref('VirtualAccount'),
+          confirmedBy: { enum: ['admin', 'bank_feed', 'gateway'] },
+          taxDocument: ref('TaxDocument'),
           status: { enum: ['pending', 'awaiting_deposit', 'succeeded', 'failed', 'cancelled', 'rejected', 'expired'] },
           origin: { enum: ['api', 'charge_link', 'auto_recharge'] },
           bankAccount: { type: 'object' },
@@ -163,14 +168,18 @@ export const openApiDocument = {
     },
   },
   paths: {
+    ...depositPaths,
     '/v1/accounts': {
       post: {
         summary: 'Create an account (admin; a partner only with parentId = itself). Returns its API key once.',
-        requestBody: body({ type: 'object', required: ['name'], additionalProperties: false, properties: { name: { type: 'string', minLength: 1, maxLength: 200 }, parentId: uuid, billingMode: { enum: ['own', 'parent'] } } }),
+        requestBody: body({ type: 'object', required: ['name'], additionalProperties: false, properties: { name: { type: 'string', minLength: 1, maxLength: 200 }, parentId: uuid, billingMode: { enum: ['own', 'parent'] }, businessRegistrationNumber: { type: 'string', description: '10 digits, dashes allowed, checksum validated' }, taxDocument: { enum: ['tax_invoice', 'cash_receipt', 'none'], description: 'the document of deposit top-ups; tax_invoice and cash_receipt need businessRegistrationNumber' } } }),
         responses: { '201': ok('created', ref('Account')), '403': problem('forbidden'), ...common },
       },
     },
-    '/v1/accounts/{id}': { get: { summary: 'The account', parameters: [idParam('id')], responses: { '200': ok('the account', ref('Account')), ...common } } },
+    '/v1/accounts/{id}': {
+      get: { summary: 'The account', parameters: [idParam('id')], responses: { '200': ok('the account', ref('Account')), ...common } },
+      patch: { summary: 'Change the name or the tax-document settings', parameters: [idParam('id')], requestBody: body({ type: 'object', additionalProperties: false, properties: { name: { type: 'string' }, businessRegistrationNumber: { type: ['string', 'null'] }, taxDocument: { enum: ['tax_invoice', 'cash_receipt', 'none'] } } }), responses: { '200': ok('the account', ref('Account')), ...common } },
+    },
     '/v1/accounts/{id}/balance': { get: { summary: 'Balance of the funding account, pending charges and sendable counts per item', parameters: [idParam('id')], responses: { '200': ok('balance', ref('Balance')), ...common } } },
     '/v1/accounts/{id}/ledger': {
       get: {
@@ -215,6 +224,7 @@ export const openApiDocument = {
           oneOf: [
             { type: 'object', additionalProperties: false, required: ['accountId', 'amount', 'method', 'paymentMethodId'], properties: { accountId: uuid, amount: { type: 'integer', minimum: 1 }, method: { const: 'card' }, paymentMethodId: uuid } },
             { type: 'object', additionalProperties: false, required: ['accountId', 'amount', 'method'], properties: { accountId: uuid, amount: { type: 'integer', minimum: 1 }, method: { const: 'bank_transfer' }, depositorName: { type: 'string', minLength: 1, maxLength: 100 } } },
+            { type: 'object', additionalProperties: false, required: ['accountId', 'amount', 'method'], properties: { accountId: uuid, amount: { type: 'integer', minimum: 1 }, method: { const: 'virtual_account', description: '202 awaiting_deposit with virtualAccount {bank, accountNumber, holder, dueAt}' } } },
           ],
         }),
         responses: { '201': ok('card charge finished', ref('Charge')), '202': ok('awaiting deposit', ref('Charge')), '409': problem('invalid_state or idempotency_key_reused'), '422': problem('amount_below_minimum, amount_above_maximum, card_declined'), ...common },

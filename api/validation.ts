@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { zodProblem } from './problem.ts';
-import { nameProblem } from '../domain/text.ts';
+import { nameProblem, stripForbiddenChars } from '../domain/text.ts';
 
 /** Parses input at the edge; a failure becomes a 400 validation_error before anything changes. */
 export function parse<S extends z.ZodType>(schema: S, data: unknown): z.infer<S> {
@@ -23,4 +23,12 @@ export function displayName(max: number) {
       const problem = nameProblem(v);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     });
+}
+
+/**
+ * A name reported by an outside system (a bank's or gateway's depositor name): the deposit happened, so
+ * the name is not refused for invisible characters; they are removed before it is stored or shown.
+ */
+export function reportedName(max: number) {
+  return z.string().transform(stripForbiddenChars).pipe(z.string().trim().min(1).max(max));
 }

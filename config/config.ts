@@ -1,4 +1,5 @@
 // Runtime configuration from the environment, validated once at start-up.
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { DEFAULT_ITEM_NAMES, DEFAULT_PRICES, type ItemNames, type PriceList } from '../domain/money.ts';
 import type { DeliverySchedule } from '../domain/webhooks.ts';
@@ -74,6 +75,12 @@ const EnvSchema = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   /** host:port where a worker process serves the Temporal SDK's Prometheus metrics (unset: not exported). */
   WORKER_METRICS_ADDRESS: z.string().regex(/^[^\s:]+:[0-9]{1,5}$/, 'host:port').optional(),
+  /** Virtual accounts (SPEC §6.2): hours from the request to dueAt, and the per-charge minimum. */
+  VIRTUAL_ACCOUNT_VALID_HOURS: z.coerce.number().positive().max(24 * 365).default(72),
+  CHARGE_MIN_VIRTUAL_ACCOUNT: intFrom(50_000),
+  /** Shared secrets of the signed webhooks; unset: a random one per process (fine for npm start). */
+  GATEWAY_WEBHOOK_SECRET: z.string().min(16, 'GATEWAY_WEBHOOK_SECRET must be at least 16 characters').optional(),
+  BANK_WEBHOOK_SECRET: z.string().min(16, 'BANK_WEBHOOK_SECRET must be at least 16 characters').optional(),
 });
 
 export interface BankAccount {
@@ -83,7 +90,7 @@ export interface BankAccount {
 }
 
 export interface ChargeLimits {
-  minimum: { card: number; bank_transfer: number };
+  minimum: { card: number; bank_transfer: number; virtual_account: number };
   maximum: number;
 }
 
@@ -123,6 +130,9 @@ export interface Config {
   databasePoolSize: number;
   workerMetricsAddress: string | undefined;
   webhooks: WebhookSettings;
+  virtualAccountValidHours: number;
+  /** HMAC secrets of POST /webhooks/gateway and POST /webhooks/bank. */
+  webhookSecrets: { gateway: string; bank: string };
 }
 
 /** Webhook delivery settings (SPEC §6.3); `encryptionKey` is resolved at start-up (runtime/webhook-key.ts). */
@@ -155,7 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       refundRemindAfterBusinessDays: e.REFUND_REMIND_AFTER_BUSINESS_DAYS,
       refundOverdueAfterBusinessDays: e.REFUND_OVERDUE_AFTER_BUSINESS_DAYS,
     },
-    chargeLimits: { minimum: { card: e.CHARGE_MIN_CARD, bank_transfer: e.CHARGE_MIN_BANK_TRANSFER }, maximum: e.CHARGE_MAX },
+    chargeLimits: { minimum: { card: e.CHARGE_MIN_CARD, bank_transfer: e.CHARGE_MIN_BANK_TRANSFER, virtual_account: e.CHARGE_MIN_VIRTUAL_ACCOUNT }, maximum: e.CHARGE_MAX },
     bankAccount: { bank: e.BANK_NAME, accountNumber: e.BANK_ACCOUNT_NUMBER, holder: e.BANK_ACCOUNT_HOLDER },
     prices,
     itemNames: { ...DEFAULT_ITEM_NAMES, ...(e.ITEM_NAMES ? z.record(z.string(), z.string().trim().min(1).max(40)).parse(JSON.parse(e.ITEM_NAMES)) : {}) },
@@ -184,6 +194,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workflowBundlePath: e.TEMPORAL_WORKFLOW_BUNDLE || undefined,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     workerMetricsAddress: e.WORKER_METRICS_ADDRESS || undefined,
+    virtualAccountValidHours: e.VIRTUAL_ACCOUNT_VALID_HOURS,
+    webhookSecrets: { gateway: e.GATEWAY_WEBHOOK_SECRET ?? randomBytes(32).toString('hex'), bank: e.BANK_WEBHOOK_SECRET ?? randomBytes(32).toString('hex') },
   };
 }
 

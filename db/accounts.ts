@@ -3,7 +3,8 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from './client.ts';
 import type { Account } from '../generated/prisma/client.ts';
-import type { BillingMode } from '../generated/prisma/enums.ts';
+import type { BillingMode, TaxDocumentType } from '../generated/prisma/enums.ts';
+import { formatBusinessRegistrationNumber } from '../domain/business-number.ts';
 import { BusinessError } from '../domain/errors.ts';
 import { sendable, toPoints, type PriceList } from '../domain/money.ts';
 
@@ -21,6 +22,9 @@ export interface NewAccount {
   name: string;
   parentId?: string | null;
   billingMode?: BillingMode;
+  /** 10 digits, already validated (domain/business-number.ts). */
+  businessRegistrationNumber?: string | null;
+  taxDocument?: TaxDocumentType;
 }
 
 export async function createAccount(db: Db, input: NewAccount): Promise<{ account: Account; apiKey: string }> {
@@ -39,7 +43,8 @@ export async function createAccount(db: Db, input: NewAccount): Promise<{ accoun
       }
     }
     const created = await tx.account.create({
-      data: { id, name: input.name, parentId: input.parentId ?? null, billingMode, apiKeyHash: hashApiKey(apiKey), apiKeyHint: apiKey.slice(-4) },
+      data: { id, name: input.name, parentId: input.parentId ?? null, billingMode, apiKeyHash: hashApiKey(apiKey), apiKeyHint: apiKey.slice(-4),
+        businessRegistrationNumber: input.businessRegistrationNumber ?? null, taxDocument: input.taxDocument ?? 'none' },
     });
     await tx.wallet.create({ data: { accountId: id } });
     return created;
@@ -61,7 +66,15 @@ export function fundingAccountId(account: Pick<Account, 'id' | 'parentId' | 'bil
 }
 
 export function accountView(a: Account) {
-  return { id: a.id, name: a.name, parentId: a.parentId, billingMode: a.billingMode, createdAt: a.createdAt.toISOString() };
+  return {
+    id: a.id,
+    name: a.name,
+    parentId: a.parentId,
+    billingMode: a.billingMode,
+    businessRegistrationNumber: a.businessRegistrationNumber ? formatBusinessRegistrationNumber(a.businessRegistrationNumber) : null,
+    taxDocument: a.taxDocument,
+    createdAt: a.createdAt.toISOString(),
+  };
 }
 
 /**

@@ -108,7 +108,7 @@ export async function emitChargeEvent(
       failureCode: c.failureCode,
       failureReason: c.failureReason,
       ...(status === 'awaiting_deposit'
-        ? { bankAccount: c.bankAccount, processingStartsAt: c.processingStartsAt?.toISOString() ?? null, expectedBy: c.expectedBy?.toISOString() ?? null, expiresAt: c.expiresAt?.toISOString() ?? null }
+        ? { bankAccount: c.bankAccount, virtualAccount: c.virtualAccount, processingStartsAt: c.processingStartsAt?.toISOString() ?? null, expectedBy: c.expectedBy?.toISOString() ?? null, expiresAt: c.expiresAt?.toISOString() ?? null }
         : {}),
       createdAt: c.createdAt.toISOString(),
       completedAt: c.completedAt?.toISOString() ?? null,

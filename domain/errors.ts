@@ -14,6 +14,8 @@ export const ErrorCode = {
   refund_exceeds_consumption: 422,
   card_declined: 422,
   payment_failed: 422,
+  deposit_refused: 422,
+  tax_document_refused: 422,
   rate_limited: 429,
   service_unavailable: 503,
 } as const;
@@ -33,6 +35,8 @@ export const ErrorTitle: Record<ErrorCode, string> = {
   refund_exceeds_consumption: 'Refunds would exceed the consumption',
   card_declined: 'The card was declined',
   payment_failed: 'The card payment did not go through',
+  deposit_refused: 'The deposit was refused',
+  tax_document_refused: 'The tax document was refused by its issuer',
   rate_limited: 'Too many requests',
   service_unavailable: 'A dependency of the service is not answering; retry later',
 };

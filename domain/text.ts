@@ -40,3 +40,10 @@ export function nameProblem(text: string): string | null {
   const bad = findForbiddenChar(text);
   return bad ? `must not contain control, zero-width or bidirectional characters (${bad.kind} ${bad.codePoint} at position ${bad.index + 1})` : null;
 }
+
+const FORBIDDEN_ALL = new RegExp(FORBIDDEN.source, 'gu');
+
+/** `text` without the characters a name must not contain (for names reported by a bank or gateway). */
+export function stripForbiddenChars(text: string): string {
+  return text.replace(FORBIDDEN_ALL, '');
+}

@@ -18,7 +18,7 @@ import { createAccount } from '../db/accounts.ts';
 import { checkLedgerIntegrity, post } from '../db/ledger.ts';
 import { createActivities } from '../activities/index.ts';
 import { createConsumptionActivities } from '../activities/consumption.ts';
-import { SimulatedGateway, type CaptureRequest, type PaymentGateway } from '../activities/gateway.ts';
+import { SimulatedGateway, type CaptureRequest, type PaymentGateway, type VirtualAccountRequest } from '../activities/gateway.ts';
 import { requestAutoRecharge } from '../workflows/auto-recharge/client.ts';
 import { until } from './support/wait.ts';
 import { loadConfig } from '../config/config.ts';
@@ -114,6 +114,12 @@ class GatedGateway implements PaymentGateway {
   }
   lookupCapture(key: string) {
     return this.inner.lookupCapture(key);
+  }
+  issueVirtualAccount(req: VirtualAccountRequest) {
+    return this.inner.issueVirtualAccount(req);
+  }
+  closeVirtualAccount(key: string) {
+    return this.inner.closeVirtualAccount(key);
   }
 }
 

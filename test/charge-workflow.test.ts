@@ -18,7 +18,7 @@ import { createAccount } from '../db/accounts.ts';
 import { checkLedgerIntegrity } from '../db/ledger.ts';
 import { createActivities } from '../activities/index.ts';
 import { chargeSnapshot } from '../activities/charges.ts';
-import { GatewayUnavailableError, SimulatedGateway, type CaptureRequest, type PaymentGateway } from '../activities/gateway.ts';
+import { GatewayUnavailableError, SimulatedGateway, type CaptureRequest, type PaymentGateway, type VirtualAccountRequest } from '../activities/gateway.ts';
 import { defaultCalendar, type BusinessCalendar } from '../domain/calendar.ts';
 import { chargeWorkflowId } from '../workflows/ids.ts';
 import {
@@ -184,6 +184,12 @@ class CountingGateway implements PaymentGateway {
     this.lookups.push(key);
     return this.inner.lookupCapture(key);
   }
+  issueVirtualAccount(req: VirtualAccountRequest) {
+    return this.inner.issueVirtualAccount(req);
+  }
+  closeVirtualAccount(key: string) {
+    return this.inner.closeVirtualAccount(key);
+  }
 }
 
 /**
@@ -210,6 +216,12 @@ class SilentGateway implements PaymentGateway {
     this.lookups.push(key);
     if (this.lookups.length <= this.opts.lookupFailures) throw new GatewayUnavailableError('connect ECONNREFUSED (simulated)');
     return this.inner.lookupCapture(key);
+  }
+  issueVirtualAccount(req: VirtualAccountRequest) {
+    return this.inner.issueVirtualAccount(req);
+  }
+  closeVirtualAccount(key: string) {
+    return this.inner.closeVirtualAccount(key);
   }
 }
 

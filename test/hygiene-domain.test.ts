@@ -1,6 +1,6 @@
 // Pure rules behind the hygiene checks: which characters a name refuses, the automatic refund window.
 import { describe, expect, it } from 'vitest';
-import { findForbiddenChar, nameProblem } from '../domain/text.ts';
+import { findForbiddenChar, nameProblem, stripForbiddenChars } from '../domain/text.ts';
 import { withinAutoRefundWindow } from '../domain/refund-window.ts';
 
 describe('names: findForbiddenChar', () => {
@@ -35,6 +35,15 @@ describe('names: findForbiddenChar', () => {
     expect(findForbiddenChar('😀\u2029')).toMatchObject({ index: 1, codePoint: 'U+2029' });
     expect(nameProblem('ok')).toBeNull();
     expect(nameProblem('evil\u202Etxt.exe')).toMatch(/bidirectional control U\+202E at position 5/);
+  });
+});
+
+describe('names reported by a bank or gateway: stripForbiddenChars', () => {
+  it('removes every refused character and keeps the rest, so the stripped name passes', () => {
+    const reported = '\u202e(주)\u200b한빛\u0000 상사\u2028';
+    expect(stripForbiddenChars(reported)).toBe('(주)한빛 상사');
+    expect(findForbiddenChar(stripForbiddenChars(reported))).toBeNull();
+    expect(stripForbiddenChars('HANBIT 🙂')).toBe('HANBIT 🙂');
   });
 });
 

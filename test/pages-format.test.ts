@@ -57,7 +57,7 @@ describe('amounts', () => {
 });
 
 describe('the forms in Korean', () => {
-  const limits = { minimum: { card: 50_000, bank_transfer: 30_000 }, maximum: 1_000_000 };
+  const limits = { minimum: { card: 50_000, bank_transfer: 30_000, virtual_account: 50_000 }, maximum: 1_000_000 };
   it('names each refused field once, in Korean', () => {
     const r = readForm(bankTransferForm(limits), { amount: '1,000', depositorName: ' ', idempotencyKey: 'k' });
     expect(r).toEqual({ ok: false, errors: { amount: '무통장 입금은 30,000원부터 충전할 수 있습니다.', depositorName: '입금자명을 입력해 주세요. 통장에 찍히는 이름과 같아야 확인이 빠릅니다.' } });
@@ -91,12 +91,13 @@ describe('payPage', () => {
       prices: { sms: 9, '<b>': 1 },
       itemNames: { ...DEFAULT_ITEM_NAMES, '<b>': '<i>굵게</i>' },
       linkExpiresAt: '2026-12-07T00:00:00Z',
-      limits: { minimum: { card: 50_000, bank_transfer: 50_000 }, maximum: 100_000_000 },
+      limits: { minimum: { card: 50_000, bank_transfer: 50_000, virtual_account: 50_000 }, maximum: 100_000_000 },
       calendar: defaultCalendar({ years: [2026] }),
       bankTransferSchedule: { processingStartsAt: new Date('2026-12-01T00:30:00Z'), expectedBy: new Date('2026-12-01T01:30:00Z'), expiresAt: new Date('2026-12-08T00:30:00Z') },
+      virtualAccountValidHours: 72,
       now,
       openRequests: [],
-      formKeys: { card: 'k1', bank_transfer: 'k2' },
+      formKeys: { card: 'k1', bank_transfer: 'k2', virtual_account: 'k3' },
     };
     const page = payPage(model).value;
     expect(page).not.toMatch(/<img src=x|"><script>|<i>굵게/);

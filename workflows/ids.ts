@@ -6,6 +6,7 @@ export const WorkflowPrefix = {
   consumption: 'consumption',
   refund: 'refund',
   autoRecharge: 'auto-recharge',
+  bankDeposit: 'bank-deposit',
 } as const;
 
 export type WorkflowKind = keyof typeof WorkflowPrefix;
@@ -14,6 +15,7 @@ export const chargeWorkflowId = (chargeId: string) => `${WorkflowPrefix.charge}:
 export const consumptionWorkflowId = (consumptionId: string) => `${WorkflowPrefix.consumption}:${consumptionId}`;
 export const refundWorkflowId = (refundId: string) => `${WorkflowPrefix.refund}:${refundId}`;
 export const autoRechargeWorkflowId = (accountId: string) => `${WorkflowPrefix.autoRecharge}:${accountId}`;
+export const bankDepositWorkflowId = (depositId: string) => `${WorkflowPrefix.bankDeposit}:${depositId}`;
 
 /** The inverse of the id builders: `charge:abc` → { kind: 'charge', id: 'abc' }. */
 export function parseWorkflowId(workflowId: string): { kind: WorkflowKind; id: string } | undefined {

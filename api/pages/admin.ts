@@ -27,7 +27,10 @@ const REFUND_REASON = { send_failed: '발송 실패', unreachable_number: '수�
 const STATUS = { pending: '결제 확인 중', awaiting_deposit: '입금 대기', succeeded: '완료', failed: '실패', cancelled: '취소됨', rejected: '거절됨', expired: '만료됨', pending_review: '검토 대기' };
 const METHOD = { card: '카드 결제', bank_transfer: '무통장 입금', virtual_account: '가상계좌' };
 const ORIGIN = { api: 'API', charge_link: '충전 링크', auto_recharge: '자동 충전' };
-const TIMELINE = { requested: '요청', awaiting_deposit: '입금 대기 시작', capture_attempt_failed: '카드 승인 시도 실패', card_captured: '카드 승인', confirmation_overdue: '확인 목표 시각 지남', deposit_confirmed: '입금 확인', succeeded: '충전 완료', failed: '실패', cancelled: '취소', rejected: '거절', expired: '만료' };
+const TIMELINE = { requested: '요청', awaiting_deposit: '입금 대기 시작', capture_attempt_failed: '카드 승인 시도 실패', card_captured: '카드 승인', confirmation_overdue: '확인 목표 시각 지남', deposit_confirmed: '입금 확인', succeeded: '충전 완료', failed: '실패', cancelled: '취소', rejected: '거절', expired: '만료', capture_outcome_unknown: '카드 승인 결과 모름', capture_looked_up: '카드 승인 조회', deposit_notified: '가상계좌 입금 통지', virtual_account_closed: '가상계좌 닫힘', tax_document_requested: '증빙 발행 요청', tax_document_issued: '증빙 발행', tax_document_failed: '증빙 발행 실패' };
+const TAX_DOC = { tax_invoice: '세금계산서', cash_receipt: '현금영수증' };
+const TAX_DOC_STATUS = { requested: '발행 중', issued: '발행됨', failed: '발행 실패' };
+const CONFIRMED_BY = { admin: '담당자', bank_feed: '은행 입금 내역(자동)', gateway: '결제대행사(가상계좌)' };
 const names = new Map();
 
 function el(tag, props, ...children) {
@@ -216,6 +219,46 @@ function refundItem(r) {
     el('a', { href: '#refund/' + id, className: 'more' }, '자세히 보기'));
 }
 
+/** Why a bank deposit was not matched, in Korean (the API's note is for developers). */
+function unmatchedReason(note) {
+  const n = note || '';
+  if (n.startsWith('no charge')) return '금액과 입금자명이 같은 입금 요청이 없습니다.';
+  if (/charges awaiting a deposit match it/.test(n)) return '금액과 입금자명이 같은 입금 요청이 여러 건입니다.';
+  if (/claimed by another deposit/.test(n)) return '맞는 입금 요청이 다른 입금으로 이미 확인되었습니다.';
+  if (/refused the confirmation/.test(n)) return '입금 요청이 확인을 받지 않았습니다 (이미 처리되었거나 만료됨).';
+  return n;
+}
+function unmatchedItem(d, awaiting) {
+  const id = d.id;
+  const transfers = awaiting.filter((c) => c.method === 'bank_transfer');
+  // Requests of the same amount first: the likeliest match.
+  transfers.sort((a, b) => (a.amount === d.amount ? 0 : 1) - (b.amount === d.amount ? 0 : 1));
+  const select = el('select', { id: 'assign-' + id, className: 'assign-to' }, el('option', { value: '' }, '입금 요청을 고르세요'),
+    ...transfers.map((c) => {
+      const o = el('option', { value: c.id }, won(c.amount) + ' · 입금자 ' + (c.depositorName || '—') + ' · ' + fmtTime(c.createdAt) + ' 요청');
+      nameOf(c.accountId).then((n) => { o.textContent = n + ' — ' + o.textContent; });
+      return o;
+    }));
+  const err = fieldError(select);
+  const assign = el('button', { type: 'button', className: 'assign' }, '이 요청에 배정');
+  assign.onclick = () => {
+    if (!select.value) return setError(select, err, '배정할 입금 요청을 골라 주세요.');
+    setError(select, err, '');
+    act([assign], () => api('POST', '/v1/bank-deposits/' + id + '/assign', { chargeId: select.value }),
+      () => d.depositorName + '님의 입금 ' + won(d.amount) + '을 배정해 충전했습니다.', '입금 배정을');
+  };
+  return el('li', { className: 'item', id: 'bank-deposit-' + id },
+    el('div', { className: 'head' }, el('strong', { className: 'who' }, d.depositorName), el('span', { className: 'amount' }, won(d.amount))),
+    meta([['입금 시각', fmtTime(d.depositedAt)], ['거래 번호', d.bankTransactionId], ['맞추지 못한 이유', unmatchedReason(d.note)]]),
+    el('div', { className: 'decide' }, el('label', { for: select.id }, '맞는 입금 요청'), select, err, el('div', { className: 'actions' }, assign)));
+}
+function taxDocItem(e) {
+  const d = e.data || {};
+  return el('li', { className: 'line' },
+    el('div', { className: 'when' }, el('time', { dateTime: e.createdAt }, fmtTime(e.createdAt)), ' ', el('span', { className: 'badge bad' }, (TAX_DOC[d.type] || '증빙') + ' 발행 실패')),
+    el('div', {}, (e.accountName || '사업장') + ' — ' + (d.reason || ''), ' ', el('a', { href: '#charge/' + (d.chargeId || e.subjectId) }, '자세히')));
+}
+
 const DECISION = {
   deposit_confirmed: (d) => ['입금 확인', '입금 ' + won(d.amount) + ' 확인' + (d.amount !== d.requestedAmount ? ' (요청 ' + won(d.requestedAmount) + ', ' + won(Math.abs(d.amount - d.requestedAmount)) + ' ' + (d.amount < d.requestedAmount ? '적게' : '많이') + ' 입금)' : '') + (d.by === 'bank_feed' ? ' · 은행 입금 내역으로 자동 확인' : ''), 'ok'],
   charge_rejected: (d) => ['입금 요청 거절', won(d.amount) + ' 입금 요청 거절', 'bad'],
@@ -234,6 +277,9 @@ const EVENT = {
   charge_confirmation_overdue: (e, n, d) => ['입금 확인 지연', n + '의 ' + won(d.amount) + ' 입금 요청' + (d.depositorName ? '(입금자 ' + d.depositorName + ')' : '') + '이 확인 목표 ' + fmtTime(d.expectedBy) + '을 넘겼습니다.', '#charge/' + e.subjectId],
   refund_review_reminder: (e, n, d) => ['환불 검토 알림', n + '의 환불 ' + won(d.amount) + '(' + (REFUND_REASON[d.reason] || d.reason || '') + ')이 검토를 기다립니다. 기한 ' + fmtTime(d.reviewDueAt) + '.', '#refund/' + e.subjectId],
   refund_review_overdue: (e, n, d) => ['환불 검토 기한 지남', n + '의 환불 ' + won(d.amount) + '(' + (REFUND_REASON[d.reason] || d.reason || '') + ') 검토 기한 ' + fmtTime(d.overdueAt) + '이 지났습니다.', '#refund/' + e.subjectId],
+  bank_deposit_unmatched: (e, n, d) => ['미확인 입금', (d.depositorName || '') + '님의 입금 ' + won(d.amount) + '을 입금 요청과 맞추지 못했습니다: ' + unmatchedReason(d.note), d.depositId ? '#unmatched-title' : null],
+  tax_document_failed: (e, n, d) => ['증빙 발행 실패', n + '의 충전 ' + (TAX_DOC[d.type] || '증빙') + '을 발행하지 못했습니다' + (d.reason ? ': ' + d.reason : '.'), '#charge/' + (d.chargeId || e.subjectId)],
+  virtual_account_deposit_refused: (e, n, d) => ['가상계좌 입금 거절', n + '의 가상계좌 ' + (d.accountNumber || '') + '에 들어온 ' + won(d.amount) + '을 충전하지 못했습니다' + (d.reason ? ': ' + d.reason : '.') + ' 결제대행사에서 반환해 주세요.', '#charge/' + (d.chargeId || e.subjectId)],
   auto_recharge_disabled: (e, n, d) => ['자동 충전 꺼짐', n + '의 자동 충전이 ' + (d.consecutiveFailures || 3) + '번 연속 실패해 꺼졌습니다' + (d.failureReason ? ' (마지막 실패: ' + d.failureReason + ')' : '') + '.', d.chargeId ? '#charge/' + d.chargeId : null],
 };
 function eventItem(e) {
@@ -251,17 +297,24 @@ function fill(id, items, empty) {
   list.replaceChildren(...(items.length ? items : [el('li', { className: 'empty' }, empty)]));
 }
 async function load() {
-  const [charges, refunds, decisions, events] = await Promise.all([
+  const [charges, refunds, decisions, events, unmatched, taxDocs] = await Promise.all([
     api('GET', '/v1/charges?status=awaiting_deposit&limit=200'),
     api('GET', '/v1/refunds?status=pending_review&limit=200'),
     api('GET', '/v1/admin/decisions?limit=20'),
     api('GET', '/v1/admin/events?limit=30'),
+    api('GET', '/v1/bank-deposits?status=unmatched&limit=200'),
+    api('GET', '/v1/admin/events?type=tax_document_failed&limit=50'),
   ]);
-  fill('deposits', charges.charges.map(depositItem), '확인을 기다리는 입금이 없습니다.');
+  // A virtual account is confirmed by the gateway, not by a person: only bank transfers wait for an admin.
+  fill('deposits', charges.charges.filter((c) => c.method !== 'virtual_account').map(depositItem), '확인을 기다리는 입금이 없습니다.');
+  fill('unmatched-deposits', unmatched.deposits.map((d) => unmatchedItem(d, charges.charges)), '미확인 입금이 없습니다.');
+  fill('failed-tax-documents', taxDocs.events.map(taxDocItem), '발행하지 못한 증빙이 없습니다.');
+  $('count-unmatched').textContent = String(unmatched.deposits.length);
+  $('count-taxdocs').textContent = String(taxDocs.events.length);
   fill('refunds', refunds.refunds.map(refundItem), '검토를 기다리는 환불이 없습니다.');
   fill('decisions', decisions.decisions.map(decisionItem), '아직 처리한 결정이 없습니다.');
   fill('events', events.events.map(eventItem), '알림이 없습니다.');
-  $('count-deposits').textContent = String(charges.charges.length);
+  $('count-deposits').textContent = String(charges.charges.filter((c) => c.method !== 'virtual_account').length);
   $('count-refunds').textContent = String(refunds.refunds.length);
   $('updated').textContent = fmtTime(new Date().toISOString());
 }
@@ -281,7 +334,11 @@ async function showDetail() {
       const name = await nameOf(c.accountId);
       $('detail-title').textContent = (METHOD[c.method] || c.method) + ' ' + won(c.amount) + ' — ' + name;
       body.replaceChildren(
-        meta([['상태', STATUS[c.status] || c.status], ['사업장', name], ['요청 금액', won(c.amount)], ['입금 확인액', c.depositedAmount !== undefined ? won(c.depositedAmount) : ''], ['충전액', c.creditedAmount !== undefined ? won(c.creditedAmount) : ''], ['입금자명', c.depositorName], ['경로', ORIGIN[c.origin] || c.origin], ['요청', fmtTime(c.createdAt)], ['확인 목표', c.expectedBy ? fmtTime(c.expectedBy) : ''], ['만료', c.expiresAt ? fmtTime(c.expiresAt) : ''], ['사유', c.failureReason]]),
+        meta([['상태', STATUS[c.status] || c.status], ['사업장', name], ['요청 금액', won(c.amount)], ['입금 확인액', c.depositedAmount !== undefined ? won(c.depositedAmount) : ''], ['충전액', c.creditedAmount !== undefined ? won(c.creditedAmount) : ''], ['입금자명', c.depositorName], ['경로', ORIGIN[c.origin] || c.origin], ['요청', fmtTime(c.createdAt)], ['확인 목표', c.expectedBy ? fmtTime(c.expectedBy) : ''], ['만료', c.expiresAt ? fmtTime(c.expiresAt) : ''],
+          ['가상계좌', c.virtualAccount ? c.virtualAccount.bank + ' ' + c.virtualAccount.accountNumber + ' (' + fmtTime(c.virtualAccount.dueAt) + '까지)' : ''],
+          ['확인한 곳', CONFIRMED_BY[c.confirmedBy] || c.confirmedBy],
+          ['증빙', c.taxDocument ? (TAX_DOC[c.taxDocument.type] || c.taxDocument.type) + ' ' + (TAX_DOC_STATUS[c.taxDocument.status] || c.taxDocument.status) + (c.taxDocument.number ? ' · ' + c.taxDocument.number : '') + (c.taxDocument.failureReason ? ' · ' + c.taxDocument.failureReason : '') : ''],
+          ['사유', c.failureReason]]),
         el('h3', {}, '진행 기록'),
         el('ol', { className: 'timeline' }, ...c.timeline.map((t) => el('li', {}, el('time', { dateTime: t.at }, fmtTime(t.at)), ' ', TIMELINE[t.type] || t.type,
           t.data && t.data.memo ? ' · 메모: ' + t.data.memo : '', t.data && t.data.reason ? ' · 사유: ' + t.data.reason : '',
@@ -405,6 +462,14 @@ export function adminPage(timeZone: string): SafeHtml {
   </section>
   <section class="card" aria-labelledby="events-title"><h2 id="events-title">최근 알림</h2>
     <ul class="lines" id="events"></ul>
+  </section>
+  <section class="card" aria-labelledby="unmatched-title"><h2 id="unmatched-title">미확인 입금 (<span id="count-unmatched">0</span>건)</h2>
+    <p class="muted">은행 입금 내역 중 입금 요청과 자동으로 맞추지 못한 입금입니다. 맞는 무통장 입금 요청을 골라 배정하면 입금된 금액으로 충전됩니다.</p>
+    <ul class="items" id="unmatched-deposits"></ul>
+  </section>
+  <section class="card" aria-labelledby="taxdocs-title"><h2 id="taxdocs-title">발행하지 못한 증빙 (<span id="count-taxdocs">0</span>건)</h2>
+    <p class="muted">세금계산서·현금영수증을 발행 대행사에서 하루 동안 다시 시도해도 발행하지 못한 충전입니다. 직접 발행해 주세요.</p>
+    <ul class="lines" id="failed-tax-documents"></ul>
   </section>
 </main>
 <script>${new SafeHtml(ADMIN_SCRIPT)}</script>

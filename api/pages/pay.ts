@@ -10,6 +10,7 @@ import { PAY_SCRIPT } from './pay-script.ts';
 import { CHARGE_STATUS_KO, itemName, koreanDateTime, METHOD_KO, openingHoursText, won, zoneLabel } from './format.ts';
 import type { BankAccount, ChargeLimits } from '../../config/config.ts';
 import type { BusinessCalendar } from '../../domain/calendar.ts';
+import type { VirtualAccountInfo } from '../../workflows/charge/definitions.ts';
 import { vatIncluded, type ItemNames, type PriceList } from '../../domain/money.ts';
 import { parseAmountText, type FormErrors, type FormValues } from '../routes/pay-forms.ts';
 
@@ -41,6 +42,8 @@ export interface LinkCharge {
   completedAt?: string | undefined;
   /** The stored card a card charge used. */
   card?: { brand: string; last4: string } | undefined;
+  /** The account issued for a virtual-account charge: deposit exactly the amount there before dueAt. */
+  virtualAccount?: VirtualAccountInfo | undefined;
 }
 
 /** A refused submit shown again: which form, what was typed, one message per field. */
@@ -64,6 +67,8 @@ export interface PayPageModel {
   calendar: BusinessCalendar;
   /** When a bank transfer requested now would be picked up, confirmed by, and expire. */
   bankTransferSchedule: { processingStartsAt: Date; expectedBy: Date; expiresAt: Date };
+  /** Hours a virtual account issued now takes its deposit. */
+  virtualAccountValidHours: number;
   now: Date;
   /** Charges of the account still open (awaiting deposit, or a card payment being confirmed). */
   openRequests: LinkCharge[];
@@ -281,8 +286,33 @@ ${dup
   },
 };
 
+const virtualAccountSection: PayMethodSection = {
+  method: 'virtual_account',
+  path: 'virtual-account',
+  title: '가상계좌',
+  summary: '이 충전만을 위한 계좌를 발급해 드립니다. 입금하면 밤이나 휴일에도 바로 충전됩니다.',
+  submitLabel: '가상계좌 발급받기',
+  render(m, f) {
+    const dueAt = new Date(m.now.getTime() + m.virtualAccountValidHours * 3_600_000);
+    return html`<div class="schedule" id="${f.id('schedule')}">
+  <p>지금 발급하면 <strong><time datetime="${dueAt.toISOString()}">${koreanDateTime(dueAt, m.calendar.timeZone, m.now)}</time>까지</strong> 입금할 수 있습니다.</p>
+  <ul>
+    <li>발급된 계좌에 <strong>요청한 금액 그대로</strong> 한 번에 입금해 주세요. 금액이 다르면 입금되지 않습니다.</li>
+    <li>입금은 24시간 확인되며, 확인되는 즉시 충전됩니다.</li>
+    <li>시각은 모두 ${zoneLabel(m.calendar.timeZone)} 기준입니다.</li>
+  </ul>
+</div>
+${f.amountField(m.limits.minimum.virtual_account)}`;
+  },
+};
+
 /** The payment methods on the link page, in order. A new method is one more section (and its route). */
-export const PAY_METHODS: PayMethodSection[] = [cardSection, bankTransferSection];
+export const PAY_METHODS: PayMethodSection[] = [cardSection, virtualAccountSection, bankTransferSection];
+
+/** The account issued for a virtual-account charge (same rows and copy button as the bank account). */
+function virtualAccountRows(va: VirtualAccountInfo | undefined, idPrefix: string): SafeHtml {
+  return va ? bankAccountRows({ bank: va.bank, accountNumber: va.accountNumber, holder: va.holder }, idPrefix) : html``;
+}
 
 function bankAccountRows(bank: BankAccount | undefined, idPrefix: string): SafeHtml {
   if (!bank) return html``;
@@ -304,7 +334,10 @@ function openRequestsSection(m: PayPageModel): SafeHtml {
 <ul class="open-list">${m.openRequests.map(
     (c) => html`<li id="open-${c.id}">
   <div class="row"><strong class="amount">${won(c.amount)}원</strong> ${statusBadge(c.status)}</div>
-  ${c.status === 'awaiting_deposit'
+  ${c.status === 'awaiting_deposit' && c.virtualAccount
+    ? html`<p class="muted">가상계좌 · <strong class="num">${koreanDateTime(c.virtualAccount.dueAt, tz, m.now)}까지</strong> 입금</p>
+  <dl class="rows">${virtualAccountRows(c.virtualAccount, `open-${c.id}`)}</dl>`
+    : c.status === 'awaiting_deposit'
     ? html`<p class="muted">${c.depositorName ?? ''} 이름으로 <strong class="num">${koreanDateTime(c.expiresAt, tz, m.now)}까지</strong> 입금</p>
   <dl class="rows">${bankAccountRows(c.bankAccount, `open-${c.id}`)}</dl>`
     : html`<p class="muted">${METHOD_KO[c.method] ?? c.method} · ${koreanDateTime(c.createdAt, tz, m.now)} 요청</p>`}
@@ -376,6 +409,23 @@ export function receiptPage(r: ReceiptModel): SafeHtml {
   const keep = html`<p class="help">이 페이지 주소를 저장해 두면 언제든 다시 볼 수 있습니다. 충전 페이지의 ‘진행 중인 요청’에도 나옵니다.</p>`;
   const common = html`<dt>요청 시각</dt><dd>${at(c.createdAt)}</dd><dt>결제 방법</dt><dd>${METHOD_KO[c.method] ?? c.method}</dd>`;
 
+  if (c.status === 'awaiting_deposit' && c.virtualAccount) {
+    return layout(
+      `가상계좌 입금 안내 — ${r.accountName}`,
+      html`<h1><small>${r.accountName}</small>가상계좌 입금 안내</h1>
+<section class="card" id="receipt" data-status="${c.status}">
+  <div class="row"><span class="big num">${won(c.amount)}원</span> ${statusBadge(c.status)}</div>
+  <p>아래 가상계좌로 <strong class="amount">${won(c.amount)}원</strong>을 정확히 입금해 주세요. 입금되면 바로 충전됩니다.</p>
+  <p class="schedule">입금 기한: <strong>${at(c.virtualAccount.dueAt)}까지</strong> — 기한이 지나면 계좌가 닫히고 요청이 만료됩니다.</p>
+  <dl class="rows" id="virtual-account">${virtualAccountRows(c.virtualAccount, 'receipt')}
+    <dt>입금액</dt><dd class="amount">${won(c.amount)}원</dd>
+    ${common}
+  </dl>
+  <p class="help">금액이 다르면 입금되지 않습니다. 시각은 ${zoneLabel(tz)} 기준입니다.</p>
+  ${keep}
+</section>${back}`,
+    );
+  }
   if (c.status === 'awaiting_deposit') {
     return layout(
       `입금 안내 — ${r.accountName}`,

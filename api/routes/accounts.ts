@@ -6,15 +6,40 @@ import { displayName, parse } from '../validation.ts';
 import { HttpProblem } from '../problem.ts';
 import { accountView, createAccount, fundingBalance } from '../../db/accounts.ts';
 import { entryView } from '../../db/ledger.ts';
+import { checkBusinessRegistrationNumber } from '../../domain/business-number.ts';
 
 const Id = z.uuid({ message: 'must be a UUID' });
 const MAX_BIGINT = 2n ** 63n - 1n;
+
+/** 사업자등록번호: 10 digits, dashes allowed, checksum validated; parsed to its 10 digits. */
+const BusinessRegistrationNumber = z.string().transform((v, ctx) => {
+  const r = checkBusinessRegistrationNumber(v);
+  if (r.ok) return r.digits;
+  ctx.addIssue({ code: 'custom', message: `not a valid business registration number: ${r.reason}` });
+  return z.NEVER;
+});
+const TaxDocumentSetting = z.enum(['tax_invoice', 'cash_receipt', 'none']);
+/** A tax invoice or cash receipt is issued to a business registration number: the account needs one. */
+const needsNumber = (b: { taxDocument?: string | undefined; businessRegistrationNumber?: string | null | undefined }) =>
+  b.taxDocument === undefined || b.taxDocument === 'none' || !!b.businessRegistrationNumber;
+const NEEDS_NUMBER = { message: 'a tax_invoice or cash_receipt is issued to a businessRegistrationNumber: give one', path: ['businessRegistrationNumber'] };
 
 const CreateAccount = z
   .object({
     name: displayName(200),
     parentId: Id.optional(),
     billingMode: z.enum(['own', 'parent']).optional(),
+    businessRegistrationNumber: BusinessRegistrationNumber.optional(),
+    taxDocument: TaxDocumentSetting.optional(),
+  })
+  .strict()
+  .refine(needsNumber, NEEDS_NUMBER);
+
+const UpdateAccount = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    businessRegistrationNumber: BusinessRegistrationNumber.nullable().optional(),
+    taxDocument: TaxDocumentSetting.optional(),
   })
   .strict();
 
@@ -48,6 +73,20 @@ export function accountsRouter({ db, config }: AppDeps): Router {
     const id = parse(Id, req.params.id);
     const account = await accountFor(db, principalOf(req), id);
     res.json(accountView(account));
+  });
+
+  // Name and tax-document settings (SPEC §6.2); the document of a top-up follows the settings at its success.
+  r.patch('/accounts/:id', async (req, res) => {
+    const id = parse(Id, req.params.id);
+    const body = parse(UpdateAccount, req.body ?? {});
+    const account = await accountFor(db, principalOf(req), id);
+    const next = {
+      taxDocument: body.taxDocument ?? account.taxDocument,
+      businessRegistrationNumber: body.businessRegistrationNumber === undefined ? account.businessRegistrationNumber : body.businessRegistrationNumber,
+    };
+    if (!needsNumber(next)) throw new HttpProblem('validation_error', `businessRegistrationNumber: ${NEEDS_NUMBER.message}`, { errors: [{ path: 'businessRegistrationNumber', message: NEEDS_NUMBER.message }] });
+    const updated = await db.account.update({ where: { id: account.id }, data: { ...(body.name ? { name: body.name } : {}), ...next } });
+    res.json(accountView(updated));
   });
 
   r.get('/accounts/:id/balance', async (req, res) => {

@@ -32,7 +32,7 @@ import {
   type TestCardOption,
 } from '../pages/pay.ts';
 import { PAY_SCRIPT_SRC } from '../pages/pay-script.ts';
-import { bankTransferForm, cardForm, parseAmountText, readForm, typedValues, type FormValues } from './pay-forms.ts';
+import { bankTransferForm, cardForm, parseAmountText, readForm, typedValues, virtualAccountForm, type FormValues } from './pay-forms.ts';
 
 /** The pages' CSP: their one inline script by hash. */
 const PAGE_OPTS = { scriptSrc: PAY_SCRIPT_SRC };
@@ -48,6 +48,7 @@ const CreateLink = z.object({ expiresInDays: z.number().int().min(1).max(MAX_LIN
 const Amount = z.preprocess((v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : Number(v.replace(/[,\s]/g, ''))) : v), z.number().int().positive());
 const IdempotencyField = z.string().max(255).optional();
 const CardTopUp = z.object({ amount: Amount, cardToken: z.string().trim().min(1).max(200), idempotencyKey: IdempotencyField }).strict();
+const VirtualAccountTopUp = z.object({ amount: Amount, idempotencyKey: IdempotencyField }).strict();
 const BankTopUp = z.object({ amount: Amount, depositorName: displayName(100), idempotencyKey: IdempotencyField }).strict();
 
 const LINK_NOT_FOUND = 'charge link not found';
@@ -119,6 +120,7 @@ function linkChargeView(view: ReturnType<typeof chargeView>): LinkCharge {
     failureReason: view.failureReason,
     createdAt: view.createdAt,
     completedAt: view.completedAt,
+    virtualAccount: view.virtualAccount,
   };
 }
 
@@ -229,6 +231,7 @@ export function payRouter(deps: AppDeps): Router {
       limits: config.chargeLimits,
       calendar: config.calendar,
       bankTransferSchedule: chargeSchedule(config.calendar, now, config.schedule),
+      virtualAccountValidHours: config.virtualAccountValidHours,
       now,
       openRequests: open,
       testCards,
@@ -399,6 +402,35 @@ export function payRouter(deps: AppDeps): Router {
       );
       if (!html) return answerJson(res, outcome, replayed);
       await answerForm(req, res, link, account, 'bank_transfer', outcome, values, scope.key);
+    }),
+  );
+
+  r.post(
+    '/pay/:token/virtual-account',
+    forms,
+    page(async (req, res) => {
+      const { link, account } = await liveLink(String(req.params.token));
+      const html = wantsHtml(req);
+      let body: { amount: number };
+      let formKey: string | undefined;
+      const values = typedValues(req.body, ['amount']);
+      if (html) {
+        const form = readForm(virtualAccountForm(config.chargeLimits), req.body);
+        if (!form.ok) return showFormAgain(req, res, link, account, { method: 'virtual_account', values, errors: form.errors }, req.body?.idempotencyKey);
+        body = { amount: form.value.amount };
+        formKey = form.value.idempotencyKey;
+      } else {
+        const { idempotencyKey, ...parsed } = parse(VirtualAccountTopUp, req.body ?? {});
+        checkLimits(config, 'virtual_account', parsed.amount);
+        body = parsed;
+        formKey = idempotencyKey;
+      }
+      const scope = { principal: `charge-link:${link.id}`, key: idempotencyKeyOf(req, formKey), requestHash: requestHash(req, body) };
+      const { outcome, replayed } = await idempotentOutcome(db, scope, (chargeId) =>
+        openCharge(deps, { chargeId, accountId: account.id, amount: body.amount, method: 'virtual_account', origin: 'charge_link' }),
+      );
+      if (!html) return answerJson(res, outcome, replayed);
+      await answerForm(req, res, link, account, 'virtual_account', outcome, values, scope.key);
     }),
   );
 

@@ -19,7 +19,7 @@ import { businessEvents } from '../metrics.ts';
 import { storedCardOf } from './payment-methods.ts';
 import type { Db } from '../../db/client.ts';
 import type { Config } from '../../config/config.ts';
-import type { Charge, ChargeEvent, Prisma } from '../../generated/prisma/client.ts';
+import type { Charge, ChargeEvent, Prisma, TaxDocument } from '../../generated/prisma/client.ts';
 import { ErrorCode, isErrorCode } from '../../domain/errors.ts';
 import { MAX_POINTS, toPoints } from '../../domain/money.ts';
 import { chargeWorkflowId } from '../../workflows/ids.ts';
@@ -34,6 +34,7 @@ import {
   type ChargeSnapshot,
   type ChargeStatus,
   type ChargeWorkflow,
+  type VirtualAccountInfo,
 } from '../../workflows/charge/definitions.ts';
 
 const Id = z.uuid({ message: 'must be a UUID' });
@@ -44,7 +45,7 @@ const CreateCharge = z
   .object({
     accountId: Id,
     amount: Points,
-    method: z.enum(['card', 'bank_transfer']),
+    method: z.enum(['card', 'bank_transfer', 'virtual_account']),
     depositorName: displayName(100).optional(),
     paymentMethodId: Id.optional(),
   })
@@ -72,7 +73,7 @@ const ListQuery = z
   })
   .strict();
 
-type ChargeWithEvents = Charge & { events: ChargeEvent[] };
+type ChargeWithEvents = Charge & { events: ChargeEvent[]; taxDocument?: TaxDocument | null };
 
 /** The JSON shape of a charge with its timeline. */
 export function chargeView(c: ChargeWithEvents) {
@@ -98,13 +99,22 @@ export function chargeView(c: ChargeWithEvents) {
     failureCode: c.failureCode ?? undefined,
     failureReason: c.failureReason ?? undefined,
     gatewayReference: c.gatewayReference ?? undefined,
+    virtualAccount: (c.virtualAccount ?? undefined) as VirtualAccountInfo | undefined,
+    /** Who confirmed the deposit: admin, bank_feed (the bank deposit feed) or gateway (a virtual account). */
+    confirmedBy: c.confirmedBy ?? undefined,
+    taxDocument: c.taxDocument ? taxDocumentView(c.taxDocument) : undefined,
     createdAt: c.createdAt.toISOString(),
     completedAt: c.completedAt?.toISOString(),
     timeline: c.events.map((e) => ({ type: e.type, at: e.at.toISOString(), data: e.data ?? undefined })),
   };
 }
 
-const withEvents = { events: { orderBy: [{ at: 'asc' }, { id: 'asc' }] } } satisfies Prisma.ChargeInclude;
+const withEvents = { events: { orderBy: [{ at: 'asc' }, { id: 'asc' }] }, taxDocument: true } satisfies Prisma.ChargeInclude;
+
+/** A deposit top-up's tax document as the charge shows it. */
+export function taxDocumentView(d: TaxDocument) {
+  return { type: d.type, status: d.status, number: d.number ?? undefined, failureReason: d.failureReason ?? undefined };
+}
 
 export function loadCharge(db: Db, id: string): Promise<ChargeWithEvents | null> {
   return db.charge.findUnique({ where: { id }, include: withEvents });
@@ -119,7 +129,7 @@ async function visibleCharge(db: Db, req: Request, id: string): Promise<ChargeWi
 }
 
 /** Refuses an amount outside the per-method minimum and the maximum (422) before anything is recorded. */
-export function checkLimits(config: Config, method: 'card' | 'bank_transfer', amount: number) {
+export function checkLimits(config: Config, method: 'card' | 'bank_transfer' | 'virtual_account', amount: number) {
   const minimum = config.chargeLimits.minimum[method];
   const maximum = config.chargeLimits.maximum;
   if (amount < minimum) {
@@ -190,7 +200,7 @@ async function decide(
   send: (h: WorkflowHandle<ChargeWorkflow>) => Promise<unknown>,
   depositedAmount?: number,
 ) {
-  if (charge.method !== 'bank_transfer') {
+  if (charge.method !== 'bank_transfer' && !(charge.method === 'virtual_account' && action === 'cancel')) {
     throw new HttpProblem('invalid_state', `a ${charge.method} charge cannot be ${action === 'confirm' ? 'confirmed' : `${action}ed`}`, { status: charge.status });
   }
   if (isTerminalChargeStatus(charge.status)) return answerClosed(charge, action, depositedAmount);
@@ -236,7 +246,7 @@ export interface OpenCharge {
   chargeId: string;
   accountId: string;
   amount: number;
-  method: 'card' | 'bank_transfer';
+  method: 'card' | 'bank_transfer' | 'virtual_account';
   origin: ChargeInput['origin'];
   depositorName?: string | undefined;
   paymentMethodId?: string | undefined;
@@ -261,6 +271,7 @@ export async function openCharge({ db, temporal, config }: Pick<AppDeps, 'db' | 
     calendar: config.calendar,
     schedule: { confirmWithinBusinessHours: config.schedule.confirmWithinBusinessHours, expireAfterBusinessDays: config.schedule.expireAfterBusinessDays },
     bankAccount: config.bankAccount,
+    virtualAccountValidHours: config.virtualAccountValidHours,
   });
   const charge = await loadCharge(db, chargeId);
   if (!charge) {

@@ -21,7 +21,7 @@ export function parseAmountText(v: unknown): number | undefined {
   return /^\d+$/.test(text) ? Number(text) : Number.NaN;
 }
 
-const METHOD_WORD = { card: '카드 결제는', bank_transfer: '무통장 입금은' } as const;
+const METHOD_WORD = { card: '카드 결제는', bank_transfer: '무통장 입금은', virtual_account: '가상계좌는' } as const;
 
 function amountField(limits: ChargeLimits, method: keyof typeof METHOD_WORD) {
   const minimum = limits.minimum[method];
@@ -44,6 +44,10 @@ export function cardForm(limits: ChargeLimits) {
     cardToken: z.string({ error: '결제할 카드를 선택해 주세요.' }).trim().min(1, { error: '결제할 카드를 선택해 주세요.' }).max(200, { error: '카드 정보가 너무 깁니다.' }),
     idempotencyKey: formKey,
   });
+}
+
+export function virtualAccountForm(limits: ChargeLimits) {
+  return z.object({ amount: amountField(limits, 'virtual_account'), idempotencyKey: formKey });
 }
 
 export function bankTransferForm(limits: ChargeLimits) {

@@ -3,7 +3,7 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { BusinessCalendar } from '../../domain/calendar.ts';
 
-export type ChargeMethod = 'card' | 'bank_transfer';
+export type ChargeMethod = 'card' | 'bank_transfer' | 'virtual_account';
 export type ChargeOrigin = 'api' | 'charge_link' | 'auto_recharge';
 export type ChargeStatus = 'pending' | 'awaiting_deposit' | 'succeeded' | 'failed' | 'cancelled' | 'rejected' | 'expired';
 
@@ -39,7 +39,30 @@ export interface ChargeInput {
   schedule: ChargeScheduleOptions;
   /** Where the business deposits a bank transfer. */
   bankAccount: BankAccountInfo;
+  /** Virtual accounts: hours from the request to `dueAt` (VIRTUAL_ACCOUNT_VALID_HOURS, default 72). */
+  virtualAccountValidHours?: number;
 }
+
+/** A virtual account (가상계좌) issued by the gateway for one charge (plain JSON). */
+export interface VirtualAccountInfo {
+  bank: string;
+  accountNumber: string;
+  holder: string;
+  /** ISO instant: the account takes no deposit from then on and the charge expires. */
+  dueAt: string;
+}
+
+/** The gateway's notification of a deposit into the charge's virtual account. */
+export interface DepositNotifiedInput {
+  /** The gateway's transaction id: the same notification twice credits once. */
+  transactionId: string;
+  amount: number;
+  depositorName?: string | null;
+  /** ISO instant of the deposit, as the gateway reports it. */
+  depositedAt: string;
+}
+
+export const DEFAULT_VIRTUAL_ACCOUNT_VALID_HOURS = 72;
 
 /** The workflow's view of its charge: what updates and the query answer. The API renders the DB row. */
 export interface ChargeSnapshot {
@@ -55,6 +78,8 @@ export interface ChargeSnapshot {
   processingStartsAt: string | null;
   expectedBy: string | null;
   expiresAt: string | null;
+  /** Deposit top-ups: the tax document recorded as requested when the charge succeeded (SPEC §6.2). */
+  taxDocument?: 'tax_invoice' | 'cash_receipt' | null;
 }
 
 /** The admin saw the deposit on the operator's account. */
@@ -98,6 +123,8 @@ export const confirmDepositUpdate = defineUpdate<ChargeSnapshot, [ConfirmDeposit
 export const rejectChargeUpdate = defineUpdate<ChargeSnapshot, [RejectChargeInput]>('rejectCharge');
 /** Requester: withdraws a bank transfer while it awaits its deposit. */
 export const cancelChargeUpdate = defineUpdate<ChargeSnapshot, [CancelChargeInput]>('cancelCharge');
+/** Gateway webhook: a deposit arrived in the charge's virtual account. Repeating it answers the same outcome. */
+export const depositNotifiedUpdate = defineUpdate<ChargeSnapshot, [DepositNotifiedInput]>('depositNotified');
 export const chargeStateQuery = defineQuery<ChargeSnapshot>('chargeState');
 
 /** Timeline event types, in the order a charge may record them. */
@@ -117,7 +144,19 @@ export const ChargeEventType = {
   cancelled: 'cancelled',
   rejected: 'rejected',
   expired: 'expired',
+  /** Virtual accounts: the gateway's deposit notification, and the account closed at dueAt or on cancel. */
+  depositNotified: 'deposit_notified',
+  virtualAccountClosed: 'virtual_account_closed',
+  /** Tax documents of deposit top-ups. */
+  taxDocumentRequested: 'tax_document_requested',
+  taxDocumentIssued: 'tax_document_issued',
+  taxDocumentFailed: 'tax_document_failed',
 } as const;
+
+/** The admin event raised when a tax document could not be issued. */
+export const TAX_DOCUMENT_FAILED = 'tax_document_failed';
+/** The issuer is retried with backoff for this long before the document counts as failed. */
+export const TAX_DOCUMENT_RETRY_WINDOW = '24 hours';
 
 /** The admin event raised when staff miss the confirmation target of a bank transfer. */
 export const CHARGE_CONFIRMATION_OVERDUE = 'charge_confirmation_overdue';

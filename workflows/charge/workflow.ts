@@ -11,8 +11,18 @@
 // `awaiting_deposit`, then wait on durable timers for one decision: the admin's confirmation (credits
 // what was deposited), the admin's rejection, the requester's cancellation, or expiry. A reminder goes to
 // the admins when the confirmation target passes.
+//
+// Virtual account: record the charge, have the gateway issue an account for it (keyed by the charge id),
+// then wait around the clock (no business hours) on a durable timer until dueAt for one decision: the
+// gateway's deposit notification (credits it), the requester's cancellation, or expiry. Cancel and expiry
+// close the account at the gateway, which settles the race with a deposit: one that arrived first is
+// credited instead. Exactly one outcome either way (the ChargeState claim).
+//
+// A succeeded bank transfer or virtual-account charge then requests its tax document, if the account
+// wants one, through the tax-document port, retried for a day; a refusal is recorded on the charge and
+// raises an admin event. A card charge requests none.
 import { allHandlersFinished, condition, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
-import type { AdminEventActivities, ChargeActivities } from '../../activities/types.ts';
+import type { AdminEventActivities, ChargeActivities, DepositActivities } from '../../activities/types.ts';
 import { chargeSchedule } from '../../domain/calendar.ts';
 import { businessOutcome, type BusinessOutcome } from '../failures.ts';
 import { durableActivity } from '../activity-options.ts';
@@ -23,8 +33,13 @@ import {
   CAPTURE_SETTLE_DELAY,
   CHARGE_CONFIRMATION_OVERDUE,
   ChargeEventType,
+  DEFAULT_VIRTUAL_ACCOUNT_VALID_HOURS,
+  TAX_DOCUMENT_FAILED,
+  TAX_DOCUMENT_RETRY_WINDOW,
   type ChargeInput,
   type ChargeSnapshot,
+  type DepositNotifiedInput,
+  type VirtualAccountInfo,
 } from './definitions.ts';
 
 // Recording and crediting must eventually happen: retry technical failures without a limit.
@@ -45,6 +60,19 @@ const lookup = proxyActivities<ChargeActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 minutes' },
 });
 
+// The gateway's virtual-account calls and the tax-document bookkeeping: retried until they happen.
+const deposits = proxyActivities<DepositActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+// The tax-document issuer: retried with backoff for a day; a refusal ends the retries at once.
+const taxIssuer = proxyActivities<DepositActivities>({
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: TAX_DOCUMENT_RETRY_WINDOW,
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes' },
+});
+
 const now = () => new Date(Date.now()).toISOString();
 
 export async function chargeWorkflow(input: ChargeInput): Promise<ChargeSnapshot> {
@@ -52,6 +80,7 @@ export async function chargeWorkflow(input: ChargeInput): Promise<ChargeSnapshot
   state.register();
   try {
     if (input.method === 'card') await cardCharge(input, state);
+    else if (input.method === 'virtual_account') await virtualAccountCharge(input, state);
     else await bankTransferCharge(input, state);
   } catch (err) {
     // The charge could not even be recorded (unknown account, parent-billed, unknown card).
@@ -184,6 +213,7 @@ async function bankTransferCharge(input: ChargeInput, state: ChargeState): Promi
           by: d.input.by ?? null,
         },
       });
+      await requestTaxDocument(input, state.snapshot);
       break;
     case 'reject':
       state.snapshot = await close('rejected', d.input.reason, d.input.by ?? null);
@@ -195,4 +225,93 @@ async function bankTransferCharge(input: ChargeInput, state: ChargeState): Promi
       state.snapshot = await close('expired', `no deposit confirmed by ${schedule.expiresAt.toISOString()}`);
       break;
   }
+}
+
+async function virtualAccountCharge(input: ChargeInput, state: ChargeState): Promise<void> {
+  const requestedAt = workflowInfo().startTime;
+  const validHours = input.virtualAccountValidHours ?? DEFAULT_VIRTUAL_ACCOUNT_VALID_HOURS;
+  const dueAt = new Date(requestedAt.getTime() + validHours * 3_600_000);
+  state.snapshot = await ledger.openCharge({
+    chargeId: input.chargeId,
+    accountId: input.accountId,
+    amount: input.amount,
+    method: 'virtual_account',
+    origin: input.origin,
+    depositorName: input.depositorName ?? null,
+    requestedAt: requestedAt.toISOString(),
+  });
+  let account: VirtualAccountInfo;
+  try {
+    account = await deposits.issueVirtualAccount({ chargeId: input.chargeId, amount: input.amount, dueAt: dueAt.toISOString(), holder: input.bankAccount.holder });
+  } catch (err) {
+    // Transient gateway failures are retried inside the activity; only a definite refusal arrives here.
+    const refused = businessOutcome(err);
+    if (!refused) throw err;
+    state.snapshot = await ledger.closeCharge({ chargeId: input.chargeId, status: 'failed', at: now(), reason: refused.message, failureCode: refused.code });
+    return;
+  }
+  state.snapshot = await ledger.recordVirtualAccount({ chargeId: input.chargeId, virtualAccount: account, at: now() });
+  state.opened = true;
+
+  // Around the clock: one durable timer until dueAt, no business calendar.
+  const wait = new Date(account.dueAt).getTime() - Date.now();
+  if (!state.decision && wait > 0) await state.waitForDecision(wait);
+  state.decision ??= { kind: 'expire' };
+  const d = state.decision;
+
+  let deposit: DepositNotifiedInput | undefined = d.kind === 'deposit' ? d.input : undefined;
+  if (!deposit) {
+    const reason = d.kind === 'cancel' ? 'cancelled' : 'expired';
+    const closing = await deposits.closeVirtualAccount({ chargeId: input.chargeId, at: now(), reason });
+    // The gateway took a deposit before the account closed: it wins over the cancel or the expiry.
+    if (closing.status === 'deposited') deposit = closing.deposit;
+  }
+  if (deposit) {
+    state.creditedTransactionId = deposit.transactionId;
+    await ledger.recordChargeEvent({
+      chargeId: input.chargeId,
+      type: ChargeEventType.depositNotified,
+      at: now(),
+      data: { transactionId: deposit.transactionId, amount: deposit.amount, depositorName: deposit.depositorName ?? null, depositedAt: deposit.depositedAt, via: d.kind === 'deposit' ? 'notification' : 'closing' },
+    });
+    state.snapshot = await ledger.creditCharge({
+      chargeId: input.chargeId,
+      amount: deposit.amount,
+      at: now(),
+      gatewayReference: deposit.transactionId,
+      deposit: { depositedAmount: deposit.amount, depositorName: deposit.depositorName ?? null, memo: null, by: 'gateway' },
+    });
+    await requestTaxDocument(input, state.snapshot);
+    return;
+  }
+  if (d.kind === 'cancel') {
+    state.snapshot = await ledger.closeCharge({ chargeId: input.chargeId, status: 'cancelled', at: now(), reason: d.input.reason ?? 'cancelled by the requester', data: { by: d.input.by ?? null } });
+  } else {
+    state.snapshot = await ledger.closeCharge({ chargeId: input.chargeId, status: 'expired', at: now(), reason: `no deposit into the virtual account by ${account.dueAt}` });
+  }
+}
+
+/**
+ * Issues the tax document of a succeeded deposit top-up, if the credit recorded one as requested (the
+ * account wanted one at that moment). Nothing at all happens for an account that wants none.
+ */
+async function requestTaxDocument(input: ChargeInput, snapshot: ChargeSnapshot): Promise<void> {
+  const type = snapshot.taxDocument;
+  if (!type) return;
+  const doc = { type };
+  let reason: string;
+  try {
+    await taxIssuer.issueTaxDocument({ chargeId: input.chargeId, at: now() });
+    return;
+  } catch (err) {
+    reason = businessOutcome(err)?.message ?? `the tax-document issuer did not answer within ${TAX_DOCUMENT_RETRY_WINDOW}`;
+  }
+  await deposits.failTaxDocument({ chargeId: input.chargeId, at: now(), reason });
+  await admin.raiseAdminEvent({
+    type: TAX_DOCUMENT_FAILED,
+    subjectId: input.chargeId,
+    accountId: input.accountId,
+    data: { chargeId: input.chargeId, type: doc.type, reason },
+    key: stepKey(chargeWorkflowId(input.chargeId), 'tax-document-failed'),
+  });
 }
