@@ -283,6 +283,36 @@ async function main(): Promise<void> {
       return `served by ${[...seen].sort().join(' and ')}`;
     });
 
+    // ---- deposits that confirm themselves, across processes: the gateway's webhook and the bank feed
+    await check('a virtual account issued on one API process is credited by the gateway webhook through the shared address; a bank-feed deposit confirms its charge', async () => {
+      const a = await createAccount(s, 'deposits');
+      const va = await settle(() => api1, 'POST', '/v1/charges', a.key, { accountId: a.id, amount: 60_000, method: 'virtual_account' }, idem('va'));
+      assert(va.status === 202 && va.body.status === 'awaiting_deposit' && va.body.virtualAccount?.accountNumber, `virtual account: ${va.status} ${JSON.stringify(va.body).slice(0, 200)}`);
+      // The sandbox (on api-2) takes the deposit and signs its notification to PUBLIC_BASE_URL (the proxy):
+      // whichever process receives it must verify it with the same secret.
+      const dep = await settle(() => api2, 'POST', `/v1/sandbox/virtual-accounts/${va.body.virtualAccount.accountNumber}/deposits`, s.adminKey, { amount: 60_000 });
+      assert(dep.status === 201 && dep.body.notification?.status === 200, `sandbox deposit: ${dep.status} ${JSON.stringify(dep.body).slice(0, 300)}`);
+      a.expected += 60_000;
+      expectedWorkflows.set(chargeWorkflowId(va.body.id), 'COMPLETED');
+      const bank = await settle(() => api2, 'POST', '/v1/charges', a.key, { accountId: a.id, amount: 70_000, method: 'bank_transfer', depositorName: '김영희' }, idem('feed'));
+      assert(bank.status === 202, `bank transfer: ${bank.status}`);
+      const feed = await settle(() => s.url, 'POST', '/v1/bank-deposits', s.adminKey, { bankTransactionId: idem('txn'), amount: 70_000, depositorName: '김영희', depositedAt: new Date().toISOString() });
+      assert(feed.status === 201, `bank deposit: ${feed.status} ${JSON.stringify(feed.body).slice(0, 200)}`);
+      a.expected += 70_000;
+      expectedWorkflows.set(chargeWorkflowId(bank.body.id), 'COMPLETED');
+      const deadline = Date.now() + 120_000;
+      let charge: Answer;
+      do {
+        charge = await call(api1, 'GET', `/v1/charges/${bank.body.id}`, a.key);
+        if (charge.body.status === 'succeeded') break;
+        await new Promise((r) => setTimeout(r, 500));
+      } while (Date.now() < deadline);
+      assert(charge.body.status === 'succeeded' && charge.body.confirmedBy === 'bank_feed', `bank-feed charge: ${charge.body.status} by ${charge.body.confirmedBy}`);
+      const bal = await call(api1, 'GET', `/v1/accounts/${a.id}/balance`, a.key);
+      assert(bal.body.balance === a.expected, `balance ${bal.body.balance}, expected ${a.expected}`);
+      return `virtual account credited via ${dep.body.notification.url}; bank feed matched (confirmedBy bank_feed); balance ${a.expected}`;
+    });
+
     // ---- idempotency across the two processes
     await check('one Idempotency-Key sent to both API processes at once: one consumption, one debit', async () => {
       const a = await createAccount(s, 'idempotency');

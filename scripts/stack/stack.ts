@@ -2,6 +2,7 @@
 // Temporal's two), the Temporal server persisted in it, worker processes and API processes behind one
 // proxy address. `npm run stack` (scripts/stack.ts) and the topology test (scripts/stack-test.ts) both
 // start it through startStack().
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -113,6 +114,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       TEMPORAL_NAMESPACE: namespace,
       TEMPORAL_TASK_QUEUE: taskQueue,
       ADMIN_API_KEY: admin.key,
+      // Every API process must verify the gateway's and the bank's signatures with the same secrets.
+      GATEWAY_WEBHOOK_SECRET: process.env.GATEWAY_WEBHOOK_SECRET || randomBytes(32).toString('hex'),
+      BANK_WEBHOOK_SECRET: process.env.BANK_WEBHOOK_SECRET || randomBytes(32).toString('hex'),
       DATA_DIR: opts.dir,
       PUBLIC_BASE_URL: `http://127.0.0.1:${opts.ports.proxy}`,
       ...opts.env,
