@@ -52,6 +52,8 @@ beforeAll(async () => {
   }).listen(0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // The sandbox's gateway notifies the service's own address.
+  svc.config.publicBaseUrl = base;
   // A fresh profile directory per run; Playwright also starts each context without stored state.
   profile = mkdtempSync(join(tmpdir(), 'pages-chromium-'));
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...FLAGS, `--disk-cache-dir=${join(profile, 'cache')}`] });
@@ -397,6 +399,59 @@ for (const size of ['desktop', 'phone'] as const) {
     });
   });
 
+  describe(`/pay virtual account at ${size} size`, () => {
+    it('issues a virtual account, shows it with its deadline on the receipt, and the receipt turns to 충전 완료 after the deposit', async () => {
+      const account = await svc.account({ name: `가상계좌 상점 ${size}` });
+      const token = await newLink(account);
+      const tab = await openTab(size, { clipboard: true });
+      const { page } = tab;
+      await page.goto(`${base}/pay/${token}`);
+      // Offered between card and bank transfer.
+      expect(await page.locator('nav.methods').innerText()).toMatch(/카드 결제[\s\S]*가상계좌[\s\S]*무통장 입금/);
+      const section = page.locator('#pay-virtual-account');
+      expect(await section.locator('.schedule').innerText()).toMatch(/\d+월 \d+일\([월화수목금토일]\) \d{2}:\d{2}까지/);
+      expect(await section.innerText()).toContain('요청한 금액 그대로');
+      // Below its minimum: the form again, the amount kept, a Korean message on the field.
+      const amount = section.locator('input[name=amount]');
+      await amount.fill('');
+      await amount.pressSequentially('30000');
+      await section.getByRole('button', { name: '가상계좌 발급받기' }).click();
+      await page.waitForLoadState('load');
+      const again = page.locator('#pay-virtual-account');
+      expect(await again.locator('input[name=amount]').inputValue()).toBe('30,000');
+      expect(await again.locator('#virtual-account-amount-error').innerText()).toContain('가상계좌는 50,000원부터');
+      expect(await svc.db.prisma.charge.count({ where: { accountId: account.id } })).toBe(0);
+      await again.locator('input[name=amount]').fill('');
+      await again.locator('input[name=amount]').pressSequentially('120000');
+      await again.getByRole('button', { name: '가상계좌 발급받기' }).click();
+      await page.waitForURL(/\/charges\/[0-9a-f-]{36}$/);
+      const charge = await svc.db.prisma.charge.findFirstOrThrow({ where: { accountId: account.id } });
+      const va = charge.virtualAccount as { accountNumber: string; dueAt: string };
+      const receipt = page.locator('#receipt');
+      expect(await page.locator('h1').innerText()).toContain('가상계좌 입금 안내');
+      expect(await receipt.innerText()).toContain(va.accountNumber);
+      expect(await receipt.innerText()).toContain('120,000원');
+      expect(await receipt.innerText()).toContain(`${koreanDateTime(va.dueAt, 'Asia/Seoul')}까지`);
+      await receipt.getByRole('button', { name: '복사' }).click();
+      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(va.accountNumber);
+      await expectNoHorizontalScroll(page);
+      await expectKoreanTypography(page);
+      await tab.shot('pay-virtual-account-receipt');
+
+      // The business deposits; the gateway's signed notification credits the charge.
+      const dep = await svc.as(ADMIN_KEY).post(`/v1/sandbox/virtual-accounts/${va.accountNumber}/deposits`, { amount: 120_000, depositorName: '가상계좌 상점' });
+      expect(dep.status).toBe(201);
+      await page.reload();
+      expect(await page.locator('h1').innerText()).toContain('충전 완료');
+      expect(await page.locator('#receipt').innerText()).toContain('120,000 P');
+      expect((await svc.db.prisma.charge.findUniqueOrThrow({ where: { id: charge.id } })).confirmedBy).toBe('gateway');
+      expect(await balanceOf(account.id)).toBe(120_000);
+      await expect(checkLedgerIntegrity(svc.db.prisma)).resolves.toEqual([]);
+      expect(tab.problems).toEqual([]);
+      await tab.close();
+    });
+  });
+
   describe(`/admin at ${size} size`, () => {
     it('shows login errors, confirms a partial deposit only after the warning (with a memo), approves a refund, and lists the decisions', async () => {
       const shop = await svc.account({ name: `김밥천국 강남점 ${size}`, balance: 20_000 });
@@ -506,6 +561,47 @@ for (const size of ['desktop', 'phone'] as const) {
       await until(async () => (await page.locator('#detail').innerText()).includes('입금 확인'), 'the charge detail');
       expect(await page.locator('#detail').innerText()).toContain(`김밥천국 강남점 ${size}`);
       await tab.shot('admin-detail');
+      expect(tab.problems).toEqual([]);
+      await tab.close();
+    });
+
+    it('assigns an unmatched bank deposit to the request it belongs to, chosen from the list', async () => {
+      const shop = await svc.account({ name: `떡볶이 공방 ${size}` });
+      const requested = await svc.as(shop.apiKey).post('/v1/charges', { accountId: shop.id, amount: 70_000, method: 'bank_transfer', depositorName: '박민수' }, `assign-${size}`);
+      expect(requested.status).toBe(202);
+      const chargeId = requested.body.id as string;
+      // The bank reports the deposit under another name: nothing matches it by itself.
+      const reported = await svc.as(ADMIN_KEY).post('/v1/bank-deposits', { bankTransactionId: `txn-assign-${size}`, amount: 70_000, depositorName: '박민수어머니', depositedAt: new Date().toISOString() });
+      expect(reported.status).toBe(201);
+      const depositId = reported.body.id as string;
+      await until(async () => (await svc.db.prisma.bankDeposit.findUniqueOrThrow({ where: { id: depositId } })).status === 'unmatched', 'the deposit left unmatched');
+
+      const tab = await openTab(size);
+      const { page } = tab;
+      await page.goto(`${base}/admin`);
+      await page.getByLabel('관리자 키').fill(ADMIN_KEY);
+      await page.getByRole('button', { name: '로그인' }).click();
+      const item = page.locator(`#bank-deposit-${depositId}`);
+      await item.waitFor();
+      expect(await item.innerText()).toContain('박민수어머니');
+      expect(await item.innerText()).toContain('70,000원');
+      expect(await item.innerText()).toContain('금액과 입금자명이 같은 입금 요청이 없습니다');
+      expect(await page.locator('#events').innerText()).toContain('미확인 입금');
+      // Without a choice: a message on the field, nothing assigned.
+      await item.getByRole('button', { name: '이 요청에 배정' }).click();
+      expect(await item.locator('.field-error').innerText()).toContain('배정할 입금 요청을 골라 주세요');
+      await until(async () => (await item.getByLabel('맞는 입금 요청').innerText()).includes(`떡볶이 공방 ${size}`), 'the business name in the choices');
+      await item.getByLabel('맞는 입금 요청').selectOption(chargeId);
+      await expectNoHorizontalScroll(page);
+      await tab.shot('admin-unmatched-deposit');
+      await item.getByRole('button', { name: '이 요청에 배정' }).click();
+      await until(async () => (await page.locator('#flash').innerText()).includes('배정해 충전했습니다'), 'the assignment message');
+      expect(await page.locator('#flash').innerText()).toBe('박민수어머니님의 입금 70,000원을 배정해 충전했습니다.');
+      await until(async () => (await page.locator(`#bank-deposit-${depositId}`).count()) === 0, 'the deposit gone from the queue');
+      expect(await svc.db.prisma.bankDeposit.findUniqueOrThrow({ where: { id: depositId } })).toMatchObject({ status: 'assigned', chargeId });
+      expect(await svc.db.prisma.charge.findUniqueOrThrow({ where: { id: chargeId } })).toMatchObject({ status: 'succeeded', confirmedBy: 'admin' });
+      expect(await balanceOf(shop.id)).toBe(70_000);
+      await expect(checkLedgerIntegrity(svc.db.prisma)).resolves.toEqual([]);
       expect(tab.problems).toEqual([]);
       await tab.close();
     });
