@@ -240,6 +240,7 @@ function unmatchedItem(d, awaiting) {
       return o;
     }));
   const err = fieldError(select);
+  select.onchange = () => { if (select.value) setError(select, err, ''); };
   const assign = el('button', { type: 'button', className: 'assign' }, '이 요청에 배정');
   assign.onclick = () => {
     if (!select.value) return setError(select, err, '배정할 입금 요청을 골라 주세요.');
@@ -260,7 +261,7 @@ function taxDocItem(e) {
 }
 
 const DECISION = {
-  deposit_confirmed: (d) => ['입금 확인', '입금 ' + won(d.amount) + ' 확인' + (d.amount !== d.requestedAmount ? ' (요청 ' + won(d.requestedAmount) + ', ' + won(Math.abs(d.amount - d.requestedAmount)) + ' ' + (d.amount < d.requestedAmount ? '적게' : '많이') + ' 입금)' : '') + (d.by === 'bank_feed' ? ' · 은행 입금 내역으로 자동 확인' : ''), 'ok'],
+  deposit_confirmed: (d) => ['입금 확인', '입금 ' + won(d.amount) + ' 확인' + (d.amount !== d.requestedAmount ? ' (요청 ' + won(d.requestedAmount) + ', ' + won(Math.abs(d.amount - d.requestedAmount)) + ' ' + (d.amount < d.requestedAmount ? '적게' : '많이') + ' 입금)' : '') + (d.by === 'bank_feed' ? ' · 은행 입금 내역으로 자동 확인' : d.by === 'gateway' ? ' · 가상계좌 입금으로 자동 확인' : ''), 'ok'],
   charge_rejected: (d) => ['입금 요청 거절', won(d.amount) + ' 입금 요청 거절', 'bad'],
   refund_approved: (d) => ['환불 승인', '환불 ' + won(d.amount) + ' 승인 (' + (REFUND_REASON[d.reason] || d.reason) + ')', 'ok'],
   refund_rejected: (d) => ['환불 거절', '환불 ' + won(d.amount) + ' 거절 (' + (REFUND_REASON[d.reason] || d.reason) + ')', 'bad'],
@@ -454,6 +455,10 @@ export function adminPage(timeZone: string): SafeHtml {
     <p class="muted">통장에 들어온 금액을 확인하고 입력하세요. 요청과 다른 금액이면 한 번 더 묻습니다. 시각은 한국 시간(KST)입니다.</p>
     <ul class="items" id="deposits"></ul>
   </section>
+  <section class="card" aria-labelledby="unmatched-title"><h2 id="unmatched-title">미확인 입금 (<span id="count-unmatched">0</span>건)</h2>
+    <p class="muted">은행 입금 내역 중 입금 요청과 자동으로 맞추지 못한 입금입니다. 맞는 무통장 입금 요청을 골라 배정하면 입금된 금액으로 충전됩니다.</p>
+    <ul class="items" id="unmatched-deposits"></ul>
+  </section>
   <section class="card" aria-labelledby="refunds-title"><h2 id="refunds-title">검토 대기 환불 (<span id="count-refunds">0</span>건)</h2>
     <ul class="items" id="refunds"></ul>
   </section>
@@ -462,10 +467,6 @@ export function adminPage(timeZone: string): SafeHtml {
   </section>
   <section class="card" aria-labelledby="events-title"><h2 id="events-title">최근 알림</h2>
     <ul class="lines" id="events"></ul>
-  </section>
-  <section class="card" aria-labelledby="unmatched-title"><h2 id="unmatched-title">미확인 입금 (<span id="count-unmatched">0</span>건)</h2>
-    <p class="muted">은행 입금 내역 중 입금 요청과 자동으로 맞추지 못한 입금입니다. 맞는 무통장 입금 요청을 골라 배정하면 입금된 금액으로 충전됩니다.</p>
-    <ul class="items" id="unmatched-deposits"></ul>
   </section>
   <section class="card" aria-labelledby="taxdocs-title"><h2 id="taxdocs-title">발행하지 못한 증빙 (<span id="count-taxdocs">0</span>건)</h2>
     <p class="muted">세금계산서·현금영수증을 발행 대행사에서 하루 동안 다시 시도해도 발행하지 못한 충전입니다. 직접 발행해 주세요.</p>
