@@ -85,8 +85,13 @@ export const refundStateQuery = defineQuery<RefundSnapshot>('refundState');
 /** The workflow's result: the refund's final outcome. */
 export type RefundResult = RefundOutcome;
 
-export const refundWorkflowType = 'refundWorkflow';
-export type RefundWorkflow = (input: RefundInput) => Promise<RefundResult>;
+/**
+ * The type the worker registers the workflow under: the name of this flow's function (./workflow.ts) as
+ * exported by workflows/index.ts, checked here (`satisfies`): renaming one without the other fails to compile.
+ */
+export const refundWorkflowType = 'refundWorkflow' satisfies keyof typeof import('./workflow.ts') & keyof typeof import('../index.ts');
+/** The registered function's own type: a change of its input or result reaches every caller. */
+export type RefundWorkflow = (typeof import('../index.ts'))[typeof refundWorkflowType];
 
 export const refundEventTypes = {
   reminder: 'refund_review_reminder',
