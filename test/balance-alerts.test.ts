@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/db.ts';
-import { createAccount } from '../db/accounts.ts';
+import { seedFundedAccount } from './support/seed.ts';
 import { checkLedgerIntegrity, post } from '../db/ledger.ts';
 import { setBalanceAlerts } from '../db/balance-alerts.ts';
 import { BusinessError } from '../domain/errors.ts';
@@ -21,9 +21,7 @@ afterAll(async () => {
 });
 
 async function wallet(balance: number) {
-  const { account } = await createAccount(db.prisma, { name: 'Shop' });
-  await post(db.prisma, { walletId: account.id, accountId: account.id, kind: 'adjustment', amount: balance, businessKey: `seed:${account.id}` });
-  return account.id;
+  return (await seedFundedAccount(db.prisma, balance)).account.id;
 }
 
 /** The crossings the ledger's entries (after the seed) imply, in entry order. */

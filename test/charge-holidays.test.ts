@@ -2,43 +2,32 @@
 // charge workflow on the time-skipping server: Seollal 2027 (Sat 6 – Tue 9 Feb, with its substitute day)
 // and Independence Movement Day 2027 (Mon 1 Mar). Instants are written out in KST by hand.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createTimeSkippingEnv } from './support/temporal.ts';
-import { createTestDatabase, type TestDatabase } from './support/db.ts';
-import { createWorker } from '../worker/worker.ts';
+import { describe, expect, it } from 'vitest';
+import { useWorkflowHarness } from './support/workflow-harness.ts';
 import { createAccount } from '../db/accounts.ts';
 import { checkLedgerIntegrity } from '../db/ledger.ts';
 import { defaultCalendar } from '../domain/calendar.ts';
 import { chargeWorkflowId } from '../workflows/ids.ts';
 import { awaitAcceptedUpdate, chargeWorkflowType, confirmDepositUpdate, type ChargeInput, type ChargeWorkflow } from '../workflows/charge/definitions.ts';
 
-let env: TestWorkflowEnvironment;
-let db: TestDatabase;
-beforeAll(async () => {
-  [env, db] = await Promise.all([createTimeSkippingEnv(), createTestDatabase()]);
-});
-afterAll(async () => {
-  await env?.teardown();
-  await db?.drop();
-});
+const h = useWorkflowHarness({ name: 'holiday' });
 
 const kst = (local: string) => Date.parse(`${local}+09:00`);
 
 async function goto(instant: number) {
-  const now = await env.currentTimeMs();
+  const now = await h.env.currentTimeMs();
   if (instant < now) {
     // Deliberately loud: by then the shipped holiday data (2018–2027) is running out too. Upgrade
     // @hyunbinseo/holidays-kr and move these scenarios to holidays still ahead.
     throw new Error(`${new Date(instant).toISOString()} is in the past: move this test to upcoming holidays`);
   }
-  await env.sleep(instant - now);
+  await h.env.sleep(instant - now);
 }
 
 async function requestBankTransfer(requestedAtKst: string) {
-  const { account } = await createAccount(db.prisma, { name: 'Holiday shop' });
-  const taskQueue = `holiday-${randomUUID()}`;
-  const worker = await createWorker({ connection: env.nativeConnection, taskQueue, db: db.prisma });
+  const { account } = await createAccount(h.db.prisma, { name: 'Holiday shop' });
+  const taskQueue = h.newTaskQueue();
+  const worker = await h.createWorker({ taskQueue });
   const input: ChargeInput = {
     chargeId: randomUUID(),
     accountId: account.id,
@@ -53,7 +42,7 @@ async function requestBankTransfer(requestedAtKst: string) {
   };
   await goto(kst(requestedAtKst));
   return worker.runUntil(async () => {
-    const handle = await env.client.workflow.start<ChargeWorkflow>(chargeWorkflowType, { taskQueue, workflowId: chargeWorkflowId(input.chargeId), args: [input] });
+    const handle = await h.env.client.workflow.start<ChargeWorkflow>(chargeWorkflowType, { taskQueue, workflowId: chargeWorkflowId(input.chargeId), args: [input] });
     const accepted = await handle.executeUpdate(awaitAcceptedUpdate);
     const confirmed = await handle.executeUpdate(confirmDepositUpdate, { args: [{ depositedAmount: 80_000, depositorName: '김영희', memo: null, by: 'admin' }] });
     return { accountId: account.id, accepted, confirmed };
@@ -71,7 +60,7 @@ describe('Korean public holidays in the charge workflow', () => {
       expiresAt: new Date(kst('2027-02-17T09:30:00')).toISOString(),
     });
     expect(confirmed).toMatchObject({ status: 'succeeded', creditedAmount: 80_000 });
-    expect(Number((await db.prisma.wallet.findUniqueOrThrow({ where: { accountId } })).balance)).toBe(80_000);
+    expect(Number((await h.db.prisma.wallet.findUniqueOrThrow({ where: { accountId } })).balance)).toBe(80_000);
   });
 
   it('Friday 26 Feb 2027 16:30 (after the cut-off, before Independence Movement Day): picked up Tuesday 2 Mar 09:30', async () => {
@@ -81,6 +70,6 @@ describe('Korean public holidays in the charge workflow', () => {
       // Business days after Tue 2: Wed 3, Thu 4, Fri 5 (closes 13:30), Mon 8, Tue 9.
       expiresAt: new Date(kst('2027-03-09T09:30:00')).toISOString(),
     });
-    expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
+    expect(await checkLedgerIntegrity(h.db.prisma)).toEqual([]);
   });
 });

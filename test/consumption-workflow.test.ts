@@ -2,36 +2,21 @@
 // a retried (transiently failing) debit applies once, replayed and concurrent activity attempts debit once,
 // a refused debit leaves nothing behind, and a worker restart between two consumptions loses nothing.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createTestDatabase, type TestDatabase } from './support/db.ts';
-import { createTimeSkippingEnv } from './support/temporal.ts';
-import { createWorker } from '../worker/worker.ts';
+import { describe, expect, it } from 'vitest';
+import { useWorkflowHarness } from './support/workflow-harness.ts';
+import { seedFundedAccount } from './support/seed.ts';
 import { createActivities } from '../activities/index.ts';
-import { createAccount } from '../db/accounts.ts';
-import { checkLedgerIntegrity, post } from '../db/ledger.ts';
+import { checkLedgerIntegrity } from '../db/ledger.ts';
 import { consumptionWorkflowId } from '../workflows/ids.ts';
 import { consumptionWorkflowType, type ConsumptionInput, type ConsumptionWorkflow } from '../workflows/consumption/definitions.ts';
 
-let db: TestDatabase;
-let env: TestWorkflowEnvironment;
-
-beforeAll(async () => {
-  db = await createTestDatabase({ poolSize: 30 });
-  env = await createTimeSkippingEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
-  await db?.drop();
-});
+const h = useWorkflowHarness({ name: 'consume', poolSize: 30 });
 
 async function funded(balance: number) {
-  const { account } = await createAccount(db.prisma, { name: 'Consumer' });
-  await post(db.prisma, { walletId: account.id, accountId: account.id, kind: 'adjustment', amount: balance, businessKey: `seed:${account.id}` });
-  return account.id;
+  return (await seedFundedAccount(h.db.prisma, balance, { name: 'Consumer' })).account.id;
 }
 
-const balanceOf = async (id: string) => Number((await db.prisma.wallet.findUniqueOrThrow({ where: { accountId: id } })).balance);
+const balanceOf = async (id: string) => Number((await h.db.prisma.wallet.findUniqueOrThrow({ where: { accountId: id } })).balance);
 
 function input(accountId: string, amount: number): ConsumptionInput {
   return { consumptionId: randomUUID(), accountId, amount, reference: 'msg-1' };
@@ -40,7 +25,7 @@ function input(accountId: string, amount: number): ConsumptionInput {
 describe('consumption workflow', () => {
   it('a debit whose first attempts fail after committing is retried and still applies once', async () => {
     const accountId = await funded(1_000);
-    const real = createActivities({ db: db.prisma });
+    const real = createActivities({ db: h.db.prisma });
     let attempts = 0;
     // The first two attempts commit the debit and then "lose" the answer (a crash after the write):
     // the retries must find the committed debit instead of applying it again.
@@ -53,55 +38,55 @@ describe('consumption workflow', () => {
         return result;
       },
     };
-    const taskQueue = `consume-${randomUUID()}`;
-    const worker = await createWorker({ connection: env.nativeConnection, taskQueue, db: db.prisma, options: { activities: flaky } });
+    const taskQueue = h.newTaskQueue();
+    const worker = await h.createWorker({ taskQueue, options: { activities: flaky } });
     const args = input(accountId, 300);
     const result = await worker.runUntil(
-      env.client.workflow.execute<ConsumptionWorkflow>(consumptionWorkflowType, { workflowId: consumptionWorkflowId(args.consumptionId), taskQueue, args: [args] }),
+      h.env.client.workflow.execute<ConsumptionWorkflow>(consumptionWorkflowType, { workflowId: consumptionWorkflowId(args.consumptionId), taskQueue, args: [args] }),
     );
     expect(attempts).toBe(3);
     expect(result).toMatchObject({ status: 'succeeded', consumption: { id: args.consumptionId, amount: 300, balanceAfter: 700 } });
     expect(await balanceOf(accountId)).toBe(700);
-    expect(await db.prisma.ledgerEntry.count({ where: { consumptionId: args.consumptionId } })).toBe(1);
+    expect(await h.db.prisma.ledgerEntry.count({ where: { consumptionId: args.consumptionId } })).toBe(1);
   });
 
   it('replayed and concurrent attempts of one debit activity debit once and answer alike', async () => {
     const accountId = await funded(1_000);
-    const acts = createActivities({ db: db.prisma });
+    const acts = createActivities({ db: h.db.prisma });
     const args = input(accountId, 250);
     const first = await acts.debitConsumption(args);
     const again = await Promise.all(Array.from({ length: 20 }, () => acts.debitConsumption(args)));
     for (const r of again) expect(r).toEqual(first);
     expect(await balanceOf(accountId)).toBe(750);
-    expect(await db.prisma.consumption.count({ where: { id: args.consumptionId } })).toBe(1);
-    expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
+    expect(await h.db.prisma.consumption.count({ where: { id: args.consumptionId } })).toBe(1);
+    expect(await checkLedgerIntegrity(h.db.prisma)).toEqual([]);
   });
 
   it('a consumption beyond the balance answers insufficient_balance and leaves no consumption and no entry', async () => {
     const accountId = await funded(100);
-    const taskQueue = `consume-${randomUUID()}`;
-    const worker = await createWorker({ connection: env.nativeConnection, taskQueue, db: db.prisma });
+    const taskQueue = h.newTaskQueue();
+    const worker = await h.createWorker({ taskQueue });
     const args = input(accountId, 101);
     const result = await worker.runUntil(
-      env.client.workflow.execute<ConsumptionWorkflow>(consumptionWorkflowType, { workflowId: consumptionWorkflowId(args.consumptionId), taskQueue, args: [args] }),
+      h.env.client.workflow.execute<ConsumptionWorkflow>(consumptionWorkflowType, { workflowId: consumptionWorkflowId(args.consumptionId), taskQueue, args: [args] }),
     );
     expect(result).toEqual({ status: 'insufficient_balance', balance: 100, required: 101, fundingAccountId: accountId });
-    expect(await db.prisma.consumption.count({ where: { id: args.consumptionId } })).toBe(0);
-    expect(await db.prisma.ledgerEntry.count({ where: { walletId: accountId } })).toBe(1);
+    expect(await h.db.prisma.consumption.count({ where: { id: args.consumptionId } })).toBe(0);
+    expect(await h.db.prisma.ledgerEntry.count({ where: { walletId: accountId } })).toBe(1);
     expect(await balanceOf(accountId)).toBe(100);
   });
 
   it('a new worker after a restart carries on: consumptions before and after it each debit once', async () => {
     const accountId = await funded(1_000);
-    const taskQueue = `consume-${randomUUID()}`;
+    const taskQueue = h.newTaskQueue();
     const a = input(accountId, 100);
     const b = input(accountId, 200);
-    const w1 = await createWorker({ connection: env.nativeConnection, taskQueue, db: db.prisma, options: { maxCachedWorkflows: 0 } });
-    await w1.runUntil(env.client.workflow.execute<ConsumptionWorkflow>(consumptionWorkflowType, { workflowId: consumptionWorkflowId(a.consumptionId), taskQueue, args: [a] }));
-    const w2 = await createWorker({ connection: env.nativeConnection, taskQueue, db: db.prisma });
-    const rb = await w2.runUntil(env.client.workflow.execute<ConsumptionWorkflow>(consumptionWorkflowType, { workflowId: consumptionWorkflowId(b.consumptionId), taskQueue, args: [b] }));
+    const w1 = await h.createWorker({ taskQueue, options: { maxCachedWorkflows: 0 } });
+    await w1.runUntil(h.env.client.workflow.execute<ConsumptionWorkflow>(consumptionWorkflowType, { workflowId: consumptionWorkflowId(a.consumptionId), taskQueue, args: [a] }));
+    const w2 = await h.createWorker({ taskQueue });
+    const rb = await w2.runUntil(h.env.client.workflow.execute<ConsumptionWorkflow>(consumptionWorkflowType, { workflowId: consumptionWorkflowId(b.consumptionId), taskQueue, args: [b] }));
     expect(rb).toMatchObject({ status: 'succeeded', consumption: { balanceAfter: 700 } });
     expect(await balanceOf(accountId)).toBe(700);
-    expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
+    expect(await checkLedgerIntegrity(h.db.prisma)).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@
 // business keys apply once, and the integrity check sees every wallet sum to its entries.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/db.ts';
-import { createAccount } from '../db/accounts.ts';
+import { seedFundedAccount } from './support/seed.ts';
 import { checkLedgerIntegrity, post } from '../db/ledger.ts';
 import { BusinessError } from '../domain/errors.ts';
 
@@ -15,11 +15,7 @@ afterAll(async () => {
 });
 
 async function fundedAccount(balance: number) {
-  const { account } = await createAccount(db.prisma, { name: 'Shop' });
-  if (balance > 0) {
-    await post(db.prisma, { walletId: account.id, accountId: account.id, kind: 'adjustment', amount: balance, businessKey: `seed:${account.id}` });
-  }
-  return account;
+  return (await seedFundedAccount(db.prisma, balance)).account;
 }
 
 describe('ledger core on PostgreSQL', () => {

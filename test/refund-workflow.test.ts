@@ -2,18 +2,17 @@
 // automatic credits, review deadlines from the calendar (reminder after 1 business day, overdue after 5,
 // closures in between move them), admin decisions, reservations under races, and replayed activities.
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { createTestDatabase, type TestDatabase } from './support/db.ts';
-import { createTimeSkippingEnv } from './support/temporal.ts';
-import { createWorker, workflowsPath } from '../worker/worker.ts';
+import { useWorkflowHarness } from './support/workflow-harness.ts';
+import { seedFundedAccount } from './support/seed.ts';
+import { workflowsPath } from '../worker/worker.ts';
 import { createActivities, type Activities } from '../activities/index.ts';
 import { refundCreditKey } from '../activities/refunds.ts';
 import { createAccount } from '../db/accounts.ts';
-import { checkLedgerIntegrity, post } from '../db/ledger.ts';
+import { checkLedgerIntegrity } from '../db/ledger.ts';
 import { defaultCalendar, reviewSchedule, type BusinessCalendar } from '../domain/calendar.ts';
 import { refundWorkflowId } from '../workflows/ids.ts';
 import {
@@ -32,38 +31,24 @@ import {
 const DAY = 24 * 60 * 60 * 1000;
 const REVIEW = { remindAfterBusinessDays: 1, overdueAfterBusinessDays: 5 };
 
-let db: TestDatabase;
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
+const h = useWorkflowHarness({ name: 'refund', poolSize: 30, sharedWorker: true });
+const { taskQueue } = h;
 let acts: Activities;
-const taskQueue = `refund-${randomUUID()}`;
 const started: WorkflowHandle<RefundWorkflow>[] = [];
 
-beforeAll(async () => {
-  db = await createTestDatabase({ poolSize: 30 });
-  env = await createTimeSkippingEnv();
-  acts = createActivities({ db: db.prisma });
-  worker = await createWorker({ connection: env.nativeConnection, taskQueue, db: db.prisma });
-  running = worker.run();
+beforeAll(() => {
+  acts = createActivities({ db: h.db.prisma });
 });
 afterEach(async () => {
   // Workflows left waiting for a decision would keep firing timers into later tests.
-  await Promise.all(started.splice(0).map((h) => h.terminate('test over').catch(() => undefined)));
-});
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await db?.drop();
+  await Promise.all(started.splice(0).map((handle) => handle.terminate('test over').catch(() => undefined)));
 });
 
 /** A consumption of `amount` by an account (own-billed, or parent-billed under a funded partner). */
 async function consumption(amount: number, opts: { parentBilled?: boolean } = {}) {
-  const { account: partner } = await createAccount(db.prisma, { name: 'Partner' });
-  await post(db.prisma, { walletId: partner.id, accountId: partner.id, kind: 'adjustment', amount: 10_000, businessKey: `seed:${partner.id}` });
+  const { account: partner } = await seedFundedAccount(h.db.prisma, 10_000, { name: 'Partner' });
   const { account } = opts.parentBilled
-    ? await createAccount(db.prisma, { name: 'Child', parentId: partner.id, billingMode: 'parent' })
+    ? await createAccount(h.db.prisma, { name: 'Child', parentId: partner.id, billingMode: 'parent' })
     : { account: partner };
   const c = await acts.debitConsumption({ consumptionId: randomUUID(), accountId: account.id, amount });
   return { ...c, partnerId: partner.id };
@@ -74,7 +59,7 @@ function refundInput(consumptionId: string, amount: number, reason: RefundReason
 }
 
 async function startRefund(input: RefundInput): Promise<{ handle: WorkflowHandle<RefundWorkflow>; first: RefundOutcome }> {
-  const handle = await env.client.workflow.start<RefundWorkflow>(refundWorkflowType, {
+  const handle = await h.env.client.workflow.start<RefundWorkflow>(refundWorkflowType, {
     workflowId: refundWorkflowId(input.refundId),
     taskQueue,
     workflowIdConflictPolicy: 'USE_EXISTING',
@@ -101,14 +86,14 @@ async function eventually<T>(read: () => Promise<T | null | undefined>, timeoutM
 
 /** Skips the test server's clock to `ms` past the given instant (negative = before it). */
 async function skipTo(at: Date, offsetMs: number) {
-  const now = await env.currentTimeMs();
+  const now = await h.env.currentTimeMs();
   const target = at.getTime() + offsetMs;
-  if (target > now) await env.sleep(target - now);
+  if (target > now) await h.env.sleep(target - now);
 }
 
-const refundRow = (id: string) => db.prisma.refund.findUniqueOrThrow({ where: { id } });
-const consumptionRow = (id: string) => db.prisma.consumption.findUniqueOrThrow({ where: { id } });
-const events = (subjectId: string) => db.prisma.adminEvent.findMany({ where: { subjectId }, orderBy: { id: 'asc' } });
+const refundRow = (id: string) => h.db.prisma.refund.findUniqueOrThrow({ where: { id } });
+const consumptionRow = (id: string) => h.db.prisma.consumption.findUniqueOrThrow({ where: { id } });
+const events = (subjectId: string) => h.db.prisma.adminEvent.findMany({ where: { subjectId }, orderBy: { id: 'asc' } });
 
 function failureType(err: unknown): string | undefined {
   const cause = err instanceof WorkflowUpdateFailedError ? err.cause : err;
@@ -125,12 +110,12 @@ describe('automatic refunds', () => {
     expect(refund).toMatchObject({ id: input.refundId, status: 'succeeded', amount: 40, accountId: c.accountId, fundingAccountId: c.partnerId, reviewDueAt: null });
     expect(await handle.result()).toEqual({ outcome: 'recorded', refund });
 
-    const entries = await db.prisma.ledgerEntry.findMany({ where: { refundId: input.refundId } });
+    const entries = await h.db.prisma.ledgerEntry.findMany({ where: { refundId: input.refundId } });
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ kind: 'refund', amount: 40n, walletId: c.partnerId, accountId: c.accountId, consumptionId: c.id, businessKey: refundCreditKey(input.refundId) });
     expect(entries[0]!.balanceAfter).toBe(BigInt(10_000 - 100 + 40));
     expect(await consumptionRow(c.id)).toMatchObject({ refundedAmount: 40n, reservedAmount: 40n });
-    expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
+    expect(await checkLedgerIntegrity(h.db.prisma)).toEqual([]);
   });
 
   it('a refund beyond what is left of the consumption is refused and records nothing', async () => {
@@ -140,7 +125,7 @@ describe('automatic refunds', () => {
     const { handle, first } = await startRefund(input);
     expect(first).toMatchObject({ outcome: 'refused', code: 'refund_exceeds_consumption', details: { consumptionAmount: 100, refundableAmount: 30, requested: 31 } });
     expect(await handle.result()).toEqual(first);
-    expect(await db.prisma.refund.findUnique({ where: { id: input.refundId } })).toBeNull();
+    expect(await h.db.prisma.refund.findUnique({ where: { id: input.refundId } })).toBeNull();
     expect(await consumptionRow(c.id)).toMatchObject({ refundedAmount: 70n, reservedAmount: 70n });
   });
 
@@ -150,7 +135,7 @@ describe('automatic refunds', () => {
     const err = await handle.executeUpdate(approveRefundUpdate, { args: [{}] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
     if (err instanceof WorkflowUpdateFailedError) expect(failureType(err)).toBe('invalid_state');
-    expect(await db.prisma.ledgerEntry.count({ where: { consumptionId: c.id, kind: 'refund' } })).toBe(1);
+    expect(await h.db.prisma.ledgerEntry.count({ where: { consumptionId: c.id, kind: 'refund' } })).toBe(1);
   });
 });
 
@@ -190,7 +175,7 @@ describe('refunds awaiting review follow the business calendar', () => {
     expect((await events(input.refundId)).map((e) => e.type)).toEqual(['refund_review_reminder', 'refund_review_overdue']);
 
     // Still waiting, days later.
-    await env.sleep(3 * DAY);
+    await h.env.sleep(3 * DAY);
     expect((await handle.describe()).status.name).toBe('RUNNING');
     expect(await handle.query(refundStateQuery)).toMatchObject({ phase: 'pending_review', reminded: true, overdue: true });
     expect(await events(input.refundId)).toHaveLength(2);
@@ -198,7 +183,7 @@ describe('refunds awaiting review follow the business calendar', () => {
     const approved = await handle.executeUpdate(approveRefundUpdate, { args: [{ memo: 'late but fine' }] });
     expect(approved).toMatchObject({ status: 'succeeded', decisionReason: 'late but fine', remindedAt: expected.remindAt.toISOString(), overdueAt: expected.overdueAt.toISOString() });
     expect(await handle.result()).toEqual({ outcome: 'recorded', refund: approved });
-    expect(await db.prisma.ledgerEntry.count({ where: { refundId: input.refundId, kind: 'refund', amount: 60n } })).toBe(1);
+    expect(await h.db.prisma.ledgerEntry.count({ where: { refundId: input.refundId, kind: 'refund', amount: 60n } })).toBe(1);
     expect(await consumptionRow(c.id)).toMatchObject({ reservedAmount: 60n, refundedAmount: 60n });
 
     // The history replays deterministically on the current workflow code.
@@ -210,7 +195,7 @@ describe('refunds awaiting review follow the business calendar', () => {
     const allDay = { open: '00:00', close: '24:00' };
     const open: BusinessCalendar = { timeZone: 'Asia/Seoul', hours: { 1: allDay, 2: allDay, 3: allDay, 4: allDay, 5: allDay, 6: allDay, 7: allDay }, cutoff: null, closedDates: [] };
     const seoulDate = (ms: number) => new Date(ms + 9 * 60 * 60 * 1000).toISOString().slice(0, 10);
-    const now = await env.currentTimeMs();
+    const now = await h.env.currentTimeMs();
     const closed: BusinessCalendar = { ...open, closedDates: [seoulDate(now + DAY), seoulDate(now + 2 * DAY)] };
 
     const c = await consumption(100);
@@ -253,7 +238,7 @@ describe('admin decisions', () => {
     // invalid_state from the validator while the workflow runs; once it has ended, the workflow is gone.
     expect(err).toBeInstanceOf(Error);
     if (err instanceof WorkflowUpdateFailedError) expect(failureType(err)).toBe('invalid_state');
-    expect(await db.prisma.ledgerEntry.count({ where: { refundId: input.refundId } })).toBe(1);
+    expect(await h.db.prisma.ledgerEntry.count({ where: { refundId: input.refundId } })).toBe(1);
     expect((await refundRow(input.refundId)).status).toBe('succeeded');
     expect(await consumptionRow(c.id)).toMatchObject({ reservedAmount: 50n, refundedAmount: 50n });
   });
@@ -285,7 +270,7 @@ describe('admin decisions', () => {
     expect(rejected).toMatchObject({ status: 'rejected', decisionReason: 'the messages were delivered', completedAt: expect.any(String) });
     expect(await handle.result()).toEqual({ outcome: 'recorded', refund: rejected });
     expect(await consumptionRow(c.id)).toMatchObject({ reservedAmount: 0n, refundedAmount: 0n });
-    expect(await db.prisma.ledgerEntry.count({ where: { refundId: review.refundId } })).toBe(0);
+    expect(await h.db.prisma.ledgerEntry.count({ where: { refundId: review.refundId } })).toBe(0);
 
     const again = recorded((await startRefund(refundInput(c.id, 100, 'send_failed'))).first);
     expect(again.status).toBe('succeeded');
@@ -304,8 +289,8 @@ describe('races and replays', () => {
     expect(row.reservedAmount).toBe(90n);
     const credited = outcomes.filter((o) => o.outcome === 'recorded' && o.refund.status === 'succeeded').length;
     expect(row.refundedAmount).toBe(BigInt(30 * credited));
-    expect(await db.prisma.ledgerEntry.count({ where: { consumptionId: c.id, kind: 'refund' } })).toBe(credited);
-    expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
+    expect(await h.db.prisma.ledgerEntry.count({ where: { consumptionId: c.id, kind: 'refund' } })).toBe(credited);
+    expect(await checkLedgerIntegrity(h.db.prisma)).toEqual([]);
   });
 
   it('20 racing createRefund activities of 7 on 100: exactly 14 reserve, the sum never exceeds the consumption', async () => {
@@ -316,8 +301,8 @@ describe('races and replays', () => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(14);
     for (const r of results.filter((r) => r.status === 'rejected')) expect(failureType((r as PromiseRejectedResult).reason)).toBe('refund_exceeds_consumption');
     expect(await consumptionRow(c.id)).toMatchObject({ reservedAmount: 98n, refundedAmount: 98n });
-    expect(await db.prisma.ledgerEntry.count({ where: { consumptionId: c.id, kind: 'refund' } })).toBe(14);
-    expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
+    expect(await h.db.prisma.ledgerEntry.count({ where: { consumptionId: c.id, kind: 'refund' } })).toBe(14);
+    expect(await checkLedgerIntegrity(h.db.prisma)).toEqual([]);
   });
 
   it('replayed activities (sequential and concurrent) create, credit and reject once', async () => {
@@ -326,14 +311,14 @@ describe('races and replays', () => {
     const first = await acts.createRefund(auto);
     const replays = await Promise.all([acts.createRefund(auto), acts.createRefund(auto), acts.createRefund(auto)]);
     for (const r of replays) expect(r).toEqual(first);
-    expect(await db.prisma.ledgerEntry.count({ where: { refundId: auto.refundId } })).toBe(1);
+    expect(await h.db.prisma.ledgerEntry.count({ where: { refundId: auto.refundId } })).toBe(1);
 
     const review = { refundId: randomUUID(), consumptionId: c.id, amount: 30, reason: 'other' as const };
     await Promise.all([acts.createRefund(review), acts.createRefund(review)]);
     const credits = await Promise.all([acts.creditRefund({ refundId: review.refundId }), acts.creditRefund({ refundId: review.refundId })]);
     expect(credits[1]).toEqual(credits[0]);
     expect(await acts.creditRefund({ refundId: review.refundId })).toEqual(credits[0]);
-    expect(await db.prisma.ledgerEntry.count({ where: { refundId: review.refundId } })).toBe(1);
+    expect(await h.db.prisma.ledgerEntry.count({ where: { refundId: review.refundId } })).toBe(1);
     expect(failureType(await acts.rejectRefund({ refundId: review.refundId, reason: 'x' }).catch((e: unknown) => e))).toBe('invalid_state');
 
     const rejected = { refundId: randomUUID(), consumptionId: c.id, amount: 50, reason: 'wrong_service' as const };
@@ -352,7 +337,7 @@ describe('races and replays', () => {
 
     // 20 credited + 30 credited; the rejected 50 released.
     expect(await consumptionRow(c.id)).toMatchObject({ reservedAmount: 50n, refundedAmount: 50n });
-    expect((await db.prisma.wallet.findUniqueOrThrow({ where: { accountId: c.fundingAccountId } })).balance).toBe(BigInt(10_000 - 100 + 50));
-    expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
+    expect((await h.db.prisma.wallet.findUniqueOrThrow({ where: { accountId: c.fundingAccountId } })).balance).toBe(BigInt(10_000 - 100 + 50));
+    expect(await checkLedgerIntegrity(h.db.prisma)).toEqual([]);
   });
 });

@@ -5,16 +5,13 @@
 // start sends nothing twice; replayed activities emit nothing new. Every delivery is checked with a
 // signature verifier written here from the spec's text alone (not the sender's code).
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import request from 'supertest';
 import { pino } from 'pino';
-import { createTimeSkippingEnv } from './support/temporal.ts';
+import { useWorkflowHarness } from './support/workflow-harness.ts';
 import { createApp } from '../api/app.ts';
-import { createTestDatabase, type TestDatabase } from './support/db.ts';
 import { startReceiver, type Receiver } from './support/webhook-receiver.ts';
 import { createAccount } from '../db/accounts.ts';
 import { ledgerTransaction } from '../db/ledger.ts';
@@ -31,42 +28,22 @@ import { DEFAULT_DELIVERY_SCHEDULE, webhookDeliveryWorkflowId, type DeliverySche
 const KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
 const DAY = 24 * 3_600_000;
 
-let env: TestWorkflowEnvironment;
-let db: TestDatabase;
-let bundle: WorkflowBundleWithSourceMap;
-let worker: Worker;
-let running: Promise<void>;
-let receiver: Receiver;
-const taskQueue = `webhooks-${randomUUID()}`;
 const settings: WebhookSettings = {
   ...loadConfig({ WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', WEBHOOK_ENCRYPTION_KEY: KEY }).webhooks,
 };
+const h = useWorkflowHarness({
+  name: 'webhooks',
+  sharedWorker: (t) => ({ deps: { temporal: t.env.client, charging: loadConfig({}), webhooks: settings } }),
+});
+const { taskQueue } = h;
+let receiver: Receiver;
 
 beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  [env, db, bundle, receiver] = await Promise.all([
-    createTimeSkippingEnv(),
-    createTestDatabase(),
-    bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)), logger: new DefaultLogger('WARN') }),
-    startReceiver(200),
-  ]);
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: bundle,
-    activities: createActivities({ db: db.prisma, temporal: env.client, charging: loadConfig({}), webhooks: settings }),
-  });
-  running = worker.run();
+  receiver = await startReceiver(200);
 });
 
 afterAll(async () => {
-  if (worker) {
-    worker.shutdown();
-    await running;
-  }
   await receiver?.close();
-  await env?.teardown();
-  await db?.drop();
 });
 
 afterEach(() => {
@@ -104,27 +81,27 @@ function verify(header: string | undefined, rawBody: string, secrets: string[], 
 async function endpoint(url: string, accountId: string | null = null, opts: { events?: string[] } = {}) {
   const id = randomUUID();
   const secret = newWebhookSecret();
-  await db.prisma.webhookEndpoint.create({
+  await h.db.prisma.webhookEndpoint.create({
     data: { id, accountId, url, events: opts.events ?? [], secretEncrypted: encryptSecret(Buffer.from(KEY, 'hex'), id, secret), secretHint: secret.slice(-4), createdBy: 'test' },
   });
   return { id, secret };
 }
 
 async function account() {
-  return (await createAccount(db.prisma, { name: 'Shop' })).account.id;
+  return (await createAccount(h.db.prisma, { name: 'Shop' })).account.id;
 }
 
 async function emit(accountId: string, type: 'balance.low' | 'charge.succeeded' = 'balance.low') {
-  return ledgerTransaction(db.prisma, (tx) => emitEvent(tx, { type, accountId, key: `test:${randomUUID()}`, data: { accountId, threshold: 10_000, balance: 9_000 } }));
+  return ledgerTransaction(h.db.prisma, (tx) => emitEvent(tx, { type, accountId, key: `test:${randomUUID()}`, data: { accountId, threshold: 10_000, balance: 9_000 } }));
 }
 
-const dispatcherDeps = (schedule: DeliverySchedule = DEFAULT_DELIVERY_SCHEDULE) => ({ db: db.prisma, temporal: env.client, taskQueue, settings: { ...settings, schedule } });
+const dispatcherDeps = (schedule: DeliverySchedule = DEFAULT_DELIVERY_SCHEDULE) => ({ db: h.db.prisma, temporal: h.env.client, taskQueue, settings: { ...settings, schedule } });
 
 async function deliveryOf(eventId: string, endpointId: string) {
-  return db.prisma.webhookDelivery.findFirstOrThrow({ where: { eventId, endpointId }, include: { attempts: { orderBy: { attempt: 'asc' } } } });
+  return h.db.prisma.webhookDelivery.findFirstOrThrow({ where: { eventId, endpointId }, include: { attempts: { orderBy: { attempt: 'asc' } } } });
 }
 
-const handleOf = (key: string) => env.client.workflow.getHandle<WebhookDeliveryWorkflow>(webhookDeliveryWorkflowId(key));
+const handleOf = (key: string) => h.env.client.workflow.getHandle<WebhookDeliveryWorkflow>(webhookDeliveryWorkflowId(key));
 
 describe('webhook delivery workflow (time-skipping)', () => {
   it('an endpoint down for two days then up receives the event, signed, with the same body each attempt; history stays small', async () => {
@@ -137,7 +114,7 @@ describe('webhook delivery workflow (time-skipping)', () => {
     const delivery = await deliveryOf(event.id, ep.id);
     const handle = handleOf(delivery.key);
 
-    await env.sleep('2 days');
+    await h.env.sleep('2 days');
     const down = receiver.received.length;
     expect(down).toBeGreaterThan(20);
     receiver.answer = 200;
@@ -172,7 +149,7 @@ describe('webhook delivery workflow (time-skipping)', () => {
   });
 
   it('an endpoint that never comes back is given up after 3 days and shown as failed', async () => {
-    const { account: owner, apiKey } = await createAccount(db.prisma, { name: 'Shop' });
+    const { account: owner, apiKey } = await createAccount(h.db.prisma, { name: 'Shop' });
     const acc = owner.id;
     const ep = await endpoint(receiver.url, acc);
     receiver.answer = 500;
@@ -191,7 +168,7 @@ describe('webhook delivery workflow (time-skipping)', () => {
     expect(span).toBeLessThanOrEqual(3 * DAY);
     expect(span).toBeGreaterThan(3 * DAY - 2 * 3_600_000);
     // The delivery log says so.
-    const app = createApp({ db: db.prisma, temporal: env.client, config: loadConfig({ ADMIN_API_KEY: 'test-admin-key-0123456789', LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0' }), logger: pino({ level: 'silent' }) });
+    const app = createApp({ db: h.db.prisma, temporal: h.env.client, config: loadConfig({ ADMIN_API_KEY: 'test-admin-key-0123456789', LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0' }), logger: pino({ level: 'silent' }) });
     const log = await request(app).get(`/v1/webhook-endpoints/${ep.id}/deliveries`).set('Authorization', `Bearer ${apiKey}`);
     expect(log.status).toBe(200);
     expect(log.body.deliveries).toEqual([
@@ -231,15 +208,15 @@ describe('webhook delivery workflow (time-skipping)', () => {
     expect(await dispatchPendingDeliveries(dispatcherDeps())).toBe(1);
     expect(await dispatchPendingDeliveries(dispatcherDeps())).toBe(0);
     // A crash between the start and the mark: the next pass starts it again, which attaches to the run.
-    await db.prisma.webhookDelivery.update({ where: { id: delivery.id }, data: { dispatchedAt: null } });
+    await h.db.prisma.webhookDelivery.update({ where: { id: delivery.id }, data: { dispatchedAt: null } });
     await startDeliveryWorkflow(dispatcherDeps(), delivery);
     expect(await dispatchPendingDeliveries(dispatcherDeps())).toBe(1);
     expect(await handleOf(delivery.key).result()).toMatchObject({ status: 'succeeded' });
     // Even after the run closed, a late repeat of the start does not deliver again.
-    await db.prisma.webhookDelivery.update({ where: { id: delivery.id }, data: { dispatchedAt: null } });
+    await h.db.prisma.webhookDelivery.update({ where: { id: delivery.id }, data: { dispatchedAt: null } });
     expect(await dispatchPendingDeliveries(dispatcherDeps())).toBe(1);
     await startDeliveryWorkflow(dispatcherDeps(), delivery);
-    await env.sleep('1 minute');
+    await h.env.sleep('1 minute');
     expect(receiver.received.filter((r) => r.headers['points-event-id'] === event.id)).toHaveLength(1);
     expect((await deliveryOf(event.id, ep.id)).attempts).toHaveLength(1);
   });
@@ -248,7 +225,7 @@ describe('webhook delivery workflow (time-skipping)', () => {
     const acc = await account();
     const ep = await endpoint(receiver.url, acc);
     const event = await emit(acc);
-    await db.prisma.webhookEndpoint.update({ where: { id: ep.id }, data: { deletedAt: new Date() } });
+    await h.db.prisma.webhookEndpoint.update({ where: { id: ep.id }, data: { deletedAt: new Date() } });
     await dispatchPendingDeliveries(dispatcherDeps());
     const delivery = await deliveryOf(event.id, ep.id);
     expect(await handleOf(delivery.key).result()).toMatchObject({ status: 'failed', reason: expect.stringMatching(/deleted/) });
@@ -262,14 +239,14 @@ describe('webhook delivery workflow (time-skipping)', () => {
     const ep = await endpoint(receiver.url, acc);
     const event = await emit(acc);
     const delivery = await deliveryOf(event.id, ep.id);
-    const strict = createWebhookActivities({ db: db.prisma, webhooks: { ...settings, allowPrivateNetworks: false } });
+    const strict = createWebhookActivities({ db: h.db.prisma, webhooks: { ...settings, allowPrivateNetworks: false } });
     const mock = new MockActivityEnvironment({ attempt: 1 });
     await expect(mock.run(strict.attemptWebhookDelivery, { deliveryId: delivery.id, attemptTimeoutMs: 1000 })).rejects.toThrow(/URL refused: host 127.0.0.1 resolves to 127.0.0.1/);
     expect(receiver.received).toHaveLength(0);
     expect((await deliveryOf(event.id, ep.id)).attempts[0]).toMatchObject({ attempt: 1, statusCode: null, error: expect.stringMatching(/private, loopback or link-local/) });
-    const noHttp = createWebhookActivities({ db: db.prisma, webhooks: { ...settings, allowHttp: false } });
+    const noHttp = createWebhookActivities({ db: h.db.prisma, webhooks: { ...settings, allowHttp: false } });
     await expect(new MockActivityEnvironment({ attempt: 2 }).run(noHttp.attemptWebhookDelivery, { deliveryId: delivery.id, attemptTimeoutMs: 1000 })).rejects.toThrow(/must be an https URL/);
-    await db.prisma.webhookDelivery.update({ where: { id: delivery.id }, data: { dispatchedAt: new Date() } });
+    await h.db.prisma.webhookDelivery.update({ where: { id: delivery.id }, data: { dispatchedAt: new Date() } });
   });
 });
 
@@ -277,7 +254,7 @@ describe('events emitted by the workflows’ activities', () => {
   it('once per change: replayed and concurrent activities emit nothing new, and a rollback takes the event with it', async () => {
     const acc = await account();
     const ep = await endpoint(receiver.url, acc, { events: ['charge.awaiting_deposit', 'charge.cancelled'] });
-    const acts = createActivities({ db: db.prisma, webhooks: settings });
+    const acts = createActivities({ db: h.db.prisma, webhooks: settings });
     const chargeId = randomUUID();
     const open = { chargeId, accountId: acc, amount: 50_000, method: 'bank_transfer' as const, origin: 'api' as const, depositorName: '홍길동', requestedAt: new Date().toISOString() };
     await Promise.all([acts.openCharge(open), acts.openCharge(open), acts.openCharge(open)]);
@@ -289,21 +266,21 @@ describe('events emitted by the workflows’ activities', () => {
     await acts.closeCharge(close);
     await acts.closeCharge(close);
 
-    const events = await db.prisma.webhookEvent.findMany({ where: { accountId: acc }, orderBy: { createdAt: 'asc' } });
+    const events = await h.db.prisma.webhookEvent.findMany({ where: { accountId: acc }, orderBy: { createdAt: 'asc' } });
     expect(events.map((e) => e.type)).toEqual(['charge.awaiting_deposit', 'charge.cancelled']);
     expect(events[0]!.data).toMatchObject({ chargeId, amount: 50_000, status: 'awaiting_deposit', depositorName: '홍길동' });
     expect(events[1]!.data).toMatchObject({ chargeId, status: 'cancelled', failureReason: 'changed my mind' });
-    const deliveries = await db.prisma.webhookDelivery.findMany({ where: { endpointId: ep.id } });
+    const deliveries = await h.db.prisma.webhookDelivery.findMany({ where: { endpointId: ep.id } });
     expect(deliveries).toHaveLength(2);
 
     // An event emitted in a transaction that rolls back leaves nothing behind.
     await expect(
-      ledgerTransaction(db.prisma, async (tx) => {
+      ledgerTransaction(h.db.prisma, async (tx) => {
         await emitEvent(tx, { type: 'charge.failed', accountId: acc, key: `rollback:${chargeId}`, data: {} });
         throw new Error('the state change failed');
       }),
     ).rejects.toThrow('the state change failed');
-    expect(await db.prisma.webhookEvent.count({ where: { key: `rollback:${chargeId}` } })).toBe(0);
+    expect(await h.db.prisma.webhookEvent.count({ where: { key: `rollback:${chargeId}` } })).toBe(0);
 
     await dispatchPendingDeliveries(dispatcherDeps());
     for (const d of deliveries) await handleOf(d.key).result();
@@ -318,14 +295,14 @@ describe('bank_deposit.unmatched', () => {
     const admin = await endpoint(receiver.url, null, { events: ['bank_deposit.unmatched'] });
     const adminOther = await endpoint(receiver.url, null, { events: ['charge.succeeded'] });
     const deposit = { id: randomUUID(), bankTransactionId: `tx-${randomUUID()}`, amount: 77_000, depositorName: '(주)가나다', depositedAt: new Date().toISOString() };
-    const first = await ledgerTransaction(db.prisma, (tx) => emitBankDepositUnmatched(tx, deposit));
-    const again = await ledgerTransaction(db.prisma, (tx) => emitBankDepositUnmatched(tx, deposit));
+    const first = await ledgerTransaction(h.db.prisma, (tx) => emitBankDepositUnmatched(tx, deposit));
+    const again = await ledgerTransaction(h.db.prisma, (tx) => emitBankDepositUnmatched(tx, deposit));
     expect(first).toMatchObject({ emitted: true, deliveries: 1 });
     expect(again).toMatchObject({ id: first.id, emitted: false, deliveries: 0 });
-    const rows = await db.prisma.webhookDelivery.findMany({ where: { eventId: first.id } });
+    const rows = await h.db.prisma.webhookDelivery.findMany({ where: { eventId: first.id } });
     expect(rows.map((r) => r.endpointId)).toEqual([admin.id]);
     expect(rows.some((r) => r.endpointId === mine.id || r.endpointId === adminOther.id)).toBe(false);
-    await db.prisma.webhookDelivery.updateMany({ where: { eventId: first.id }, data: { dispatchedAt: new Date() } });
+    await h.db.prisma.webhookDelivery.updateMany({ where: { eventId: first.id }, data: { dispatchedAt: new Date() } });
   });
 });
 
@@ -333,19 +310,19 @@ describe('auto_recharge.disabled', () => {
   it('the failure that switches auto-recharge off emits the event once; replays of that outcome emit nothing', async () => {
     const acc = await account();
     const ep = await endpoint(receiver.url, acc, { events: ['auto_recharge.disabled'] });
-    const pm = await db.prisma.paymentMethod.create({ data: { id: randomUUID(), accountId: acc, brand: 'visa', last4: '0002', token: 'tok_declined' } });
-    await db.prisma.autoRecharge.create({ data: { accountId: acc, amount: 50_000n, paymentMethodId: pm.id } });
-    const acts = createActivities({ db: db.prisma, webhooks: settings });
+    const pm = await h.db.prisma.paymentMethod.create({ data: { id: randomUUID(), accountId: acc, brand: 'visa', last4: '0002', token: 'tok_declined' } });
+    await h.db.prisma.autoRecharge.create({ data: { accountId: acc, amount: 50_000n, paymentMethodId: pm.id } });
+    const acts = createActivities({ db: h.db.prisma, webhooks: settings });
     const outcome = (chargeId: string) => acts.recordAutoRechargeOutcome({ accountId: acc, chargeId, succeeded: false, failureCode: 'card_declined', at: new Date().toISOString() });
     const charges = [randomUUID(), randomUUID(), randomUUID()];
     for (const c of charges) await outcome(c);
     await outcome(charges[2]!);
     await Promise.all([outcome(charges[2]!), outcome(charges[2]!)]);
-    const events = await db.prisma.webhookEvent.findMany({ where: { accountId: acc } });
+    const events = await h.db.prisma.webhookEvent.findMany({ where: { accountId: acc } });
     expect(events.map((e) => e.type)).toEqual(['auto_recharge.disabled']);
     expect(events[0]!.data).toMatchObject({ accountId: acc, chargeId: charges[2], consecutiveFailures: 3, reason: expect.stringMatching(/card_declined/) });
-    expect(await db.prisma.webhookDelivery.count({ where: { endpointId: ep.id } })).toBe(1);
-    await db.prisma.webhookDelivery.updateMany({ where: { endpointId: ep.id }, data: { dispatchedAt: new Date() } });
+    expect(await h.db.prisma.webhookDelivery.count({ where: { endpointId: ep.id } })).toBe(1);
+    await h.db.prisma.webhookDelivery.updateMany({ where: { endpointId: ep.id }, data: { dispatchedAt: new Date() } });
   });
 });
 
@@ -357,18 +334,18 @@ describe('through the charge workflow', () => {
       const ep = await endpoint(`${receiver.url}/acct`, acc);
       const chargeId = randomUUID();
       const cfg = loadConfig({});
-      const handle = await env.client.workflow.start<ChargeWorkflow>(chargeWorkflowType, {
+      const handle = await h.env.client.workflow.start<ChargeWorkflow>(chargeWorkflowType, {
         taskQueue,
         workflowId: chargeWorkflowId(chargeId),
         args: [{ chargeId, accountId: acc, amount: 100_000, method: 'bank_transfer', origin: 'api', depositorName: '홍길동', paymentMethodId: null, calendar: cfg.calendar, schedule: cfg.schedule, bankAccount: cfg.bankAccount }],
       });
       expect((await handle.result()).status).toBe('expired');
-      const events = await db.prisma.webhookEvent.findMany({ where: { accountId: acc }, orderBy: { createdAt: 'asc' } });
+      const events = await h.db.prisma.webhookEvent.findMany({ where: { accountId: acc }, orderBy: { createdAt: 'asc' } });
       expect(events.map((e) => e.type)).toEqual(['charge.awaiting_deposit', 'charge.expired']);
-      const adminDeliveries = await db.prisma.webhookDelivery.findMany({ where: { endpointId: null, body: { contains: chargeId } } });
+      const adminDeliveries = await h.db.prisma.webhookDelivery.findMany({ where: { endpointId: null, body: { contains: chargeId } } });
       expect(adminDeliveries).toHaveLength(1);
       await dispatchPendingDeliveries(dispatcherDeps());
-      const all = await db.prisma.webhookDelivery.findMany({ where: { OR: [{ endpointId: ep.id }, { id: { in: adminDeliveries.map((d) => d.id) } }] } });
+      const all = await h.db.prisma.webhookDelivery.findMany({ where: { OR: [{ endpointId: ep.id }, { id: { in: adminDeliveries.map((d) => d.id) } }] } });
       expect(all).toHaveLength(3);
       for (const d of all) expect(await handleOf(d.key).result()).toMatchObject({ status: 'succeeded' });
       const toAccount = receiver.received.filter((r) => r.path === '/hooks/acct');

@@ -1,6 +1,5 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { AppDeps } from '../app.ts';
 import { accountFor, canActFor, principalOf } from '../auth.ts';
 import { idempotent } from '../idempotency.ts';
@@ -8,11 +7,7 @@ import { parse } from '../validation.ts';
 import { HttpProblem } from '../problem.ts';
 import { businessEvents } from '../metrics.ts';
 import { consumptionAmount, MAX_POINTS, toPoints } from '../../domain/money.ts';
-import { consumptionWorkflowId } from '../../workflows/ids.ts';
-import {
-  consumptionWorkflowType,
-  type ConsumptionWorkflow,
-} from '../../workflows/consumption/definitions.ts';
+import { executeConsumption } from '../../workflows/consumption/client.ts';
 import { refundView } from './refund-view.ts';
 
 const CreateConsumption = z
@@ -43,31 +38,14 @@ export function consumptionsRouter({ db, temporal, config, eagerStart }: AppDeps
     }
     if (priced.amount > MAX_POINTS) throw new HttpProblem('validation_error', 'amount: too large');
     await idempotent(db, req, res, async (consumptionId) => {
-      const workflowId = consumptionWorkflowId(consumptionId);
-      // A twin that arrives after the workflow ended reads its result; the id never runs twice (a refused
-      // consumption retried after a top-up must not debit behind the 402 its twin stored).
-      const result = await temporal.workflow.execute<ConsumptionWorkflow>(consumptionWorkflowType, {
-        workflowId,
-        taskQueue: config.temporal.taskQueue,
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        // With a worker in this process sharing the client's connection (npm start), the server hands
-        // the first workflow task straight back to it.
-        requestEagerStart: eagerStart === true,
-        args: [
-          {
-            consumptionId,
-            accountId: account.id,
-            amount: priced.amount,
-            item: body.item ?? null,
-            quantity: body.item ? (body.quantity ?? 1) : null,
-            reference: body.reference ?? null,
-            memo: body.memo ?? null,
-          },
-        ],
-      }).catch((err: unknown) => {
-        if (err instanceof WorkflowExecutionAlreadyStartedError) return temporal.workflow.getHandle<ConsumptionWorkflow>(workflowId).result();
-        throw err;
+      const result = await executeConsumption(temporal, { taskQueue: config.temporal.taskQueue, eagerStart }, {
+        consumptionId,
+        accountId: account.id,
+        amount: priced.amount,
+        item: body.item ?? null,
+        quantity: body.item ? (body.quantity ?? 1) : null,
+        reference: body.reference ?? null,
+        memo: body.memo ?? null,
       });
       businessEvents.inc({ kind: 'consumption', outcome: result.status });
       if (result.status === 'insufficient_balance') {

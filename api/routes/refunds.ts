@@ -1,11 +1,5 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-  type Client,
-  type WorkflowHandle,
-} from '@temporalio/client';
 import type { AppDeps } from '../app.ts';
 import type { Db } from '../../db/client.ts';
 import type { Refund } from '../../generated/prisma/client.ts';
@@ -15,19 +9,8 @@ import { parse } from '../validation.ts';
 import { HttpProblem } from '../problem.ts';
 import { businessEvents } from '../metrics.ts';
 import { MAX_POINTS } from '../../domain/money.ts';
-import { refundWorkflowId } from '../../workflows/ids.ts';
-import {
-  approveRefundUpdate,
-  REFUND_REASONS,
-  refundNeedsReview,
-  refundOutcomeUpdate,
-  refundWorkflowType,
-  rejectRefundUpdate,
-  type RefundInput,
-  type RefundOutcome,
-  type RefundRecord,
-  type RefundWorkflow,
-} from '../../workflows/refund/definitions.ts';
+import { REFUND_REASONS } from '../../workflows/refund/definitions.ts';
+import { decideRefund, startRefund } from '../../workflows/refund/client.ts';
 import { refundView } from './refund-view.ts';
 import { afterCursor, encodeCursor } from './charges.ts';
 
@@ -66,56 +49,6 @@ async function refundFor(db: Db, p: Principal, id: string): Promise<Refund> {
   return refund;
 }
 
-/**
- * Starts `refund:<id>` (or finds it: racing twins of one request share the id) and asks it for its first
- * answer. A workflow that has already ended is never started again for the same id (REJECT_DUPLICATE):
- * its result is the answer.
- */
-async function requestRefund(temporal: Client, taskQueue: string, input: RefundInput): Promise<RefundOutcome> {
-  const workflowId = refundWorkflowId(input.refundId);
-  try {
-    const handle = await temporal.workflow.start<RefundWorkflow>(refundWorkflowType, {
-      workflowId,
-      taskQueue,
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      args: [input],
-    });
-    return await handle.executeUpdate(refundOutcomeUpdate);
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError || err instanceof WorkflowNotFoundError) {
-      return temporal.workflow.getHandle<RefundWorkflow>(workflowId).result();
-    }
-    throw err;
-  }
-}
-
-/**
- * Sends an admin decision. The workflow's validator refuses a contrary one (invalid_state); once the
- * workflow has ended, the database answers: repeating the decision that was taken is harmless.
- */
-async function decide(
-  db: Db,
-  temporal: Client,
-  refund: Refund,
-  kind: 'approve' | 'reject',
-  send: (handle: WorkflowHandle<RefundWorkflow>) => Promise<RefundRecord>,
-): Promise<RefundRecord | Refund> {
-  try {
-    return await send(temporal.workflow.getHandle<RefundWorkflow>(refundWorkflowId(refund.id)));
-  } catch (err) {
-    // A refusal by the update's validator or handler reaches the client through toHttpProblem.
-    if (!(err instanceof WorkflowNotFoundError)) throw err;
-    const current = await db.refund.findUniqueOrThrow({ where: { id: refund.id } });
-    // Went to review: a review reason, or an automatic one past the window (it carries a review deadline).
-    if (!refundNeedsReview(current.reason) && current.reviewDueAt === null) {
-      throw new HttpProblem('invalid_state', `a ${current.reason} refund is credited automatically; there is nothing to decide`);
-    }
-    if (current.status === (kind === 'approve' ? 'succeeded' : 'rejected')) return current;
-    throw new HttpProblem('invalid_state', `refund ${refund.id} is ${current.status}; it cannot be ${kind === 'approve' ? 'approved' : 'rejected'}`);
-  }
-}
-
 export function refundsRouter({ db, temporal, config }: AppDeps): Router {
   const r = Router();
 
@@ -124,7 +57,7 @@ export function refundsRouter({ db, temporal, config }: AppDeps): Router {
     const body = parse(CreateRefund, req.body);
     await consumptionFor(db, principalOf(req), consumptionId);
     await idempotent(db, req, res, async (refundId) => {
-      const outcome = await requestRefund(temporal, config.temporal.taskQueue, {
+      const outcome = await startRefund(temporal, config.temporal, {
         refundId,
         consumptionId,
         amount: body.amount,
@@ -172,7 +105,7 @@ export function refundsRouter({ db, temporal, config }: AppDeps): Router {
     const id = parse(Id, req.params.id);
     const body = parse(Approve, req.body ?? {});
     const refund = await refundFor(db, principalOf(req), id);
-    const decided = await decide(db, temporal, refund, 'approve', (h) => h.executeUpdate(approveRefundUpdate, { args: [{ memo: body.memo ?? null }] }));
+    const decided = await decideRefund(temporal, db, refund.id, { kind: 'approve', memo: body.memo ?? null });
     res.json(refundView(decided));
   });
 
@@ -181,7 +114,7 @@ export function refundsRouter({ db, temporal, config }: AppDeps): Router {
     const id = parse(Id, req.params.id);
     const body = parse(Reject, req.body ?? {});
     const refund = await refundFor(db, principalOf(req), id);
-    const decided = await decide(db, temporal, refund, 'reject', (h) => h.executeUpdate(rejectRefundUpdate, { args: [{ reason: body.reason }] }));
+    const decided = await decideRefund(temporal, db, refund.id, { kind: 'reject', reason: body.reason });
     res.json(refundView(decided));
   });
 

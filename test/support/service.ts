@@ -10,11 +10,10 @@ import { pino } from 'pino';
 import { createApp } from '../../api/app.ts';
 import { loadConfig, type Config } from '../../config/config.ts';
 import { createWorker } from '../../worker/worker.ts';
-import { createAccount } from '../../db/accounts.ts';
-import { post } from '../../db/ledger.ts';
 import type { ActivityDeps } from '../../activities/index.ts';
 import { SimulatedGateway } from '../../activities/gateway.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
+import { seedFundedAccount } from './seed.ts';
 import { startWebhookDispatcher, type Dispatcher } from '../../webhooks/dispatcher.ts';
 import { createLocalEnv, createTimeSkippingEnv } from './temporal.ts';
 
@@ -84,10 +83,7 @@ export async function startTestService(
     as,
     admin: as(ADMIN_KEY),
     async account({ name = 'Shop', parentId, billingMode, balance = 0 } = {}) {
-      const { account, apiKey } = await createAccount(db.prisma, { name, parentId, billingMode });
-      if (balance > 0) {
-        await post(db.prisma, { walletId: account.id, accountId: account.id, kind: 'adjustment', amount: balance, businessKey: `test-seed:${account.id}` });
-      }
+      const { account, apiKey } = await seedFundedAccount(db.prisma, balance, { name, parentId, billingMode });
       return { id: account.id, apiKey };
     },
     async stop() {

@@ -76,5 +76,10 @@ export interface AutoRechargeState {
 export const autoRechargeRequestedSignal = defineSignal<[AutoRechargeRequest]>('autoRechargeRequested');
 export const autoRechargeStateQuery = defineQuery<AutoRechargeState>('autoRechargeState');
 
-export const autoRechargeWorkflowType = 'autoRechargeWorkflow';
-export type AutoRechargeWorkflow = (input: AutoRechargeInput) => Promise<AutoRechargeState>;
+/**
+ * The type the worker registers the workflow under: the name of this flow's function (./workflow.ts) as
+ * exported by workflows/index.ts, checked here (`satisfies`): renaming one without the other fails to compile.
+ */
+export const autoRechargeWorkflowType = 'autoRechargeWorkflow' satisfies keyof typeof import('./workflow.ts') & keyof typeof import('../index.ts');
+/** The registered function's own type: a change of its input or result reaches every caller. */
+export type AutoRechargeWorkflow = (typeof import('../index.ts'))[typeof autoRechargeWorkflowType];

@@ -30,5 +30,10 @@ export type ConsumptionResult =
   | { status: 'insufficient_balance'; balance: number; required: number; fundingAccountId: string }
   | { status: 'rejected'; code: string; message: string };
 
-export const consumptionWorkflowType = 'consumptionWorkflow';
-export type ConsumptionWorkflow = (input: ConsumptionInput) => Promise<ConsumptionResult>;
+/**
+ * The type the worker registers the workflow under: the name of this flow's function (./workflow.ts) as
+ * exported by workflows/index.ts, checked here (`satisfies`): renaming one without the other fails to compile.
+ */
+export const consumptionWorkflowType = 'consumptionWorkflow' satisfies keyof typeof import('./workflow.ts') & keyof typeof import('../index.ts');
+/** The registered function's own type: a change of its input or result reaches every caller. */
+export type ConsumptionWorkflow = (typeof import('../index.ts'))[typeof consumptionWorkflowType];

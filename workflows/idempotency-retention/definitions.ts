@@ -18,8 +18,13 @@ export interface IdempotencyRetentionResult {
   complete: boolean;
 }
 
-export const idempotencyRetentionWorkflowType = 'idempotencyRetentionWorkflow';
-export type IdempotencyRetentionWorkflow = (input: IdempotencyRetentionInput) => Promise<IdempotencyRetentionResult>;
+/**
+ * The type the worker registers the workflow under: the name of this flow's function (./workflow.ts) as
+ * exported by workflows/index.ts, checked here (`satisfies`): renaming one without the other fails to compile.
+ */
+export const idempotencyRetentionWorkflowType = 'idempotencyRetentionWorkflow' satisfies keyof typeof import('./workflow.ts') & keyof typeof import('../index.ts');
+/** The registered function's own type: a change of its input or result reaches every caller. */
+export type IdempotencyRetentionWorkflow = (typeof import('../index.ts'))[typeof idempotencyRetentionWorkflowType];
 
 export const DEFAULT_RETENTION_BATCH_SIZE = 1_000;
 export const DEFAULT_RETENTION_MAX_BATCHES = 100;

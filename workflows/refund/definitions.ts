@@ -58,7 +58,8 @@ export type RefundOutcome =
   | { outcome: 'recorded'; refund: RefundRecord }
   | { outcome: 'refused'; code: ErrorCode; message: string; details: Record<string, unknown> };
 
-export interface RefundState {
+/** What the refund's state query answers (the workflow's view; the Refund row is the read model). */
+export interface RefundSnapshot {
   phase: 'requesting' | 'refused' | RefundStatus;
   refund: RefundRecord | null;
   /** Review deadlines from workflow start time and the calendar (review reasons only). */
@@ -79,13 +80,18 @@ export const refundOutcomeUpdate = defineUpdate<RefundOutcome>('refundOutcome');
 /** Admin decisions on a refund awaiting review; validators refuse a contrary decision (invalid_state). */
 export const approveRefundUpdate = defineUpdate<RefundRecord, [{ memo?: string | null }]>('approveRefund');
 export const rejectRefundUpdate = defineUpdate<RefundRecord, [{ reason: string }]>('rejectRefund');
-export const refundStateQuery = defineQuery<RefundState>('refundState');
+export const refundStateQuery = defineQuery<RefundSnapshot>('refundState');
 
 /** The workflow's result: the refund's final outcome. */
 export type RefundResult = RefundOutcome;
 
-export const refundWorkflowType = 'refundWorkflow';
-export type RefundWorkflow = (input: RefundInput) => Promise<RefundResult>;
+/**
+ * The type the worker registers the workflow under: the name of this flow's function (./workflow.ts) as
+ * exported by workflows/index.ts, checked here (`satisfies`): renaming one without the other fails to compile.
+ */
+export const refundWorkflowType = 'refundWorkflow' satisfies keyof typeof import('./workflow.ts') & keyof typeof import('../index.ts');
+/** The registered function's own type: a change of its input or result reaches every caller. */
+export type RefundWorkflow = (typeof import('../index.ts'))[typeof refundWorkflowType];
 
 export const refundEventTypes = {
   reminder: 'refund_review_reminder',
