@@ -3,20 +3,16 @@
 // picked up Monday 09:30), the missed-target reminder, holidays, expiry, the card gateway (success,
 // decline, transient failures, lost answers), racing decisions and a worker restart mid-wait.
 //
-// Time: every test moves the test server's clock (env.sleep) to a chosen instant before starting its
+// Time: every test moves the test server's clock (h.env.sleep) to a chosen instant before starting its
 // workflow; the workflow reads it as workflowInfo().startTime. Instants are computed here by hand in
 // KST (UTC+9, no DST), not with domain/calendar.ts, so the test checks the calendar rather than repeat it.
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ApplicationFailure, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createTimeSkippingEnv } from './support/temporal.ts';
-import { createTestDatabase, type TestDatabase } from './support/db.ts';
+import { useWorkflowHarness } from './support/workflow-harness.ts';
 import { createAccount } from '../db/accounts.ts';
 import { checkLedgerIntegrity } from '../db/ledger.ts';
-import { createActivities } from '../activities/index.ts';
 import { chargeSnapshot } from '../activities/charges.ts';
 import { GatewayUnavailableError, SimulatedGateway, type CaptureRequest, type PaymentGateway, type VirtualAccountRequest } from '../activities/gateway.ts';
 import { defaultCalendar, type BusinessCalendar } from '../domain/calendar.ts';
@@ -48,41 +44,25 @@ const isoDate = (day: number) => new Date(day * DAY).toISOString().slice(0, 10);
 const isoWeekday = (day: number) => ((((day + 3) % 7) + 7) % 7) + 1;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-let env: TestWorkflowEnvironment;
-let db: TestDatabase;
-let bundle: WorkflowBundleWithSourceMap;
+const h = useWorkflowHarness({ name: 'charge', workflowsPath: fileURLToPath(new URL('../workflows/charge/workflow.ts', import.meta.url)) });
 const started: WorkflowHandle[] = [];
-
-beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  [env, db, bundle] = await Promise.all([
-    createTimeSkippingEnv(),
-    createTestDatabase(),
-    bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('../workflows/charge/workflow.ts', import.meta.url)), logger: new DefaultLogger('WARN') }),
-  ]);
-});
 
 // A test leaves no workflow running: a later test's clock jumps would fire its timers with no worker.
 afterEach(async () => {
-  for (const h of started.splice(0)) await h.terminate('test finished').catch(() => undefined);
-});
-
-afterAll(async () => {
-  await env?.teardown();
-  await db?.drop();
+  for (const handle of started.splice(0)) await handle.terminate('test finished').catch(() => undefined);
 });
 
 /** Moves the test server's clock forward to `instant` (never backwards). */
 async function goto(instant: number) {
-  const now = await env.currentTimeMs();
+  const now = await h.env.currentTimeMs();
   if (instant < now) throw new Error(`cannot go back to ${iso(instant)} from ${iso(now)}`);
-  await env.sleep(instant - now);
+  await h.env.sleep(instant - now);
 }
 
 /** The next Friday after the server's clock whose following two weeks have no public holiday. */
 async function quietFriday(cal: BusinessCalendar = defaultCalendar()): Promise<number> {
   const closed = new Set(cal.closedDates);
-  for (let day = kstDay(await env.currentTimeMs()) + 1; ; day++) {
+  for (let day = kstDay(await h.env.currentTimeMs()) + 1; ; day++) {
     if (isoWeekday(day) !== 5) continue;
     if (Array.from({ length: 15 }, (_, i) => isoDate(day + i)).some((d) => closed.has(d))) continue;
     return day;
@@ -91,19 +71,12 @@ async function quietFriday(cal: BusinessCalendar = defaultCalendar()): Promise<n
 
 
 /** Runs `fn` with a fresh worker on a fresh task queue (real activities, the given gateway). */
-async function withWorker<T>(fn: (taskQueue: string) => Promise<T>, gateway?: PaymentGateway): Promise<T> {
-  const taskQueue = `charge-${randomUUID()}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: bundle,
-    activities: createActivities({ db: db.prisma, gateway }),
-  });
-  return worker.runUntil(fn(taskQueue));
+function withWorker<T>(fn: (taskQueue: string) => Promise<T>, gateway?: PaymentGateway): Promise<T> {
+  return h.withWorker(fn, { deps: { gateway } });
 }
 
 async function newAccount(opts: { billingMode?: 'own' | 'parent'; parentId?: string } = {}) {
-  return (await createAccount(db.prisma, { name: 'Shop', ...opts })).account;
+  return (await createAccount(h.db.prisma, { name: 'Shop', ...opts })).account;
 }
 
 function input(accountId: string, over: Partial<ChargeInput> = {}): ChargeInput {
@@ -123,7 +96,7 @@ function input(accountId: string, over: Partial<ChargeInput> = {}): ChargeInput 
 }
 
 async function start(taskQueue: string, charge: ChargeInput) {
-  const handle = await env.client.workflow.start<ChargeWorkflow>(chargeWorkflowType, {
+  const handle = await h.env.client.workflow.start<ChargeWorkflow>(chargeWorkflowType, {
     taskQueue,
     workflowId: chargeWorkflowId(charge.chargeId),
     args: [charge],
@@ -139,7 +112,7 @@ async function start(taskQueue: string, charge: ChargeInput) {
 async function settle(handle: WorkflowHandle) {
   await until(async () => (await handle.describe()).status.name !== 'RUNNING', `workflow ${handle.workflowId} to close`);
   const id = handle.workflowId.slice('charge:'.length);
-  return chargeSnapshot(await db.prisma.charge.findUniqueOrThrow({ where: { id } }));
+  return chargeSnapshot(await h.db.prisma.charge.findUniqueOrThrow({ where: { id } }));
 }
 
 /** A timeline instant recorded when a timer fired: at the deadline, give or take workflow-task latency. */
@@ -149,11 +122,11 @@ function expectNear(actual: string | undefined, expected: number) {
   expect(t - expected).toBeLessThan(MINUTE);
 }
 
-const ledgerOf = (accountId: string) => db.prisma.ledgerEntry.findMany({ where: { walletId: accountId }, orderBy: { id: 'asc' } });
-const balanceOf = async (accountId: string) => Number((await db.prisma.wallet.findUniqueOrThrow({ where: { accountId } })).balance);
+const ledgerOf = (accountId: string) => h.db.prisma.ledgerEntry.findMany({ where: { walletId: accountId }, orderBy: { id: 'asc' } });
+const balanceOf = async (accountId: string) => Number((await h.db.prisma.wallet.findUniqueOrThrow({ where: { accountId } })).balance);
 const timeline = async (chargeId: string) =>
-  (await db.prisma.chargeEvent.findMany({ where: { chargeId }, orderBy: [{ at: 'asc' }, { id: 'asc' }] })).map((e) => ({ type: e.type, at: e.at.toISOString(), data: e.data as Record<string, unknown> }));
-const overdueEvents = (chargeId: string) => db.prisma.adminEvent.findMany({ where: { type: CHARGE_CONFIRMATION_OVERDUE, subjectId: chargeId } });
+  (await h.db.prisma.chargeEvent.findMany({ where: { chargeId }, orderBy: [{ at: 'asc' }, { id: 'asc' }] })).map((e) => ({ type: e.type, at: e.at.toISOString(), data: e.data as Record<string, unknown> }));
+const overdueEvents = (chargeId: string) => h.db.prisma.adminEvent.findMany({ where: { type: CHARGE_CONFIRMATION_OVERDUE, subjectId: chargeId } });
 
 function failureType(err: unknown): string | undefined {
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) return err.cause.type ?? undefined;
@@ -240,7 +213,7 @@ describe('bank transfer on the business calendar', () => {
         expectedBy: iso(at(fri + 3, 10, 30)),
         expiresAt: iso(at(fri + 10, 9, 30)),
       });
-      const row = await db.prisma.charge.findUniqueOrThrow({ where: { id: charge.chargeId } });
+      const row = await h.db.prisma.charge.findUniqueOrThrow({ where: { id: charge.chargeId } });
       expect(row.status).toBe('awaiting_deposit');
       expect(row.createdAt.getTime()).toBeGreaterThanOrEqual(at(fri, 17, 0));
       expect(row.createdAt.getTime()).toBeLessThan(at(fri, 17, 1));
@@ -276,7 +249,7 @@ describe('bank transfer on the business calendar', () => {
       expect(events.map((e) => e.type)).toEqual(['requested', 'awaiting_deposit', 'confirmation_overdue', 'deposit_confirmed', 'succeeded']);
       expect(events.find((e) => e.type === 'deposit_confirmed')?.data).toMatchObject({ requestedAmount: 300_000, depositedAmount: 299_000, difference: -1_000, memo: 'short by 1,000' });
       expect(await overdueEvents(charge.chargeId)).toHaveLength(1);
-      expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
+      expect(await checkLedgerIntegrity(h.db.prisma)).toEqual([]);
     });
   });
 
@@ -321,7 +294,7 @@ describe('bank transfer on the business calendar', () => {
       await goto(at(fri + 12, 9, 31));
       const result = await settle(handle);
       expect(result.status).toBe('expired');
-      const row = await db.prisma.charge.findUniqueOrThrow({ where: { id: charge.chargeId } });
+      const row = await h.db.prisma.charge.findUniqueOrThrow({ where: { id: charge.chargeId } });
       expect(row.status).toBe('expired');
       expectNear(row.completedAt?.toISOString(), at(fri + 12, 9, 30));
       expect((await timeline(charge.chargeId)).map((e) => e.type)).toEqual(['requested', 'awaiting_deposit', 'confirmation_overdue', 'expired']);
@@ -381,14 +354,14 @@ describe('racing decisions end in exactly one outcome', () => {
         const final = await settle(handle);
         expect(['succeeded', 'cancelled']).toContain(final.status);
         expect((won[0] as PromiseFulfilledResult<{ status: string }>).value.status).toBe(final.status);
-        const credits = await db.prisma.ledgerEntry.count({ where: { chargeId: charge.chargeId } });
+        const credits = await h.db.prisma.ledgerEntry.count({ where: { chargeId: charge.chargeId } });
         expect(credits).toBe(final.status === 'succeeded' ? 1 : 0);
         outcomes.push(final.status);
       }
       const entries = await ledgerOf(account.id);
       expect(await balanceOf(account.id)).toBe(entries.length * 100_000);
       expect(entries.length).toBe(outcomes.filter((o) => o === 'succeeded').length);
-      expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
+      expect(await checkLedgerIntegrity(h.db.prisma)).toEqual([]);
     });
   });
 
@@ -404,7 +377,7 @@ describe('racing decisions end in exactly one outcome', () => {
       ]);
       expect(settled.filter((s) => s.status === 'fulfilled')).toHaveLength(1);
       const final = await settle(handle);
-      expect(await db.prisma.ledgerEntry.count({ where: { chargeId: charge.chargeId } })).toBe(final.status === 'succeeded' ? 1 : 0);
+      expect(await h.db.prisma.ledgerEntry.count({ where: { chargeId: charge.chargeId } })).toBe(final.status === 'succeeded' ? 1 : 0);
     });
   });
 
@@ -420,7 +393,7 @@ describe('racing decisions end in exactly one outcome', () => {
       ]);
       expect(a).toEqual(b);
       expect(a.status).toBe('succeeded');
-      expect(await db.prisma.ledgerEntry.count({ where: { chargeId: charge.chargeId } })).toBe(1);
+      expect(await h.db.prisma.ledgerEntry.count({ where: { chargeId: charge.chargeId } })).toBe(1);
       expect(await balanceOf(account.id)).toBe(100_000);
     });
   });
@@ -428,22 +401,22 @@ describe('racing decisions end in exactly one outcome', () => {
 
 describe('card charges through the simulated gateway', () => {
   async function card(accountId: string, token: string) {
-    const gateway = new SimulatedGateway(db.prisma);
+    const gateway = new SimulatedGateway(h.db.prisma);
     const details = await gateway.tokenize(token);
-    const pm = await db.prisma.paymentMethod.create({ data: { id: randomUUID(), accountId, ...details } });
+    const pm = await h.db.prisma.paymentMethod.create({ data: { id: randomUUID(), accountId, ...details } });
     return pm.id;
   }
 
   it('tok_visa: captured once with the charge id as idempotency key, credited once', async () => {
     const account = await newAccount();
-    const gateway = new CountingGateway(new SimulatedGateway(db.prisma));
+    const gateway = new CountingGateway(new SimulatedGateway(h.db.prisma));
     await withWorker(async (taskQueue) => {
       const charge = input(account.id, { method: 'card', depositorName: null, paymentMethodId: await card(account.id, 'tok_visa'), amount: 50_000 });
       const handle = await start(taskQueue, charge);
       const accepted = await handle.executeUpdate(awaitAcceptedUpdate);
       expect(accepted).toMatchObject({ status: 'succeeded', creditedAmount: 50_000, processingStartsAt: null });
       expect(gateway.captures).toEqual([{ idempotencyKey: charge.chargeId, token: 'tok_visa', amount: 50_000, description: expect.any(String) }]);
-      const row = await db.prisma.charge.findUniqueOrThrow({ where: { id: charge.chargeId } });
+      const row = await h.db.prisma.charge.findUniqueOrThrow({ where: { id: charge.chargeId } });
       expect(row.gatewayReference).toMatch(/^cap_/);
       expect((await ledgerOf(account.id)).map((e) => Number(e.amount))).toEqual([50_000]);
       expect((await timeline(charge.chargeId)).map((e) => e.type)).toEqual(['requested', 'card_captured', 'succeeded']);
@@ -452,14 +425,14 @@ describe('card charges through the simulated gateway', () => {
 
   it('tok_declined: the charge fails with the reason, is not retried and credits nothing', async () => {
     const account = await newAccount();
-    const gateway = new CountingGateway(new SimulatedGateway(db.prisma));
+    const gateway = new CountingGateway(new SimulatedGateway(h.db.prisma));
     await withWorker(async (taskQueue) => {
       const charge = input(account.id, { method: 'card', depositorName: null, paymentMethodId: await card(account.id, 'tok_declined') });
       const handle = await start(taskQueue, charge);
       const accepted = await handle.executeUpdate(awaitAcceptedUpdate);
       expect(accepted).toMatchObject({ status: 'failed', failureCode: 'card_declined', failureReason: expect.stringContaining('declined') });
       expect(gateway.captures).toHaveLength(1);
-      const row = await db.prisma.charge.findUniqueOrThrow({ where: { id: charge.chargeId } });
+      const row = await h.db.prisma.charge.findUniqueOrThrow({ where: { id: charge.chargeId } });
       expect(row).toMatchObject({ status: 'failed', failureReason: expect.stringContaining('declined'), creditedAmount: null });
       expect((await timeline(charge.chargeId)).at(-1)).toMatchObject({ type: 'failed', data: expect.objectContaining({ code: 'card_declined', declineCode: 'do_not_honor' }) });
       expect(await ledgerOf(account.id)).toHaveLength(0);
@@ -468,13 +441,13 @@ describe('card charges through the simulated gateway', () => {
 
   it('tok_flaky: two transient failures are retried by Temporal, then one capture and one credit', async () => {
     const account = await newAccount();
-    const gateway = new CountingGateway(new SimulatedGateway(db.prisma));
+    const gateway = new CountingGateway(new SimulatedGateway(h.db.prisma));
     await withWorker(async (taskQueue) => {
       const charge = input(account.id, { method: 'card', depositorName: null, paymentMethodId: await card(account.id, 'tok_flaky') });
       const handle = await start(taskQueue, charge);
       expect((await handle.executeUpdate(awaitAcceptedUpdate)).status).toBe('succeeded');
       expect(gateway.captures.map((c) => c.idempotencyKey)).toEqual([charge.chargeId, charge.chargeId, charge.chargeId]);
-      expect(await db.prisma.simulatedCardCapture.count({ where: { idempotencyKey: charge.chargeId } })).toBe(1);
+      expect(await h.db.prisma.simulatedCardCapture.count({ where: { idempotencyKey: charge.chargeId } })).toBe(1);
       expect((await timeline(charge.chargeId)).map((e) => e.type)).toEqual(['requested', 'capture_attempt_failed', 'capture_attempt_failed', 'card_captured', 'succeeded']);
       expect((await ledgerOf(account.id)).map((e) => Number(e.amount))).toEqual([100_000]);
     }, gateway);
@@ -482,28 +455,28 @@ describe('card charges through the simulated gateway', () => {
 
   it('an answer lost after the capture (crash) is retried with the same key: the card is captured once', async () => {
     const account = await newAccount();
-    const gateway = new CountingGateway(new SimulatedGateway(db.prisma), true);
+    const gateway = new CountingGateway(new SimulatedGateway(h.db.prisma), true);
     await withWorker(async (taskQueue) => {
       const charge = input(account.id, { method: 'card', depositorName: null, paymentMethodId: await card(account.id, 'tok_visa') });
       const handle = await start(taskQueue, charge);
       expect((await handle.executeUpdate(awaitAcceptedUpdate)).status).toBe('succeeded');
       expect(gateway.captures).toHaveLength(2);
-      expect(await db.prisma.simulatedCardCapture.count({ where: { idempotencyKey: charge.chargeId } })).toBe(1);
+      expect(await h.db.prisma.simulatedCardCapture.count({ where: { idempotencyKey: charge.chargeId } })).toBe(1);
       expect((await ledgerOf(account.id)).map((e) => Number(e.amount))).toEqual([100_000]);
     }, gateway);
   });
 
   it('the simulated gateway honours its idempotency key, also from a new instance (a restarted worker)', async () => {
     const key = randomUUID();
-    const first = await new SimulatedGateway(db.prisma).capture({ idempotencyKey: key, token: 'tok_visa', amount: 70_000 });
-    const again = await new SimulatedGateway(db.prisma).capture({ idempotencyKey: key, token: 'tok_visa', amount: 70_000 });
+    const first = await new SimulatedGateway(h.db.prisma).capture({ idempotencyKey: key, token: 'tok_visa', amount: 70_000 });
+    const again = await new SimulatedGateway(h.db.prisma).capture({ idempotencyKey: key, token: 'tok_visa', amount: 70_000 });
     expect(first.replayed).toBe(false);
     expect(again).toEqual({ ...first, replayed: true });
-    const twins = await Promise.all(Array.from({ length: 5 }, () => new SimulatedGateway(db.prisma).capture({ idempotencyKey: `${key}-twin`, token: 'tok_visa', amount: 1 })));
+    const twins = await Promise.all(Array.from({ length: 5 }, () => new SimulatedGateway(h.db.prisma).capture({ idempotencyKey: `${key}-twin`, token: 'tok_visa', amount: 1 })));
     expect(new Set(twins.map((t) => t.reference)).size).toBe(1);
-    const misuse = await new SimulatedGateway(db.prisma).capture({ idempotencyKey: key, token: 'tok_visa', amount: 70_001 }).catch((e) => e);
+    const misuse = await new SimulatedGateway(h.db.prisma).capture({ idempotencyKey: key, token: 'tok_visa', amount: 70_001 }).catch((e) => e);
     expect(misuse.code).toBe('idempotency_key_reused');
-    const unknown = await new SimulatedGateway(db.prisma).tokenize('tok_nope').catch((e) => e);
+    const unknown = await new SimulatedGateway(h.db.prisma).tokenize('tok_nope').catch((e) => e);
     expect(unknown.code).toBe('validation_error');
   });
 });
@@ -512,13 +485,13 @@ describe('card charges through the simulated gateway', () => {
 // with other work they need minutes, not the default minute.
 describe('card outcomes that are not known (SPEC 6.1)', () => {
   async function card(accountId: string, token: string) {
-    const details = await new SimulatedGateway(db.prisma).tokenize(token);
-    return (await db.prisma.paymentMethod.create({ data: { id: randomUUID(), accountId, ...details } })).id;
+    const details = await new SimulatedGateway(h.db.prisma).tokenize(token);
+    return (await h.db.prisma.paymentMethod.create({ data: { id: randomUUID(), accountId, ...details } })).id;
   }
 
   it('the simulated gateway keeps its windows from the first attempt, across instances: 90 s of lost answers, 60 s of outage', async () => {
     let clock = Date.parse('2026-12-01T00:00:00Z');
-    const gw = () => new SimulatedGateway(db.prisma, { now: () => clock });
+    const gw = () => new SimulatedGateway(h.db.prisma, { now: () => clock });
     const lost = { idempotencyKey: randomUUID(), token: 'tok_lost_answer', amount: 60_000 };
     await expect(gw().capture(lost)).rejects.toBeInstanceOf(GatewayUnavailableError);
     expect(await gw().lookupCapture(lost.idempotencyKey)).toMatchObject({ status: 'captured', capture: { amount: 60_000 } });
@@ -527,7 +500,7 @@ describe('card outcomes that are not known (SPEC 6.1)', () => {
     clock += 1_000;
     const answered = await gw().capture(lost);
     expect(answered).toMatchObject({ amount: 60_000, replayed: true });
-    expect(await db.prisma.simulatedCardCapture.count({ where: { idempotencyKey: lost.idempotencyKey } })).toBe(1);
+    expect(await h.db.prisma.simulatedCardCapture.count({ where: { idempotencyKey: lost.idempotencyKey } })).toBe(1);
 
     const outage = { idempotencyKey: randomUUID(), token: 'tok_outage', amount: 60_000 };
     await expect(gw().capture(outage)).rejects.toBeInstanceOf(GatewayUnavailableError);
@@ -541,40 +514,40 @@ describe('card outcomes that are not known (SPEC 6.1)', () => {
 
   it('tok_lost_answer: captured at the first attempt, answers lost for a while; ends succeeded, captured and credited once', async () => {
     const account = await newAccount();
-    const gateway = new CountingGateway(new SimulatedGateway(db.prisma, { lostAnswerMs: 2_500 }));
+    const gateway = new CountingGateway(new SimulatedGateway(h.db.prisma, { lostAnswerMs: 2_500 }));
     await withWorker(async (taskQueue) => {
       const charge = input(account.id, { method: 'card', depositorName: null, paymentMethodId: await card(account.id, 'tok_lost_answer') });
       const handle = await start(taskQueue, charge);
       const closed = await settle(handle);
       expect(closed).toMatchObject({ status: 'succeeded', creditedAmount: 100_000 });
       expect(gateway.captures.length).toBeGreaterThan(1);
-      expect(await db.prisma.simulatedCardCapture.count({ where: { idempotencyKey: charge.chargeId } })).toBe(1);
+      expect(await h.db.prisma.simulatedCardCapture.count({ where: { idempotencyKey: charge.chargeId } })).toBe(1);
       expect((await ledgerOf(account.id)).map((e) => Number(e.amount))).toEqual([100_000]);
       const types = (await timeline(charge.chargeId)).map((e) => e.type);
       expect(types[0]).toBe('requested');
       expect(types).toContain('capture_attempt_failed');
       expect(types.slice(-2)).toEqual(['card_captured', 'succeeded']);
-      expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
+      expect(await checkLedgerIntegrity(h.db.prisma)).toEqual([]);
     }, gateway);
   });
 
   it('tok_outage: the gateway unreachable at first; the charge stays pending meanwhile, then succeeds, credited once', async () => {
     const account = await newAccount();
-    const gateway = new CountingGateway(new SimulatedGateway(db.prisma, { outageMs: 2_500 }));
+    const gateway = new CountingGateway(new SimulatedGateway(h.db.prisma, { outageMs: 2_500 }));
     await withWorker(async (taskQueue) => {
       const charge = input(account.id, { method: 'card', depositorName: null, paymentMethodId: await card(account.id, 'tok_outage') });
       const handle = await start(taskQueue, charge);
       const early = await handle.executeUpdate(awaitAcceptedWithinUpdate, { args: [{ waitMs: 200 }] });
       expect(early).toMatchObject({ status: 'pending', creditedAmount: null });
       expect(await settle(handle)).toMatchObject({ status: 'succeeded', creditedAmount: 100_000 });
-      expect(await db.prisma.simulatedCardCapture.count({ where: { idempotencyKey: charge.chargeId } })).toBe(1);
+      expect(await h.db.prisma.simulatedCardCapture.count({ where: { idempotencyKey: charge.chargeId } })).toBe(1);
       expect((await ledgerOf(account.id)).map((e) => Number(e.amount))).toEqual([100_000]);
     }, gateway);
   });
 
   it('a gateway silent for longer than every capture retry: the charge stays pending, the lookup by key finds the capture, credited once', async () => {
     const account = await newAccount();
-    const gateway = new SilentGateway(new SimulatedGateway(db.prisma), { captures: true, lookupFailures: 3 });
+    const gateway = new SilentGateway(new SimulatedGateway(h.db.prisma), { captures: true, lookupFailures: 3 });
     await withWorker(async (taskQueue) => {
       const charge = input(account.id, { method: 'card', depositorName: null, paymentMethodId: await card(account.id, 'tok_visa') });
       const handle = await start(taskQueue, charge);
@@ -585,23 +558,23 @@ describe('card outcomes that are not known (SPEC 6.1)', () => {
       expect(result).toMatchObject({ status: 'succeeded', creditedAmount: 100_000 });
       expect(gateway.lookups.length).toBe(4);
       expect(gateway.lookups.every((k) => k === charge.chargeId)).toBe(true);
-      expect(await db.prisma.simulatedCardCapture.count({ where: { idempotencyKey: charge.chargeId } })).toBe(1);
+      expect(await h.db.prisma.simulatedCardCapture.count({ where: { idempotencyKey: charge.chargeId } })).toBe(1);
       expect((await ledgerOf(account.id)).map((e) => Number(e.amount))).toEqual([100_000]);
       const types = (await timeline(charge.chargeId)).map((e) => e.type);
       expect(types.slice(-4)).toEqual(['capture_outcome_unknown', 'capture_looked_up', 'card_captured', 'succeeded']);
-      expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
+      expect(await checkLedgerIntegrity(h.db.prisma)).toEqual([]);
     }, gateway);
   }, 240_000);
 
   it('a gateway never reached: after every retry the lookup finds no capture, so the charge fails as payment_failed with no credit', async () => {
     const account = await newAccount();
-    const gateway = new SilentGateway(new SimulatedGateway(db.prisma), { captures: false, lookupFailures: 0 });
+    const gateway = new SilentGateway(new SimulatedGateway(h.db.prisma), { captures: false, lookupFailures: 0 });
     await withWorker(async (taskQueue) => {
       const charge = input(account.id, { method: 'card', depositorName: null, paymentMethodId: await card(account.id, 'tok_visa') });
       const handle = await start(taskQueue, charge);
       const result = await handle.result();
       expect(result).toMatchObject({ status: 'failed', failureCode: 'payment_failed', creditedAmount: null });
-      expect(await db.prisma.simulatedCardCapture.count({ where: { idempotencyKey: charge.chargeId } })).toBe(0);
+      expect(await h.db.prisma.simulatedCardCapture.count({ where: { idempotencyKey: charge.chargeId } })).toBe(0);
       expect(await ledgerOf(account.id)).toHaveLength(0);
     }, gateway);
   }, 240_000);
@@ -612,20 +585,19 @@ describe('durability', () => {
     const account = await newAccount();
     const fri = await quietFriday();
     await goto(at(fri, 17, 0));
-    const taskQueue = `charge-restart-${randomUUID()}`;
-    const activities = createActivities({ db: db.prisma });
+    const taskQueue = h.newTaskQueue();
     const charge = input(account.id, { amount: 150_000 });
 
     // No workflow cache: the test server would otherwise keep routing the workflow's tasks to this worker's
     // sticky queue after it stopped. The second worker rebuilds the waiting workflow by replaying history.
-    const first = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities, maxCachedWorkflows: 0 });
+    const first = await h.createWorker({ taskQueue, options: { maxCachedWorkflows: 0 } });
     const firstRun = first.run();
     const handle = await start(taskQueue, charge);
     expect((await handle.executeUpdate(awaitAcceptedUpdate)).status).toBe('awaiting_deposit');
     first.shutdown();
     await firstRun;
 
-    const second = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: createActivities({ db: db.prisma }) });
+    const second = await h.createWorker({ taskQueue });
     await second.runUntil(async () => {
       await goto(at(fri + 3, 10, 45));
       await until(async () => (await overdueEvents(charge.chargeId)).length === 1, 'the reminder after the restart');
@@ -638,7 +610,7 @@ describe('durability', () => {
     expect(entries.map((e) => [e.kind, Number(e.amount), e.chargeId])).toEqual([['charge', 150_000, charge.chargeId]]);
     expect(await balanceOf(account.id)).toBe(150_000);
     expect(await overdueEvents(charge.chargeId)).toHaveLength(1);
-    expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
+    expect(await checkLedgerIntegrity(h.db.prisma)).toEqual([]);
   }, 240_000);
 
   it('a parent-billed account is refused by the workflow too, recording nothing', async () => {
@@ -648,7 +620,7 @@ describe('durability', () => {
       const charge = input(child.id);
       const handle = await start(taskQueue, charge);
       expect(await handle.executeUpdate(awaitAcceptedUpdate)).toMatchObject({ status: 'failed', failureCode: 'invalid_state' });
-      expect(await db.prisma.charge.findUnique({ where: { id: charge.chargeId } })).toBeNull();
+      expect(await h.db.prisma.charge.findUnique({ where: { id: charge.chargeId } })).toBeNull();
     });
   });
 });
