@@ -7,16 +7,11 @@
 // on the dev server: the time-skipping test server mishandles a burst of signals-with-start to one
 // workflow ("Trying to send a new WFT for a run which already has one!", then timeouts).
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createTimeSkippingEnv } from './support/temporal.ts';
-import { createTestDatabase, type TestDatabase } from './support/db.ts';
-import { createAccount } from '../db/accounts.ts';
-import { checkLedgerIntegrity, post } from '../db/ledger.ts';
-import { createActivities } from '../activities/index.ts';
+import { useWorkflowHarness } from './support/workflow-harness.ts';
+import { seedFundedAccount } from './support/seed.ts';
+import { checkLedgerIntegrity } from '../db/ledger.ts';
 import { createConsumptionActivities } from '../activities/consumption.ts';
 import { SimulatedGateway, type CaptureRequest, type PaymentGateway, type VirtualAccountRequest } from '../activities/gateway.ts';
 import { requestAutoRecharge } from '../workflows/auto-recharge/client.ts';
@@ -26,47 +21,16 @@ import { autoRechargeWorkflowId, consumptionWorkflowId } from '../workflows/ids.
 import { consumptionWorkflowType, type ConsumptionResult, type ConsumptionWorkflow } from '../workflows/consumption/definitions.ts';
 import { AUTO_RECHARGE_DISABLED, autoRechargeStateQuery, type AutoRechargeWorkflow } from '../workflows/auto-recharge/definitions.ts';
 
-let env: TestWorkflowEnvironment;
-let db: TestDatabase;
-let bundle: WorkflowBundleWithSourceMap;
-let worker: Worker;
-let running: Promise<void>;
-const taskQueue = `auto-recharge-${randomUUID()}`;
-
-beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  [env, db, bundle] = await Promise.all([
-    createTimeSkippingEnv(),
-    createTestDatabase({ poolSize: 30 }),
-    bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)), logger: new DefaultLogger('WARN') }),
-  ]);
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: bundle,
-    activities: createActivities({ db: db.prisma, temporal: env.client, charging: loadConfig({}) }),
-  });
-  running = worker.run();
-});
-
-afterAll(async () => {
-  if (worker) {
-    worker.shutdown();
-    await running;
-  }
-  await env?.teardown();
-  await db?.drop();
-});
+const h = useWorkflowHarness({ name: 'auto-recharge', poolSize: 30, sharedWorker: (t) => ({ deps: { temporal: t.env.client, charging: loadConfig({}) } }) });
+const { taskQueue } = h;
 
 async function funded(balance: number, opts: { parentId?: string; billingMode?: 'own' | 'parent' } = {}) {
-  const { account } = await createAccount(db.prisma, { name: 'Shop', ...opts });
-  if (balance > 0) await post(db.prisma, { walletId: account.id, accountId: account.id, kind: 'adjustment', amount: balance, businessKey: `seed:${account.id}` });
-  return account.id;
+  return (await seedFundedAccount(h.db.prisma, balance, opts)).account.id;
 }
 
 async function autoRecharge(accountId: string, opts: { token?: string; enabled?: boolean; threshold?: number; amount?: number; monthlyLimit?: number | null } = {}) {
-  const pm = await db.prisma.paymentMethod.create({ data: { id: randomUUID(), accountId, brand: 'visa', last4: '4242', token: opts.token ?? 'tok_visa' } });
-  await db.prisma.autoRecharge.create({
+  const pm = await h.db.prisma.paymentMethod.create({ data: { id: randomUUID(), accountId, brand: 'visa', last4: '4242', token: opts.token ?? 'tok_visa' } });
+  await h.db.prisma.autoRecharge.create({
     data: {
       accountId,
       enabled: opts.enabled ?? true,
@@ -81,7 +45,7 @@ async function autoRecharge(accountId: string, opts: { token?: string; enabled?:
 
 function consume(accountId: string, amount: number): Promise<ConsumptionResult> {
   const consumptionId = randomUUID();
-  return env.client.workflow.execute<ConsumptionWorkflow>(consumptionWorkflowType, {
+  return h.env.client.workflow.execute<ConsumptionWorkflow>(consumptionWorkflowType, {
     workflowId: consumptionWorkflowId(consumptionId),
     taskQueue,
     args: [{ consumptionId, accountId, amount, reference: 'msg' }],
@@ -89,10 +53,10 @@ function consume(accountId: string, amount: number): Promise<ConsumptionResult> 
 }
 
 /** The result of the account's latest auto-recharge run (a run starts only after the previous ended). */
-const rechargeRun = (accountId: string) => env.client.workflow.getHandle<AutoRechargeWorkflow>(autoRechargeWorkflowId(accountId)).result();
+const rechargeRun = (accountId: string) => h.env.client.workflow.getHandle<AutoRechargeWorkflow>(autoRechargeWorkflowId(accountId)).result();
 
 async function noRechargeRun(accountId: string) {
-  await expect(env.client.workflow.getHandle(autoRechargeWorkflowId(accountId)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+  await expect(h.env.client.workflow.getHandle(autoRechargeWorkflowId(accountId)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
 }
 
 /** A gateway whose captures wait until the test opens it: a recharge that stays in flight. */
@@ -123,9 +87,9 @@ class GatedGateway implements PaymentGateway {
   }
 }
 
-const balanceOf = async (id: string) => Number((await db.prisma.wallet.findUniqueOrThrow({ where: { accountId: id } })).balance);
-const autoCharges = (accountId: string) => db.prisma.charge.findMany({ where: { accountId, origin: 'auto_recharge' }, orderBy: { createdAt: 'asc' } });
-const creditEntries = (walletId: string) => db.prisma.ledgerEntry.findMany({ where: { walletId, kind: 'charge' } });
+const balanceOf = async (id: string) => Number((await h.db.prisma.wallet.findUniqueOrThrow({ where: { accountId: id } })).balance);
+const autoCharges = (accountId: string) => h.db.prisma.charge.findMany({ where: { accountId, origin: 'auto_recharge' }, orderBy: { createdAt: 'asc' } });
+const creditEntries = (walletId: string) => h.db.prisma.ledgerEntry.findMany({ where: { walletId, kind: 'charge' } });
 
 describe('auto-recharge workflow', () => {
   it('a debit that stays above the threshold starts nothing; the one that crosses below it starts one recharge, credited once', async () => {
@@ -150,8 +114,8 @@ describe('auto-recharge workflow', () => {
     expect(credits).toHaveLength(1);
     expect(credits[0]).toMatchObject({ amount: 50_000n, balanceAfter: 64_000n, chargeId: charges[0]!.id });
     expect(await balanceOf(id)).toBe(64_000);
-    expect(await db.prisma.autoRecharge.findUniqueOrThrow({ where: { accountId: id } })).toMatchObject({ enabled: true, consecutiveFailures: 0, lastChargeId: charges[0]!.id });
-    expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
+    expect(await h.db.prisma.autoRecharge.findUniqueOrThrow({ where: { accountId: id } })).toMatchObject({ enabled: true, consecutiveFailures: 0, lastChargeId: charges[0]!.id });
+    expect(await checkLedgerIntegrity(h.db.prisma)).toEqual([]);
   });
 
   it('three declines in a row switch auto-recharge off and raise auto_recharge_disabled; later debits start nothing', async () => {
@@ -162,14 +126,14 @@ describe('auto-recharge workflow', () => {
       expect((await consume(id, 2_000)).status).toBe('succeeded');
       const run = await rechargeRun(id);
       expect(run).toMatchObject({ stoppedBy: 'charge_failed', charges: [{ status: 'failed', failureCode: 'card_declined' }] });
-      const setting = await db.prisma.autoRecharge.findUniqueOrThrow({ where: { accountId: id } });
+      const setting = await h.db.prisma.autoRecharge.findUniqueOrThrow({ where: { accountId: id } });
       expect(setting.consecutiveFailures).toBe(i);
       expect(setting.enabled).toBe(i < 3);
     }
-    const setting = await db.prisma.autoRecharge.findUniqueOrThrow({ where: { accountId: id } });
+    const setting = await h.db.prisma.autoRecharge.findUniqueOrThrow({ where: { accountId: id } });
     expect(setting.disabledAt).not.toBeNull();
     expect(setting.disabledReason).toMatch(/3 auto-recharge charges failed in a row.*card_declined/);
-    const events = await db.prisma.adminEvent.findMany({ where: { type: AUTO_RECHARGE_DISABLED, accountId: id } });
+    const events = await h.db.prisma.adminEvent.findMany({ where: { type: AUTO_RECHARGE_DISABLED, accountId: id } });
     expect(events).toHaveLength(1);
     expect(events[0]!.data).toMatchObject({ consecutiveFailures: 3, failureCode: 'card_declined' });
 
@@ -180,13 +144,13 @@ describe('auto-recharge workflow', () => {
       ['failed', 'card_declined'],
     ]);
     // Switched off: the next debit below the threshold asks for nothing.
-    const runsBefore = (await env.client.workflow.getHandle(autoRechargeWorkflowId(id)).describe()).runId;
+    const runsBefore = (await h.env.client.workflow.getHandle(autoRechargeWorkflowId(id)).describe()).runId;
     expect((await consume(id, 2_000)).status).toBe('succeeded');
-    expect((await env.client.workflow.getHandle(autoRechargeWorkflowId(id)).describe()).runId).toBe(runsBefore);
+    expect((await h.env.client.workflow.getHandle(autoRechargeWorkflowId(id)).describe()).runId).toBe(runsBefore);
     expect(await autoCharges(id)).toHaveLength(3);
     expect(await creditEntries(id)).toHaveLength(0);
     expect(await balanceOf(id)).toBe(8_000);
-    expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
+    expect(await checkLedgerIntegrity(h.db.prisma)).toEqual([]);
   });
 
   it('the monthly limit stops a recharge that would exceed it', async () => {
@@ -194,8 +158,8 @@ describe('auto-recharge workflow', () => {
     await autoRecharge(id, { monthlyLimit: 60_000 });
     // 50,000 auto-recharged earlier this month (seeded at the test server's current time: its clock may
     // jump ahead by years while a client waits on a finished workflow, so one run's month is not the next's).
-    const now = new Date(await env.currentTimeMs());
-    await db.prisma.charge.create({
+    const now = new Date(await h.env.currentTimeMs());
+    await h.db.prisma.charge.create({
       data: { id: randomUUID(), accountId: id, amount: 50_000n, method: 'card', status: 'succeeded', origin: 'auto_recharge', creditedAmount: 50_000n, createdAt: now, completedAt: now },
     });
 
@@ -204,8 +168,8 @@ describe('auto-recharge workflow', () => {
     expect(run).toMatchObject({ stoppedBy: 'monthly_limit', charges: [] });
     expect(await autoCharges(id)).toHaveLength(1);
     expect(await balanceOf(id)).toBe(14_000);
-    expect(await db.prisma.autoRecharge.findUniqueOrThrow({ where: { accountId: id } })).toMatchObject({ enabled: true, consecutiveFailures: 0 });
-    expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
+    expect(await h.db.prisma.autoRecharge.findUniqueOrThrow({ where: { accountId: id } })).toMatchObject({ enabled: true, consecutiveFailures: 0 });
+    expect(await checkLedgerIntegrity(h.db.prisma)).toEqual([]);
   });
 
   it('a disabled setting starts no recharge', async () => {
@@ -228,7 +192,7 @@ describe('auto-recharge workflow', () => {
     expect(run.charges).toHaveLength(1);
     expect(await autoCharges(partner)).toHaveLength(1);
     expect(await balanceOf(partner)).toBe(64_000);
-    expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
+    expect(await checkLedgerIntegrity(h.db.prisma)).toEqual([]);
   });
 
   it('a consumption refused for want of points below the threshold still starts the recharge', async () => {
@@ -238,23 +202,18 @@ describe('auto-recharge workflow', () => {
     const run = await rechargeRun(id);
     expect(run.charges.map((c) => c.status)).toEqual(['succeeded']);
     expect(await balanceOf(id)).toBe(50_100);
-    expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
+    expect(await checkLedgerIntegrity(h.db.prisma)).toEqual([]);
   });
 
   it('10,000 debits below the threshold during a slow recharge: one request, one charge, a small bounded history', async () => {
     const DEBITS = Number(process.env.SLOW_RECHARGE_DEBITS ?? 10_000);
     const id = await funded(15_000);
     await autoRecharge(id, { amount: 50_000 });
-    const gate = new GatedGateway(new SimulatedGateway(db.prisma));
-    const slowQueue = `slow-recharge-${randomUUID()}`;
-    const slow = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: slowQueue,
-      workflowBundle: bundle,
-      activities: createActivities({ db: db.prisma, temporal: env.client, charging: loadConfig({}), gateway: gate }),
-    });
+    const gate = new GatedGateway(new SimulatedGateway(h.db.prisma));
+    const slowQueue = h.newTaskQueue();
+    const slow = await h.createWorker({ taskQueue: slowQueue, deps: { temporal: h.env.client, charging: loadConfig({}), gateway: gate } });
     await slow.runUntil(async () => {
-      const { debitConsumption } = createConsumptionActivities({ db: db.prisma });
+      const { debitConsumption } = createConsumptionActivities({ db: h.db.prisma });
       let requests = 0;
       let next = 0;
       const one = async () => {
@@ -263,7 +222,7 @@ describe('auto-recharge workflow', () => {
         // What the consumption workflow does with a debit that won the claim.
         if (debited.autoRechargeDue) {
           requests++;
-          await requestAutoRecharge(env.client, { accountId: id, taskQueue: slowQueue, charging: loadConfig({}) }, { consumptionId, balanceAfter: debited.balanceAfter });
+          await requestAutoRecharge(h.env.client, { accountId: id, taskQueue: slowQueue, charging: loadConfig({}) }, { consumptionId, balanceAfter: debited.balanceAfter });
         }
       };
       await Promise.all(Array.from({ length: 25 }, async () => {
@@ -274,16 +233,16 @@ describe('auto-recharge workflow', () => {
       expect(requests).toBe(1);
       expect(await autoCharges(id)).toHaveLength(1);
       gate.open();
-      const handle = env.client.workflow.getHandle<AutoRechargeWorkflow>(autoRechargeWorkflowId(id));
+      const handle = h.env.client.workflow.getHandle<AutoRechargeWorkflow>(autoRechargeWorkflowId(id));
       await until(async () => (await handle.describe()).status.name !== 'RUNNING', 'the recharge run to end', 60_000);
       const state = await handle.query(autoRechargeStateQuery);
       expect(state).toMatchObject({ requests: 1, stoppedBy: 'balance_above_threshold' });
       expect(state.charges.map((c) => c.status)).toEqual(['succeeded']);
       expect((await handle.describe()).historyLength).toBeLessThan(60);
       expect(await balanceOf(id)).toBe(65_000 - DEBITS);
-      const setting = await db.prisma.autoRecharge.findUniqueOrThrow({ where: { accountId: id } });
+      const setting = await h.db.prisma.autoRecharge.findUniqueOrThrow({ where: { accountId: id } });
       expect(setting.requestedAt).toBeNull();
-      expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
+      expect(await checkLedgerIntegrity(h.db.prisma)).toEqual([]);
     });
   }, 600_000);
 
@@ -296,8 +255,8 @@ describe('auto-recharge workflow', () => {
     expect(run.charges.map((c) => c.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
     expect(await autoCharges(id)).toHaveLength(3);
     expect(await balanceOf(id)).toBe(164_000);
-    const state = await env.client.workflow.getHandle(autoRechargeWorkflowId(id)).query(autoRechargeStateQuery);
+    const state = await h.env.client.workflow.getHandle(autoRechargeWorkflowId(id)).query(autoRechargeStateQuery);
     expect(state.requests).toBe(1);
-    expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
+    expect(await checkLedgerIntegrity(h.db.prisma)).toEqual([]);
   });
 });
