@@ -7,15 +7,11 @@
 // instant to the gateway and to the workflow.
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createTimeSkippingEnv } from './support/temporal.ts';
-import { createTestDatabase, type TestDatabase } from './support/db.ts';
+import { useWorkflowHarness } from './support/workflow-harness.ts';
 import { createAccount } from '../db/accounts.ts';
 import { checkLedgerIntegrity } from '../db/ledger.ts';
-import { createActivities } from '../activities/index.ts';
 import { chargeSnapshot } from '../activities/charges.ts';
 import { SimulatedGateway } from '../activities/gateway.ts';
 import { CLOSED_BUSINESS_NUMBER, FLAKY_ISSUER_NUMBER, SimulatedTaxIssuer } from '../activities/tax-documents.ts';
@@ -38,51 +34,31 @@ import { until } from './support/wait.ts';
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-let env: TestWorkflowEnvironment;
-let db: TestDatabase;
-let bundle: WorkflowBundleWithSourceMap;
+const h = useWorkflowHarness({ name: 'va', workflowsPath: fileURLToPath(new URL('../workflows/charge/workflow.ts', import.meta.url)) });
 /** The simulated gateway's clock: the test server's time, refreshed by `syncClock`. */
 let gatewayNow = Date.now();
 let gateway: SimulatedGateway;
 const started: WorkflowHandle[] = [];
 
-beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  [env, db, bundle] = await Promise.all([
-    createTimeSkippingEnv(),
-    createTestDatabase(),
-    bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('../workflows/charge/workflow.ts', import.meta.url)), logger: new DefaultLogger('WARN') }),
-  ]);
-  gateway = new SimulatedGateway(db.prisma, { now: () => gatewayNow });
+beforeAll(() => {
+  gateway = new SimulatedGateway(h.db.prisma, { now: () => gatewayNow });
 });
 
 afterEach(async () => {
-  for (const h of started.splice(0)) await h.terminate('test finished').catch(() => undefined);
-});
-
-afterAll(async () => {
-  await env?.teardown();
-  await db?.drop();
+  for (const handle of started.splice(0)) await handle.terminate('test finished').catch(() => undefined);
 });
 
 async function syncClock() {
-  gatewayNow = await env.currentTimeMs();
+  gatewayNow = await h.env.currentTimeMs();
 }
 
-async function withWorker<T>(fn: (taskQueue: string) => Promise<T>): Promise<T> {
-  const taskQueue = `va-${randomUUID()}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: bundle,
-    activities: createActivities({ db: db.prisma, gateway, taxIssuer: new SimulatedTaxIssuer(db.prisma) }),
-  });
-  return worker.runUntil(fn(taskQueue));
+function withWorker<T>(fn: (taskQueue: string) => Promise<T>): Promise<T> {
+  return h.withWorker(fn, { deps: { gateway, taxIssuer: new SimulatedTaxIssuer(h.db.prisma) } });
 }
 
 async function newAccount(tax: { taxDocument?: 'tax_invoice' | 'cash_receipt' | 'none'; businessRegistrationNumber?: string } = {}) {
-  const { account } = await createAccount(db.prisma, { name: '(주)에이비씨' });
-  if (tax.taxDocument) await db.prisma.account.update({ where: { id: account.id }, data: { taxDocument: tax.taxDocument, businessRegistrationNumber: tax.businessRegistrationNumber ?? null } });
+  const { account } = await createAccount(h.db.prisma, { name: '(주)에이비씨' });
+  if (tax.taxDocument) await h.db.prisma.account.update({ where: { id: account.id }, data: { taxDocument: tax.taxDocument, businessRegistrationNumber: tax.businessRegistrationNumber ?? null } });
   return account;
 }
 
@@ -104,23 +80,23 @@ function input(accountId: string, over: Partial<ChargeInput> = {}): ChargeInput 
 
 /** Starts the charge and answers once its virtual account is issued: the handle and the account. */
 async function open(taskQueue: string, charge: ChargeInput): Promise<{ handle: WorkflowHandle<ChargeWorkflow>; va: VirtualAccountInfo; requestedAt: number }> {
-  const handle = await env.client.workflow.start<ChargeWorkflow>(chargeWorkflowType, { taskQueue, workflowId: chargeWorkflowId(charge.chargeId), args: [charge] });
+  const handle = await h.env.client.workflow.start<ChargeWorkflow>(chargeWorkflowType, { taskQueue, workflowId: chargeWorkflowId(charge.chargeId), args: [charge] });
   started.push(handle);
   const snap = await handle.executeUpdate(awaitAcceptedUpdate);
   expect(snap.status).toBe('awaiting_deposit');
-  const row = await db.prisma.charge.findUniqueOrThrow({ where: { id: charge.chargeId } });
+  const row = await h.db.prisma.charge.findUniqueOrThrow({ where: { id: charge.chargeId } });
   return { handle, va: row.virtualAccount as unknown as VirtualAccountInfo, requestedAt: row.createdAt.getTime() };
 }
 
 async function settle(handle: WorkflowHandle) {
   await until(async () => (await handle.describe()).status.name !== 'RUNNING', `workflow ${handle.workflowId} to close`);
-  return chargeSnapshot(await db.prisma.charge.findUniqueOrThrow({ where: { id: handle.workflowId.slice('charge:'.length) } }));
+  return chargeSnapshot(await h.db.prisma.charge.findUniqueOrThrow({ where: { id: handle.workflowId.slice('charge:'.length) } }));
 }
 
 /** Moves the test server's clock to `instant` (never back) and the gateway's with it. */
 async function goto(instant: number) {
-  const now = await env.currentTimeMs();
-  if (instant > now) await env.sleep(instant - now);
+  const now = await h.env.currentTimeMs();
+  if (instant > now) await h.env.sleep(instant - now);
   await syncClock();
 }
 
@@ -132,8 +108,8 @@ async function depositAtGateway(va: VirtualAccountInfo, amount: number, deposito
 }
 
 const notify = (handle: WorkflowHandle<ChargeWorkflow>, n: DepositNotifiedInput) => handle.executeUpdate(depositNotifiedUpdate, { args: [n] });
-const creditsOf = (chargeId: string) => db.prisma.ledgerEntry.findMany({ where: { chargeId } });
-const gatewayAccount = (chargeId: string) => db.prisma.simulatedVirtualAccount.findUniqueOrThrow({ where: { chargeId } });
+const creditsOf = (chargeId: string) => h.db.prisma.ledgerEntry.findMany({ where: { chargeId } });
+const gatewayAccount = (chargeId: string) => h.db.prisma.simulatedVirtualAccount.findUniqueOrThrow({ where: { chargeId } });
 
 function failureType(err: unknown): string | undefined {
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) return err.cause.type ?? undefined;
@@ -148,9 +124,9 @@ describe('virtual accounts', () => {
       const { handle, va, requestedAt } = await open(taskQueue, charge);
       expect(va).toMatchObject({ bank: 'Simulated Bank', accountNumber: expect.stringMatching(/^\d{14}$/), holder: 'Operator' });
       expect(Date.parse(va.dueAt)).toBe(requestedAt + 72 * HOUR);
-      const row = await db.prisma.charge.findUniqueOrThrow({ where: { id: charge.chargeId } });
+      const row = await h.db.prisma.charge.findUniqueOrThrow({ where: { id: charge.chargeId } });
       expect(row.expiresAt?.toISOString()).toBe(va.dueAt);
-      expect(await db.prisma.simulatedVirtualAccount.count({ where: { chargeId: charge.chargeId } })).toBe(1);
+      expect(await h.db.prisma.simulatedVirtualAccount.count({ where: { chargeId: charge.chargeId } })).toBe(1);
 
       const n = await depositAtGateway(va, 100_000);
       const snap = await notify(handle, n);
@@ -159,14 +135,14 @@ describe('virtual accounts', () => {
       // closed the update finds no workflow (the webhook then answers from the read model). No credit.
       const again = await notify(handle, n).catch((e: unknown) => e);
       if (!(again instanceof WorkflowNotFoundError)) expect(again).toMatchObject({ status: 'succeeded' });
-      const done = await db.prisma.charge.findUniqueOrThrow({ where: { id: charge.chargeId } });
+      const done = await h.db.prisma.charge.findUniqueOrThrow({ where: { id: charge.chargeId } });
       expect(done).toMatchObject({ status: 'succeeded', confirmedBy: 'gateway', gatewayReference: n.transactionId });
       expect(await creditsOf(charge.chargeId)).toHaveLength(1);
-      const types = (await db.prisma.chargeEvent.findMany({ where: { chargeId: charge.chargeId }, orderBy: { id: 'asc' } })).map((e) => e.type);
+      const types = (await h.db.prisma.chargeEvent.findMany({ where: { chargeId: charge.chargeId }, orderBy: { id: 'asc' } })).map((e) => e.type);
       expect(types).toEqual(['requested', 'awaiting_deposit', 'deposit_notified', 'deposit_confirmed', 'succeeded']);
       await settle(handle);
     });
-    expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
+    expect(await checkLedgerIntegrity(h.db.prisma)).toEqual([]);
   });
 
   it('a deposit one minute before dueAt is credited', async () => {
@@ -197,7 +173,7 @@ describe('virtual accounts', () => {
       const late = await notify(handle, { transactionId: 'vtx_late', amount: 100_000, depositedAt: new Date(gatewayNow).toISOString() }).catch((e) => e);
       expect(late).toBeInstanceOf(Error);
       expect(await creditsOf(charge.chargeId)).toHaveLength(0);
-      expect((await db.prisma.charge.findUniqueOrThrow({ where: { id: charge.chargeId } })).status).toBe('expired');
+      expect((await h.db.prisma.charge.findUniqueOrThrow({ where: { id: charge.chargeId } })).status).toBe('expired');
     });
   });
 
@@ -210,7 +186,7 @@ describe('virtual accounts', () => {
       const n = await depositAtGateway(va, 100_000);
       await goto(Date.parse(va.dueAt) + MINUTE);
       expect(await settle(handle)).toMatchObject({ status: 'succeeded', creditedAmount: 100_000 });
-      expect((await db.prisma.charge.findUniqueOrThrow({ where: { id: charge.chargeId } })).gatewayReference).toBe(n.transactionId);
+      expect((await h.db.prisma.charge.findUniqueOrThrow({ where: { id: charge.chargeId } })).gatewayReference).toBe(n.transactionId);
       expect(await creditsOf(charge.chargeId)).toHaveLength(1);
     });
   });
@@ -261,9 +237,9 @@ describe('virtual accounts', () => {
       const other = await notify(handle, { ...n, transactionId: 'vtx_other' }).catch((e) => e);
       if (!(other instanceof WorkflowNotFoundError)) expect(failureType(other)).toBe('invalid_state');
       expect(await creditsOf(charge.chargeId)).toHaveLength(1);
-      expect(Number((await db.prisma.wallet.findUniqueOrThrow({ where: { accountId: account.id } })).balance)).toBe(100_000);
+      expect(Number((await h.db.prisma.wallet.findUniqueOrThrow({ where: { accountId: account.id } })).balance)).toBe(100_000);
     });
-    expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
+    expect(await checkLedgerIntegrity(h.db.prisma)).toEqual([]);
   });
 
   it('a notification racing a cancel: exactly one outcome, and the gateway agrees with it', async () => {
@@ -286,7 +262,7 @@ describe('virtual accounts', () => {
         expect(await creditsOf(charge.chargeId)).toHaveLength(1);
       }
     });
-    expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
+    expect(await checkLedgerIntegrity(h.db.prisma)).toEqual([]);
   });
 });
 
@@ -298,9 +274,9 @@ describe('tax documents', () => {
       const { handle, va } = await open(taskQueue, charge);
       await notify(handle, await depositAtGateway(va, 100_000));
       await settle(handle);
-      const doc = await db.prisma.taxDocument.findUniqueOrThrow({ where: { chargeId: charge.chargeId } });
+      const doc = await h.db.prisma.taxDocument.findUniqueOrThrow({ where: { chargeId: charge.chargeId } });
       expect(doc).toMatchObject({ type: 'tax_invoice', status: 'issued', businessRegistrationNumber: '1248100998', amount: 100_000n, number: expect.stringMatching(/^\d{8}-41000000-\d{8}$/) });
-      expect(await db.prisma.simulatedTaxIssue.count({ where: { idempotencyKey: charge.chargeId } })).toBe(1);
+      expect(await h.db.prisma.simulatedTaxIssue.count({ where: { idempotencyKey: charge.chargeId } })).toBe(1);
     });
   });
 
@@ -308,12 +284,12 @@ describe('tax documents', () => {
     const account = await newAccount({ taxDocument: 'cash_receipt', businessRegistrationNumber: FLAKY_ISSUER_NUMBER });
     await withWorker(async (taskQueue) => {
       const charge = input(account.id, { method: 'bank_transfer', depositorName: '에이비씨', virtualAccountValidHours: undefined });
-      const handle = await env.client.workflow.start<ChargeWorkflow>(chargeWorkflowType, { taskQueue, workflowId: chargeWorkflowId(charge.chargeId), args: [charge] });
+      const handle = await h.env.client.workflow.start<ChargeWorkflow>(chargeWorkflowType, { taskQueue, workflowId: chargeWorkflowId(charge.chargeId), args: [charge] });
       started.push(handle);
       await handle.executeUpdate(awaitAcceptedUpdate);
       await handle.executeUpdate(confirmDepositUpdate, { args: [{ depositedAmount: 100_000, by: 'admin' }] });
       await settle(handle);
-      expect(await db.prisma.taxDocument.findUniqueOrThrow({ where: { chargeId: charge.chargeId } })).toMatchObject({ type: 'cash_receipt', status: 'issued', number: expect.stringMatching(/^\d{9}$/) });
+      expect(await h.db.prisma.taxDocument.findUniqueOrThrow({ where: { chargeId: charge.chargeId } })).toMatchObject({ type: 'cash_receipt', status: 'issued', number: expect.stringMatching(/^\d{9}$/) });
     });
   });
 
@@ -324,8 +300,8 @@ describe('tax documents', () => {
       const { handle, va } = await open(taskQueue, charge);
       await notify(handle, await depositAtGateway(va, 100_000));
       expect((await settle(handle)).status).toBe('succeeded');
-      expect(await db.prisma.taxDocument.findUniqueOrThrow({ where: { chargeId: charge.chargeId } })).toMatchObject({ status: 'failed', failureReason: expect.stringContaining('closed'), number: null });
-      expect(await db.prisma.adminEvent.count({ where: { type: TAX_DOCUMENT_FAILED, subjectId: charge.chargeId } })).toBe(1);
+      expect(await h.db.prisma.taxDocument.findUniqueOrThrow({ where: { chargeId: charge.chargeId } })).toMatchObject({ status: 'failed', failureReason: expect.stringContaining('closed'), number: null });
+      expect(await h.db.prisma.adminEvent.count({ where: { type: TAX_DOCUMENT_FAILED, subjectId: charge.chargeId } })).toBe(1);
       expect(await creditsOf(charge.chargeId)).toHaveLength(1);
     });
   });
@@ -337,7 +313,7 @@ describe('tax documents', () => {
       const { handle, va } = await open(taskQueue, charge);
       await notify(handle, await depositAtGateway(va, 100_000));
       await settle(handle);
-      expect(await db.prisma.taxDocument.count({ where: { chargeId: charge.chargeId } })).toBe(0);
+      expect(await h.db.prisma.taxDocument.count({ where: { chargeId: charge.chargeId } })).toBe(0);
     });
   });
 });
