@@ -20,3 +20,6 @@ export type IdempotencyRetentionActivities = ReturnType<typeof createIdempotency
 import type { createWebhookActivities } from './webhooks.ts';
 
 export type WebhookActivities = ReturnType<typeof createWebhookActivities>;
+import type { createConsumptionBatchActivities } from './consumption-batch.ts';
+
+export type ConsumptionBatchActivities = ReturnType<typeof createConsumptionBatchActivities>;

@@ -6,6 +6,7 @@ export const WorkflowPrefix = {
   consumption: 'consumption',
   refund: 'refund',
   autoRecharge: 'auto-recharge',
+  consumptionBatch: 'consumption-batch',
 } as const;
 
 export type WorkflowKind = keyof typeof WorkflowPrefix;
@@ -14,6 +15,8 @@ export const chargeWorkflowId = (chargeId: string) => `${WorkflowPrefix.charge}:
 export const consumptionWorkflowId = (consumptionId: string) => `${WorkflowPrefix.consumption}:${consumptionId}`;
 export const refundWorkflowId = (refundId: string) => `${WorkflowPrefix.refund}:${refundId}`;
 export const autoRechargeWorkflowId = (accountId: string) => `${WorkflowPrefix.autoRecharge}:${accountId}`;
+/** A batch of consumptions; its id is derived from the caller and the batch's consumption ids. */
+export const consumptionBatchWorkflowId = (batchId: string) => `${WorkflowPrefix.consumptionBatch}:${batchId}`;
 
 /** The inverse of the id builders: `charge:abc` → { kind: 'charge', id: 'abc' }. */
 export function parseWorkflowId(workflowId: string): { kind: WorkflowKind; id: string } | undefined {

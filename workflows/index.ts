@@ -5,3 +5,4 @@ export { refundWorkflow } from './refund/workflow.ts';
 export { autoRechargeWorkflow } from './auto-recharge/workflow.ts';
 export { idempotencyRetentionWorkflow } from './idempotency-retention/workflow.ts';
 export { webhookDeliveryWorkflow } from './webhook-delivery/workflow.ts';
+export { consumptionBatchWorkflow } from './consumption-batch/workflow.ts';
