@@ -74,6 +74,8 @@ const EnvSchema = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   /** host:port where a worker process serves the Temporal SDK's Prometheus metrics (unset: not exported). */
   WORKER_METRICS_ADDRESS: z.string().regex(/^[^\s:]+:[0-9]{1,5}$/, 'host:port').optional(),
+  /** Workflows a worker keeps in its cache (0: none); unset: worker/worker.ts's MAX_CACHED_WORKFLOWS. */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().nonnegative().optional(),
 });
 
 export interface BankAccount {
@@ -123,6 +125,8 @@ export interface Config {
   databasePoolSize: number;
   workerMetricsAddress: string | undefined;
   webhooks: WebhookSettings;
+  /** The worker's workflow cache size; undefined: worker/worker.ts's default. */
+  workerMaxCachedWorkflows: number | undefined;
 }
 
 /** Webhook delivery settings (SPEC §6.3); `encryptionKey` is resolved at start-up (runtime/webhook-key.ts). */
@@ -184,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workflowBundlePath: e.TEMPORAL_WORKFLOW_BUNDLE || undefined,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     workerMetricsAddress: e.WORKER_METRICS_ADDRESS || undefined,
+    workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
   };
 }
 

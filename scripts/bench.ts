@@ -18,7 +18,8 @@
 //   npm run bench -- --waiting 10000   bank-transfer charges waiting at once: memory, balance reads while
 //                                      they wait, and every one ending right when confirmed or cancelled
 //   BENCH_SCALE=0.5                    fewer requests per scenario (faster, noisier)
-//   BENCH_MAX_CACHED=N                 the worker's workflow cache size (default: worker/worker.ts's)
+//   BENCH_MAX_CACHED=N                 the worker's workflow cache size (default: WORKER_MAX_CACHED_WORKFLOWS,
+//                                      else worker/worker.ts's)
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -173,6 +174,7 @@ const worker = await createWorker({
   connection: env.nativeConnection,
   taskQueue,
   ...serviceActivityDeps(db.prisma, config, pino({ level: 'silent' }), client),
+  maxCachedWorkflows: config.workerMaxCachedWorkflows,
   options: {
     workflowsPath: fileURLToPath(new URL('./bench/workflows.ts', import.meta.url)),
     ...(MAX_CACHED !== undefined ? { maxCachedWorkflows: MAX_CACHED } : {}),
@@ -189,7 +191,7 @@ const pool = new pg.Pool({ connectionString: databaseUrl, max: 16 });
 
 const cores = (await import('node:os')).cpus().length;
 console.log(`prepaid-points benchmark — node ${process.version}, ${cores} cores, PostgreSQL (${pgStarted ? `throwaway cluster on port ${pgStarted.port}` : 'DATABASE_URL'}), Temporal dev server, scale ${SCALE}`);
-console.log(`worker workflow cache: ${MAX_CACHED ?? 'worker/worker.ts default'}`);
+console.log(`worker workflow cache: ${MAX_CACHED ?? config.workerMaxCachedWorkflows ?? 'worker/worker.ts default'}`);
 
 const jsonHeaders = (key: string) => ({ authorization: `Bearer ${key}`, 'content-type': 'application/json' });
 

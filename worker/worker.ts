@@ -31,17 +31,19 @@ export interface WorkerSetup extends ActivityDeps {
   options?: Partial<WorkerOptions>;
   /** A prebuilt workflow bundle (TEMPORAL_WORKFLOW_BUNDLE) instead of bundling workflows/ at start. */
   workflowBundlePath?: string;
+  /** Workflows kept in the cache (WORKER_MAX_CACHED_WORKFLOWS); default MAX_CACHED_WORKFLOWS. */
+  maxCachedWorkflows?: number;
 }
 
 export function createWorker(setup: WorkerSetup): Promise<Worker> {
-  const { connection, namespace, taskQueue, options, workflowBundlePath, ...deps } = setup;
+  const { connection, namespace, taskQueue, options, workflowBundlePath, maxCachedWorkflows, ...deps } = setup;
   return Worker.create({
     connection,
     namespace: namespace ?? 'default',
     taskQueue,
     ...(workflowBundlePath ? { workflowBundle: { codePath: workflowBundlePath } } : { workflowsPath }),
     activities: createActivities(deps),
-    maxCachedWorkflows: MAX_CACHED_WORKFLOWS,
+    maxCachedWorkflows: maxCachedWorkflows ?? MAX_CACHED_WORKFLOWS,
     bundlerOptions: { preloadModules: PRELOADED_WORKFLOW_MODULES },
     ...options,
   });
