@@ -1,9 +1,9 @@
 import type { Db } from '../db/client.ts';
 import { fundingAccountId } from '../db/accounts.ts';
-import { ledgerTransaction, postEntry } from '../db/ledger.ts';
+import { ledgerTransaction } from '../db/ledger.ts';
 import { BusinessError } from '../domain/errors.ts';
 import { toPoints } from '../domain/money.ts';
-import { consumptionDebitKey, debitWallet, refusalOf } from '../db/consumption-debits.ts';
+import { consumerOf, consumptionDebitKey, debitOne, debitWallet } from '../db/consumption-debits.ts';
 import type { ConsumptionInput, ConsumptionRecord, DebitResult } from '../workflows/consumption/definitions.ts';
 import type { Tx } from '../db/ledger.ts';
 import { claimAutoRecharge } from '../db/auto-recharge.ts';
@@ -60,54 +60,44 @@ class RefusedBefore extends Error {
 }
 
 /**
- * The common path: one conditional UPDATE of the wallet (postEntry). A short balance, or a refusal of
- * this id recorded by a batch before the UPDATE took the wallet's lock, goes to `decideLocked`.
+ * The common path, in three statements: the account with its funding account's auto-recharge setting,
+ * the wallet's conditional UPDATE with its ledger entry, and the Consumption row (db/consumption-debits.ts
+ * debitOne). A short balance, or a refusal of this id recorded by a batch before the UPDATE took the
+ * wallet's lock, goes to `decideLocked`.
  */
 async function debitOnce(tx: Tx, input: ConsumptionInput): Promise<Decided> {
-  const key = consumptionDebitKey(input.consumptionId);
-  const account = await tx.account.findUnique({ where: { id: input.accountId } });
-  if (!account) throw new BusinessError('not_found', `account ${input.accountId} not found`);
-  const funding = fundingAccountId(account);
-  // Read before the debit: the debit locks the funding wallet's row until commit, and many
-  // consumptions of one busy wallet queue on that lock.
-  const setting = await autoRechargeSetting(tx, funding);
-  let entry;
-  try {
-    entry = await postEntry(tx, {
-      walletId: funding,
-      accountId: account.id,
-      kind: 'consumption',
-      amount: -input.amount,
-      businessKey: key,
-      consumptionId: input.consumptionId,
-      memo: input.reference ?? input.memo ?? null,
-    });
-  } catch (err) {
-    // Nothing was written: decide under the wallet's lock (a top-up or an earlier decision may be there).
-    if (err instanceof BusinessError && err.code === 'insufficient_balance') return decideLocked(tx, input, funding, setting);
-    throw err;
+  const consumer = await consumerOf(tx, input.accountId);
+  if (!consumer) throw new BusinessError('not_found', `account ${input.accountId} not found`);
+  const funding = fundingAccountId(consumer.account);
+  const { setting } = consumer;
+  const debit = await debitOne(tx, funding, input);
+  switch (debit.kind) {
+    case 'short':
+      // Nothing was written: decide under the wallet's lock (a top-up or an earlier decision may be there).
+      return decideLocked(tx, input, funding, setting);
+    case 'refused_before':
+      throw new RefusedBefore(funding, setting);
+    case 'replayed': {
+      // An earlier attempt (or a batch sharing this key) debited it: answer that consumption.
+      const existing = await tx.consumption.findUniqueOrThrow({ where: { id: input.consumptionId } });
+      return { debited: { ...consumptionRecord(existing, debit.balanceAfter), autoRechargeDue: await holdsClaim(tx, setting, funding, input.consumptionId) } };
+    }
+    case 'debited': {
+      const record: ConsumptionRecord = {
+        id: input.consumptionId,
+        accountId: input.accountId,
+        fundingAccountId: funding,
+        amount: input.amount,
+        balanceAfter: debit.balanceAfter,
+        item: input.item ?? null,
+        quantity: input.quantity ?? null,
+        reference: input.reference ?? null,
+        memo: input.memo ?? null,
+        createdAt: debit.createdAt.toISOString(),
+      };
+      return { debited: { ...record, autoRechargeDue: await claimIfDue(tx, setting, funding, debit.balanceAfter, input.consumptionId) } };
+    }
   }
-  if (entry.replayed) {
-    // An earlier attempt (or a batch sharing this key) debited it: answer that consumption.
-    const existing = await tx.consumption.findUniqueOrThrow({ where: { id: input.consumptionId } });
-    return { debited: { ...consumptionRecord(existing, entry.balanceAfter), autoRechargeDue: await holdsClaim(tx, setting, funding, input.consumptionId) } };
-  }
-  // The UPDATE holds the wallet's row lock now; a batch that shares this key decides under the same lock.
-  if (await refusalOf(tx, input.consumptionId)) throw new RefusedBefore(funding, setting);
-  const created = await tx.consumption.create({
-    data: {
-      id: input.consumptionId,
-      accountId: account.id,
-      fundingAccountId: funding,
-      amount: BigInt(input.amount),
-      item: input.item ?? null,
-      quantity: input.quantity ?? null,
-      reference: input.reference ?? null,
-      memo: input.memo ?? null,
-    },
-  });
-  const due = await claimIfDue(tx, setting, funding, entry.balanceAfter, input.consumptionId);
-  return { debited: { ...consumptionRecord(created, entry.balanceAfter), autoRechargeDue: due } };
 }
 
 /** Decides this id under the funding wallet's lock, like a batch of one: an earlier decision stands. */
@@ -151,11 +141,6 @@ export async function claimIfDue(db: Db | Tx, setting: AutoRechargeSetting, fund
 async function holdsClaim(tx: Tx, setting: AutoRechargeSetting, funding: string, consumptionId: string): Promise<boolean> {
   if (setting === null) return false;
   return (await tx.autoRecharge.count({ where: { accountId: funding, requestedBy: consumptionId } })) > 0;
-}
-
-/** One primary-key read of the funding account's auto-recharge switch and threshold. */
-function autoRechargeSetting(tx: Tx, fundingAccountId: string): Promise<AutoRechargeSetting> {
-  return tx.autoRecharge.findUnique({ where: { accountId: fundingAccountId }, select: { enabled: true, threshold: true } });
 }
 
 /** Auto-recharge is switched on and the balance is below its threshold. */

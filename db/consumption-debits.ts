@@ -12,7 +12,7 @@
 // threshold between the balance before the first and after the last of its debits), so a batch emits
 // each crossing once, naming its wallet's last debit entry as the cause.
 import type { Tx } from './ledger.ts';
-import { detectBalanceCrossings } from './balance-alerts.ts';
+import { crossedThreshold, detectBalanceCrossings } from './balance-alerts.ts';
 import { toPoints } from '../domain/money.ts';
 import { consumptionWorkflowId, stepKey } from '../workflows/ids.ts';
 
@@ -212,8 +212,70 @@ export async function debitWallets(tx: Tx, requestsByWallet: ReadonlyMap<string,
   return out;
 }
 
-/** The refusal recorded for a consumption id, if it was refused. */
-export async function refusalOf(tx: Tx, consumptionId: string) {
-  const row = await tx.consumptionRefusal.findUnique({ where: { consumptionId } });
-  return row && { balance: toPoints(row.balance), required: toPoints(row.required), fundingAccountId: row.fundingAccountId };
+/** What `debitOne` did. */
+export type SingleDebitOutcome =
+  /** Debited now: the entry is posted and the consumption recorded. */
+  | { kind: 'debited'; balanceAfter: number; createdAt: Date }
+  /** Debited before (a retried attempt, a twin, a batch sharing the key): nothing was written now. */
+  | { kind: 'replayed'; balanceAfter: number }
+  /** Nothing written: the balance is short or the wallet is missing; decide under the lock (`debitWallet`). */
+  | { kind: 'short' }
+  /** Refused before (a batch decided it first under the wallet's lock); the caller must roll back. */
+  | { kind: 'refused_before' };
+
+/**
+ * The common path of one consumption, in two statements inside the caller's transaction: the wallet's
+ * conditional UPDATE and its ledger entry in one statement (no debit when the balance is short or the
+ * entry's business key was posted before), then the Consumption row unless a refusal of this id was
+ * recorded before the UPDATE took the wallet's lock. A twin that committed the same key while this one
+ * waited for the lock makes the entry's insert fail on its unique business key, which rolls the
+ * transaction back (ledgerTransaction retries it and then finds the twin's entry), as with postEntry.
+ * Balance alerts are detected as postEntry does: only when the UPDATE says a threshold was crossed.
+ */
+export async function debitOne(tx: Tx, walletId: string, request: DebitRequest): Promise<SingleDebitOutcome> {
+  const key = consumptionDebitKey(request.consumptionId);
+  const delta = BigInt(-request.amount);
+  const rows = await tx.$queryRaw<{ balance: bigint; crossed: boolean }[]>`
+    WITH w AS (
+      UPDATE "Wallet" SET "balance" = "balance" + ${delta}, "updatedAt" = now()
+      WHERE "accountId" = ${walletId}::uuid AND "balance" >= ${-delta}
+        AND NOT EXISTS (SELECT 1 FROM "LedgerEntry" WHERE "businessKey" = ${key})
+      RETURNING "balance", ${crossedThreshold(delta)} AS "crossed"
+    ), e AS (
+      INSERT INTO "LedgerEntry" ("walletId", "accountId", "kind", "amount", "balanceAfter", "businessKey", "consumptionId", "memo")
+      SELECT ${walletId}::uuid, ${request.accountId}::uuid, 'consumption'::"LedgerKind", ${delta}, w."balance", ${key}, ${request.consumptionId}::uuid, ${request.reference ?? request.memo ?? null}
+      FROM w
+      RETURNING 1
+    )
+    SELECT w."balance", w."crossed" FROM w, e`;
+  const updated = rows[0];
+  if (!updated) {
+    const entry = await tx.ledgerEntry.findUnique({ where: { businessKey: key } });
+    if (!entry) return { kind: 'short' };
+    if (entry.walletId !== walletId || entry.amount !== delta || entry.kind !== 'consumption') {
+      throw new Error(`business key ${key} was already used for a different ledger effect`);
+    }
+    return { kind: 'replayed', balanceAfter: toPoints(entry.balanceAfter) };
+  }
+  if (updated.crossed) await detectBalanceCrossings(tx, { walletId, before: updated.balance - delta, after: updated.balance, cause: key });
+  const created = await tx.$queryRaw<{ createdAt: Date }[]>`
+    INSERT INTO "Consumption" ("id", "accountId", "fundingAccountId", "amount", "item", "quantity", "reference", "memo")
+    SELECT ${request.consumptionId}::uuid, ${request.accountId}::uuid, ${walletId}::uuid, ${-delta}, ${request.item ?? null}, ${request.quantity ?? null}::int,
+           ${request.reference ?? null}, ${request.memo ?? null}
+    WHERE NOT EXISTS (SELECT 1 FROM "ConsumptionRefusal" WHERE "consumptionId" = ${request.consumptionId}::uuid)
+    RETURNING "createdAt"`;
+  if (!created[0]) return { kind: 'refused_before' };
+  return { kind: 'debited', balanceAfter: toPoints(updated.balance), createdAt: created[0].createdAt };
+}
+
+/** The account a consumption is for, its funding account's auto-recharge setting, in one read. */
+export async function consumerOf(tx: Tx, accountId: string) {
+  const rows = await tx.$queryRaw<{ id: string; parentId: string | null; billingMode: 'own' | 'parent'; enabled: boolean | null; threshold: bigint | null }[]>`
+    SELECT a."id", a."parentId", a."billingMode"::text AS "billingMode", r."enabled", r."threshold"
+    FROM "Account" a
+    LEFT JOIN "AutoRecharge" r ON r."accountId" = CASE WHEN a."billingMode" = 'parent' THEN a."parentId" ELSE a."id" END
+    WHERE a."id" = ${accountId}::uuid`;
+  const row = rows[0];
+  if (!row) return null;
+  return { account: { id: row.id, parentId: row.parentId, billingMode: row.billingMode }, setting: row.enabled === null ? null : { enabled: row.enabled, threshold: row.threshold! } };
 }

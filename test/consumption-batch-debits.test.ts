@@ -4,8 +4,10 @@
 // single debits race on one wallet; a retried batch emits nothing new. The auto-recharge claim is won by
 // one debit of the account at a time, single or batched; a retried batch that won it asks again.
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/db.ts';
+import { until } from './support/wait.ts';
 import { createAccount } from '../db/accounts.ts';
 import { checkLedgerIntegrity, post } from '../db/ledger.ts';
 import { setBalanceAlerts } from '../db/balance-alerts.ts';
@@ -87,6 +89,37 @@ describe('balance alerts of batched debits', () => {
       expect(e.balance).toBeLessThan(e.threshold);
       expect(e.previousBalance).toBeGreaterThanOrEqual(e.threshold);
     }
+    expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
+  });
+});
+
+describe('single debits racing on one key', () => {
+  it('20 racing first attempts of one consumption debit once and answer alike (the losers roll back on the unique business key and find the winner)', async () => {
+    const id = await wallet(1_000);
+    const { debitConsumption } = createConsumptionActivities({ db: db.prisma });
+    const input = { consumptionId: randomUUID(), accountId: id, amount: 250, reference: 'r' };
+    // The pool opens its connections on demand: open 20 first (each held a moment), so that the 20
+    // attempts run side by side.
+    await Promise.all(Array.from({ length: 20 }, () => db.prisma.$transaction((tx) => tx.$executeRaw`SELECT pg_sleep(0.2)`)));
+    // Every attempt queues behind a held lock of the wallet, so they all read before any of them commits.
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query('SELECT 1 FROM "Wallet" WHERE "accountId" = $1 FOR UPDATE', [id]);
+    const racing = Promise.all(Array.from({ length: 20 }, () => debitConsumption(input)));
+    await until(async () => {
+      const { rows } = await holder.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
+      );
+      return rows[0]!.n >= 20;
+    }, 'the 20 attempts to wait for the wallet');
+    await holder.query('COMMIT');
+    await holder.end();
+    const answers = await racing;
+    for (const a of answers) expect(a).toEqual(answers[0]);
+    expect(answers[0]).toMatchObject({ id: input.consumptionId, amount: 250, balanceAfter: 750, reference: 'r', autoRechargeDue: false });
+    expect(await balanceOf(id)).toBe(750);
+    expect(await db.prisma.ledgerEntry.count({ where: { consumptionId: input.consumptionId } })).toBe(1);
     expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
   });
 });
