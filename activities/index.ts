@@ -3,6 +3,7 @@
 import type { Db } from '../db/client.ts';
 import type { Logger } from 'pino';
 import { createConsumptionActivities } from './consumption.ts';
+import { createConsumptionBatchActivities } from './consumption-batch.ts';
 import { createAdminEventActivities } from './admin-events.ts';
 import { createChargeActivities } from './charges.ts';
 import type { PaymentGateway } from './gateway.ts';
@@ -33,6 +34,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createConsumptionActivities(deps),
+    ...createConsumptionBatchActivities(deps),
     ...createAdminEventActivities(deps),
     ...createChargeActivities(deps),
     ...createRefundActivities(deps),

@@ -23,3 +23,6 @@ export type WebhookActivities = ReturnType<typeof createWebhookActivities>;
 import type { createDepositActivities } from './deposits.ts';
 
 export type DepositActivities = ReturnType<typeof createDepositActivities>;
+import type { createConsumptionBatchActivities } from './consumption-batch.ts';
+
+export type ConsumptionBatchActivities = ReturnType<typeof createConsumptionBatchActivities>;

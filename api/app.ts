@@ -13,6 +13,7 @@ import { openApiRouter } from './openapi.ts';
 import { accountsRouter } from './routes/accounts.ts';
 import { pricesRouter } from './routes/prices.ts';
 import { consumptionsRouter } from './routes/consumptions.ts';
+import { consumptionBatchRouter } from './routes/consumption-batch.ts';
 import { chargesRouter } from './routes/charges.ts';
 import { paymentMethodsRouter } from './routes/payment-methods.ts';
 import type { PaymentGateway } from '../activities/gateway.ts';
@@ -73,6 +74,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(answerWithin(deps.config.apiRequestTimeoutMs));
   // Signed webhooks verify their raw body: mounted before the JSON parser.
   app.use(inboundWebhooksRouter(deps));
+  // A batch of up to 1,000 consumptions is larger than any other request (its own limit; the next parser skips it).
+  app.use('/v1/consumptions/batch', express.json({ limit: '2mb', strict: true }));
   app.use(express.json({ limit: '100kb', strict: true }));
 
   app.use(healthRouter(deps));
@@ -90,6 +93,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(limitPerKey(limits));
   v1.use(accountsRouter(deps));
   v1.use(pricesRouter(deps));
+  v1.use(consumptionBatchRouter(deps));
   v1.use(consumptionsRouter(deps));
   v1.use(paymentMethodsRouter(deps));
   v1.use(chargesRouter(deps));

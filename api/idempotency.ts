@@ -49,7 +49,7 @@ export function matchedRoute(req: Request): string {
 }
 
 export function requestHash(req: Request, body: unknown = req.body): string {
-  return createHash('sha256').update(`${req.method} ${matchedRoute(req)}\n${canonical(body)}`).digest('hex');
+  return hashRequest(req.method, matchedRoute(req), body);
 }
 
 /**
@@ -58,7 +58,21 @@ export function requestHash(req: Request, body: unknown = req.body): string {
  * retention (IDEMPOTENCY_RETENTION_DAYS), and this can go after one retention period.
  */
 function spelledPathHash(req: Request, body: unknown = req.body): string {
-  return createHash('sha256').update(`${req.method} ${req.baseUrl}${req.path}\n${canonical(body)}`).digest('hex');
+  return hashRequest(req.method, `${req.baseUrl}${req.path}`, body);
+}
+
+/**
+ * The hash of a request as `requestHash` computes it from its method, matched route (`matchedRoute`) and
+ * body, for a request that arrives in another form (a batch item is hashed as the single request it stands
+ * for, so one key means one thing in both).
+ */
+export function hashRequest(method: string, route: string, body: unknown): string {
+  return createHash('sha256').update(`${method} ${route}\n${canonical(body)}`).digest('hex');
+}
+
+/** Whether `key` is a well-formed idempotency key (1 to 255 visible ASCII characters). */
+export function isIdempotencyKey(key: unknown): key is string {
+  return typeof key === 'string' && KEY_PATTERN.test(key);
 }
 
 /** The request's Idempotency-Key header, or `fallback` (a form's hidden field) when the header is absent. */
@@ -110,11 +124,16 @@ export async function idempotentOutcome(
   { principal, key, requestHash: hash, sameRequestHashes = [] }: IdempotencyScope,
   handler: (resourceId: string) => Promise<Outcome>,
 ): Promise<{ outcome: Outcome; replayed: boolean }> {
-  await db.idempotencyRecord.createMany({
-    data: [{ principal, key, requestHash: hash, resourceId: randomUUID() }],
-    skipDuplicates: true,
-  });
-  const record = await db.idempotencyRecord.findUniqueOrThrow({ where: { principal_key: { principal, key } } });
+  // One statement in the common case (a new key): the insert answers the record it created; only a key
+  // seen before needs the second read.
+  const created = await db.$queryRaw<{ requestHash: string; resourceId: string }[]>`
+    INSERT INTO "IdempotencyRecord" ("principal", "key", "requestHash", "resourceId")
+    VALUES (${principal}, ${key}, ${hash}, ${randomUUID()})
+    ON CONFLICT DO NOTHING
+    RETURNING "requestHash", "resourceId"`;
+  const record = created[0]
+    ? { ...created[0], completedAt: null, responseStatus: null, responseBody: null }
+    : await db.idempotencyRecord.findUniqueOrThrow({ where: { principal_key: { principal, key } } });
   if (record.requestHash !== hash && !sameRequestHashes.includes(record.requestHash)) {
     throw new HttpProblem('idempotency_key_reused', 'this Idempotency-Key was used with a different request');
   }
@@ -140,4 +159,57 @@ export async function idempotentOutcome(
     if (winner.responseStatus) return { outcome: { status: winner.responseStatus, body: winner.responseBody }, replayed: true };
   }
   return { outcome, replayed: false };
+}
+
+/** A (principal, key) record as a batch sees it. */
+export interface KeyRecord {
+  key: string;
+  requestHash: string;
+  resourceId: string;
+  /** The stored answer, once the key's request finished. */
+  outcome?: Outcome;
+}
+
+/**
+ * The batch form of `idempotentOutcome`'s first half, for many keys of one principal in two statements:
+ * records each new key with its request hash and a fresh resource id, and returns every key's record (an
+ * earlier one, of a single request or another batch, wins). The caller compares hashes, replays stored
+ * outcomes, runs the rest against their resource ids and stores their answers with `storeOutcomes`.
+ */
+export async function claimKeys(db: Db, principal: string, claims: readonly { key: string; requestHash: string }[]): Promise<Map<string, KeyRecord>> {
+  const first = new Map<string, string>();
+  for (const c of claims) if (!first.has(c.key)) first.set(c.key, c.requestHash);
+  const keys = [...first.keys()];
+  await db.$executeRaw`
+    INSERT INTO "IdempotencyRecord" ("principal", "key", "requestHash", "resourceId")
+    SELECT ${principal}, t."key", t."hash", t."rid"
+    FROM unnest(${keys}::text[], ${keys.map((k) => first.get(k)!)}::text[], ${keys.map(() => randomUUID())}::text[]) AS t("key", "hash", "rid")
+    ON CONFLICT DO NOTHING`;
+  const rows = await db.$queryRaw<{ key: string; requestHash: string; resourceId: string; responseStatus: number | null; responseBody: unknown; completedAt: Date | null }[]>`
+    SELECT "key", "requestHash", "resourceId", "responseStatus", "responseBody", "completedAt" FROM "IdempotencyRecord"
+    WHERE "principal" = ${principal} AND "key" = ANY(${keys}::text[])`;
+  return new Map(rows.map((r) => [r.key, { key: r.key, requestHash: r.requestHash, resourceId: r.resourceId, outcome: r.completedAt && r.responseStatus ? { status: r.responseStatus, body: r.responseBody } : undefined }]));
+}
+
+/**
+ * Stores the answers of many keys at once, first answer wins (as in `idempotentOutcome`): returns the
+ * outcome each key now answers — its own, or the one a twin (a racing single request or batch) stored first.
+ */
+export async function storeOutcomes(db: Db, principal: string, answers: ReadonlyMap<string, Outcome>): Promise<Map<string, Outcome>> {
+  const keys = [...answers.keys()];
+  const result = new Map(answers);
+  if (keys.length === 0) return result;
+  const stored = await db.$queryRaw<{ key: string }[]>`
+    UPDATE "IdempotencyRecord" r
+    SET "responseStatus" = t."status", "responseBody" = t."body"::jsonb, "completedAt" = now()
+    FROM unnest(${keys}::text[], ${keys.map((k) => answers.get(k)!.status)}::int[], ${keys.map((k) => JSON.stringify(answers.get(k)!.body))}::text[]) AS t("key", "status", "body")
+    WHERE r."principal" = ${principal} AND r."key" = t."key" AND r."completedAt" IS NULL
+    RETURNING r."key"`;
+  if (stored.length < keys.length) {
+    const mine = new Set(stored.map((r) => r.key));
+    const others = keys.filter((k) => !mine.has(k));
+    const winners = await db.idempotencyRecord.findMany({ where: { principal, key: { in: others } } });
+    for (const w of winners) if (w.responseStatus) result.set(w.key, { status: w.responseStatus, body: w.responseBody });
+  }
+  return result;
 }

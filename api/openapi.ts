@@ -257,6 +257,42 @@ export const openApiDocument = {
         responses: { '201': ok('debited', ref('Consumption')), '402': problem('insufficient_balance (with balance and required)'), '409': problem('idempotency_key_reused'), ...common },
       },
     },
+    '/v1/consumptions/batch': {
+      post: {
+        summary:
+          'Consume points for up to 1,000 operations at once. Each item has its own idempotency key (the same key space as Idempotency-Key on POST /v1/consumptions: a key takes effect once, alone or in any batch). Items are decided in order, one transaction per funding wallet; each result is 201 with its consumption or a problem (402 insufficient_balance, 404, 400, 409 idempotency_key_reused). A malformed envelope is one 400.',
+        requestBody: body({
+          type: 'object',
+          additionalProperties: false,
+          required: ['items'],
+          properties: {
+            items: {
+              type: 'array',
+              minItems: 1,
+              maxItems: 1000,
+              items: {
+                type: 'object',
+                required: ['key', 'accountId'],
+                description: 'a POST /v1/consumptions body (amount, or item and quantity) with its idempotency key',
+                properties: { key: { type: 'string', minLength: 1, maxLength: 255 }, accountId: uuid, amount: { type: 'integer', minimum: 1 }, item: { type: 'string' }, quantity: { type: 'integer', minimum: 1, default: 1 }, reference: { type: 'string', maxLength: 200 }, memo: { type: 'string', maxLength: 500 } },
+              },
+            },
+          },
+        }),
+        responses: {
+          '200': ok('one result per item, in item order', {
+            type: 'object',
+            properties: {
+              results: {
+                type: 'array',
+                items: { type: 'object', required: ['key', 'status'], properties: { key: { type: ['string', 'null'] }, status: { type: 'integer' }, consumption: ref('Consumption'), problem: { type: 'object', description: 'the problem+json of a refused item' } } },
+              },
+            },
+          }),
+          ...common,
+        },
+      },
+    },
     '/v1/consumptions/{id}': { get: { summary: 'A consumption with refundedAmount and its refunds', parameters: [idParam('id')], responses: { '200': ok('the consumption', ref('Consumption')), ...common } } },
     '/v1/consumptions/{id}/refunds': {
       post: {

@@ -81,6 +81,8 @@ const EnvSchema = z.object({
   /** Shared secrets of the signed webhooks; unset: a random one per process (fine for npm start). */
   GATEWAY_WEBHOOK_SECRET: z.string().min(16, 'GATEWAY_WEBHOOK_SECRET must be at least 16 characters').optional(),
   BANK_WEBHOOK_SECRET: z.string().min(16, 'BANK_WEBHOOK_SECRET must be at least 16 characters').optional(),
+  /** Workflows a worker keeps in its cache (0: none); unset: worker/worker.ts's MAX_CACHED_WORKFLOWS. */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().nonnegative().optional(),
 });
 
 export interface BankAccount {
@@ -133,6 +135,8 @@ export interface Config {
   virtualAccountValidHours: number;
   /** HMAC secrets of POST /webhooks/gateway and POST /webhooks/bank. */
   webhookSecrets: { gateway: string; bank: string };
+  /** The worker's workflow cache size; undefined: worker/worker.ts's default. */
+  workerMaxCachedWorkflows: number | undefined;
 }
 
 /** Webhook delivery settings (SPEC §6.3); `encryptionKey` is resolved at start-up (runtime/webhook-key.ts). */
@@ -196,6 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerMetricsAddress: e.WORKER_METRICS_ADDRESS || undefined,
     virtualAccountValidHours: e.VIRTUAL_ACCOUNT_VALID_HOURS,
     webhookSecrets: { gateway: e.GATEWAY_WEBHOOK_SECRET ?? randomBytes(32).toString('hex'), bank: e.BANK_WEBHOOK_SECRET ?? randomBytes(32).toString('hex') },
+    workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
   };
 }
 

@@ -124,7 +124,11 @@ function sameEffect(existing: EntryRow, input: EntryInput): PostedEntry {
 const RETRYABLE_PG = new Set(['40001', '40P01']);
 
 function isUniqueViolation(err: unknown): boolean {
-  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
+  if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  if (err.code === 'P2002') return true;
+  // A raw query's (P2010) unique violation carries PostgreSQL's code only.
+  const meta = err.meta as { driverAdapterError?: { cause?: { originalCode?: string } } } | undefined;
+  return err.code === 'P2010' && meta?.driverAdapterError?.cause?.originalCode === '23505';
 }
 
 function isTransientConflict(err: unknown): boolean {

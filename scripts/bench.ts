@@ -1,11 +1,31 @@
-// `npm run bench`: measures the service end to end over HTTP on loopback — a Temporal dev server, the
-// worker, the API, and PostgreSQL (DATABASE_URL) or embedded PGlite — and prints throughput and latency.
+// `npm run bench`: the service's figures beside their bare ceilings, measured in one run on one machine.
 //
-//   BENCH_REQUESTS (default 400)     consumptions to send
-//   BENCH_CONCURRENCY (default 16)   requests in flight at once
-//   DATABASE_URL                     benchmark against real PostgreSQL instead of PGlite
+// It brings up what `npm start` runs — a Temporal dev server (.tools/bin), the worker and the API in this
+// process, the API's client sharing the worker's connection (eager workflow start) — over real PostgreSQL
+// (DATABASE_URL, or a throwaway cluster started with scripts/ci-postgres.sh on BENCH_PG_PORT, default
+// 46100), then measures, each beside the ceiling it is bounded by:
+//
+//   bare Temporal        an empty workflow started and awaited by the client (c=1 latency, c=16 rate)
+//   bare PostgreSQL      one conditional debit (UPDATE … WHERE balance >= amount + its ledger row) per
+//                        transaction, over pg directly: one hot wallet, and 100 wallets
+//   single consumption   POST /v1/consumptions at c=1 (p50/p99) and c=16 (rate, p50/p99)
+//   batch consumption    POST /v1/consumptions/batch, batches of 100 and 1,000, one hot wallet and 100 wallets
+//
+// and reports the CPU this process spent per operation (API, worker and the load generator together), its
+// resident memory, and the largest history (event count) of each workflow type it ran.
+//
+//   npm run bench                      the scenarios above (a few minutes on 2 cores)
+//   npm run bench -- --waiting 10000   bank-transfer charges waiting at once: memory, balance reads while
+//                                      they wait, and every one ending right when confirmed or cancelled
+//   BENCH_SCALE=0.5                    fewer requests per scenario (faster, noisier)
+//   BENCH_MAX_CACHED=N                 the worker's workflow cache size (default: WORKER_MAX_CACHED_WORKFLOWS,
+//                                      else worker/worker.ts's)
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { pino } from 'pino';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -16,92 +36,402 @@ import { openDatabase } from '../db/client.ts';
 import { createAccount } from '../db/accounts.ts';
 import { checkLedgerIntegrity, post } from '../db/ledger.ts';
 import { createWorker } from '../worker/worker.ts';
+import { serviceActivityDeps } from '../worker/deps.ts';
 import { createApp } from '../api/app.ts';
 
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+// ---------------------------------------------------------------------------------------------- options
+const args = process.argv.slice(2);
+const flag = (name: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? (args[i + 1] ?? '') : undefined;
+};
+const WAITING = flag('waiting') !== undefined ? Number(flag('waiting') || 10_000) : 0;
+const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+const n = (count: number) => Math.max(4, Math.round(count * SCALE));
+const MAX_CACHED = process.env.BENCH_MAX_CACHED ? Number(process.env.BENCH_MAX_CACHED) : undefined;
+const ONLY = flag('only')?.split(',');
+const wanted = (name: string) => !ONLY || ONLY.includes(name);
 const ADMIN = `bench-admin-${randomUUID()}`;
+
+// ---------------------------------------------------------------------------------------------- figures
+interface Figure {
+  label: string;
+  ops: number;
+  seconds: number;
+  rate: number;
+  p50: number;
+  p99: number;
+  cpuMsPerOp: number;
+  statuses: string;
+}
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-async function runLoad(label: string, total: number, concurrency: number, one: (i: number) => Promise<number>) {
+/** Runs `total` calls of `one` with `concurrency` in flight; `one` answers a status and how many operations it did. */
+async function load(label: string, total: number, concurrency: number, one: (i: number) => Promise<{ status: string | number; ops?: number }>): Promise<Figure> {
   const latencies: number[] = [];
-  const statuses = new Map<number, number>();
+  const statuses = new Map<string, number>();
   let next = 0;
+  let ops = 0;
+  const cpu0 = process.cpuUsage();
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < total) {
+    Array.from({ length: Math.min(concurrency, total) }, async () => {
+      while (next < total && !aborted) {
         const i = next++;
         const t0 = performance.now();
-        const status = await one(i);
+        // A failed request (a reset connection on an overloaded machine) is counted, not fatal.
+        const r = await one(i).catch((err: { message?: string; cause?: { code?: string } }) => ({ status: `error:${err.cause?.code ?? err.message}`, ops: undefined }));
         latencies.push(performance.now() - t0);
-        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        ops += r.ops ?? 1;
+        statuses.set(String(r.status), (statuses.get(String(r.status)) ?? 0) + (r.ops ?? 1));
       }
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   latencies.sort((a, b) => a - b);
-  const fmt = (n: number) => n.toFixed(1).padStart(7);
+  const figure: Figure = {
+    label,
+    ops,
+    seconds,
+    rate: ops / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    cpuMsPerOp: (cpu.user + cpu.system) / 1000 / ops,
+    statuses: [...statuses].map(([s, c]) => `${s}×${c}`).join(' '),
+  };
   console.log(
-    `${label.padEnd(34)} ${String(total).padStart(5)} req  ${(total / seconds).toFixed(1).padStart(7)} req/s   ` +
-      `p50 ${fmt(percentile(latencies, 50))} ms  p95 ${fmt(percentile(latencies, 95))} ms  p99 ${fmt(percentile(latencies, 99))} ms  ` +
-      `statuses ${[...statuses].map(([s, n]) => `${s}×${n}`).join(' ')}`,
+    `  ${label.padEnd(44)} ${String(ops).padStart(6)} ops ${figure.rate.toFixed(0).padStart(6)}/s  p50 ${figure.p50.toFixed(1).padStart(7)} ms  p99 ${figure.p99.toFixed(1).padStart(7)} ms  cpu ${figure.cpuMsPerOp.toFixed(2).padStart(6)} ms/op  ${figure.statuses}`,
   );
+  return figure;
 }
 
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+
+/** Resident memory of this process's children whose command line mentions `name` (the Temporal dev server). */
+function childRss(name: string): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const ppid = Number(/PPid:\s+(\d+)/.exec(status)?.[1]);
+      if (ppid !== process.pid) continue;
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(name)) continue;
+      total += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+    } catch {
+      // gone
+    }
+  }
+  return total;
+}
+
+function memoryLine(label: string): { rss: number; heapUsed: number; temporal: number } {
+  const m = process.memoryUsage();
+  const temporal = childRss('temporal');
+  console.log(`  memory ${label}: service process rss ${mb(m.rss)} (JS heap used ${mb(m.heapUsed)}), Temporal dev server rss ${mb(temporal)}`);
+  return { rss: m.rss, heapUsed: m.heapUsed, temporal };
+}
+
+// ---------------------------------------------------------------------------------------------- set-up
 Runtime.install({ logger: new DefaultLogger('WARN') });
-const config = loadConfig({ ...process.env, ADMIN_API_KEY: ADMIN, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0', TEMPORAL_TASK_QUEUE: `bench-${randomUUID()}` });
-const path = temporalCliPath();
-const env = await TestWorkflowEnvironment.createLocal(path ? { server: { executable: { type: 'existing-path', path } } } : undefined);
-const db = await openDatabase({ url: process.env.DATABASE_URL, dataDir: 'memory://', migrate: true, poolSize: 20 });
-const worker = await createWorker({ connection: env.nativeConnection, taskQueue: config.temporal.taskQueue, db: db.prisma, options: { maxConcurrentActivityTaskExecutions: 32 } });
-const running = worker.run();
-// The API's client shares the worker's native connection, as in `npm start`: eager workflow start.
+
+let pgStarted: { port: string } | undefined;
+let databaseUrl = process.env.DATABASE_URL;
+const ciPostgres = fileURLToPath(new URL('./ci-postgres.sh', import.meta.url));
+if (!databaseUrl) {
+  const port = process.env.BENCH_PG_PORT ?? '46100';
+  const out = execFileSync(ciPostgres, ['start'], { env: { ...process.env, CI_PG_PORT: port, CI_PG_DB: 'points_bench' }, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
+  databaseUrl = /DATABASE_URL_TEST=(\S+)/.exec(out)![1]!;
+  pgStarted = { port };
+}
+const stopPostgres = () => {
+  if (pgStarted) execFileSync(ciPostgres, ['stop'], { env: { ...process.env, CI_PG_PORT: pgStarted.port }, stdio: 'ignore' });
+  pgStarted = undefined;
+};
+process.on('exit', stopPostgres);
+
+const taskQueue = `bench-${randomUUID()}`;
+const config = loadConfig({
+  ...process.env,
+  ADMIN_API_KEY: ADMIN,
+  LOG_LEVEL: 'silent',
+  RATE_LIMIT_PER_MINUTE: '0',
+  TEMPORAL_TASK_QUEUE: taskQueue,
+  // The waiting scenario: processing around the clock, so every charge is picked up at once; with
+  // BENCH_REMIND_HOURS=0.05 the confirmation reminder of each fires 3 minutes after it was requested,
+  // while most of them are out of the worker's cache (a timer firing on an evicted workflow).
+  ...(WAITING ? { BUSINESS_HOURS: JSON.stringify(Object.fromEntries([1, 2, 3, 4, 5, 6, 7].map((d) => [d, { open: '00:00', close: '23:59' }]))), BANK_TRANSFER_CUTOFF: 'none', CONFIRM_WITHIN_BUSINESS_HOURS: process.env.BENCH_REMIND_HOURS ?? '1' } : {}),
+});
+const cli = temporalCliPath();
+const env = await TestWorkflowEnvironment.createLocal(cli ? { server: { executable: { type: 'existing-path', path: cli } } } : undefined);
+const db = await openDatabase({ url: databaseUrl, migrate: true, poolSize: 20 });
 const client = new Client({ connection: env.nativeConnection });
+const worker = await createWorker({
+  connection: env.nativeConnection,
+  taskQueue,
+  ...serviceActivityDeps(db.prisma, config, pino({ level: 'silent' }), client),
+  maxCachedWorkflows: config.workerMaxCachedWorkflows,
+  options: {
+    workflowsPath: fileURLToPath(new URL('./bench/workflows.ts', import.meta.url)),
+    ...(MAX_CACHED !== undefined ? { maxCachedWorkflows: MAX_CACHED } : {}),
+    // BENCH_PRELOAD=0 measures without worker/worker.ts's preloaded workflow modules (the "before").
+    ...(process.env.BENCH_PRELOAD === '0' ? { bundlerOptions: {} } : {}),
+  },
+});
+const running = worker.run();
 const app = createApp({ db: db.prisma, temporal: client, eagerStart: true, config, logger: pino({ level: 'silent' }) });
 const server = app.listen(0, '127.0.0.1');
 await new Promise((r) => server.once('listening', r));
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const pool = new pg.Pool({ connectionString: databaseUrl, max: 16 });
 
-console.log(`prepaid-points benchmark — ${db.kind}, Temporal dev server, ${REQUESTS} requests, concurrency ${CONCURRENCY}, node ${process.version}`);
-const { account, apiKey } = await createAccount(db.prisma, { name: 'bench' });
-const perRequest = 9;
-await post(db.prisma, { walletId: account.id, accountId: account.id, kind: 'adjustment', amount: perRequest * REQUESTS, businessKey: `bench:${account.id}` });
-const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
+const cores = (await import('node:os')).cpus().length;
+console.log(`prepaid-points benchmark — node ${process.version}, ${cores} cores, PostgreSQL (${pgStarted ? `throwaway cluster on port ${pgStarted.port}` : 'DATABASE_URL'}), Temporal dev server, scale ${SCALE}`);
+console.log(`worker workflow cache: ${MAX_CACHED ?? config.workerMaxCachedWorkflows ?? 'worker/worker.ts default'}`);
 
-// Warm-up: bundle caches, connection pools, JIT.
-await runLoad('warm-up consumptions', 20, 4, async (i) => {
-  const r = await fetch(`${base}/v1/consumptions`, { method: 'POST', headers: { ...headers, 'idempotency-key': `warm-${i}` }, body: JSON.stringify({ accountId: account.id, item: 'sms', quantity: 1 }) });
-  return r.status;
-});
-await runLoad('POST /v1/consumptions (new keys)', REQUESTS - 20, CONCURRENCY, async (i) => {
-  const r = await fetch(`${base}/v1/consumptions`, { method: 'POST', headers: { ...headers, 'idempotency-key': `c-${i}` }, body: JSON.stringify({ accountId: account.id, item: 'sms', quantity: 1 }) });
-  return r.status;
-});
-await runLoad('POST /v1/consumptions (replayed)', Math.min(REQUESTS - 20, 200), CONCURRENCY, async (i) => {
-  const r = await fetch(`${base}/v1/consumptions`, { method: 'POST', headers: { ...headers, 'idempotency-key': `c-${i}` }, body: JSON.stringify({ accountId: account.id, item: 'sms', quantity: 1 }) });
-  return r.status;
-});
-await runLoad('GET /v1/accounts/{id}/balance', REQUESTS, CONCURRENCY, async () => {
-  const r = await fetch(`${base}/v1/accounts/${account.id}/balance`, { headers });
-  await r.arrayBuffer();
-  return r.status;
-});
-await runLoad('402 insufficient (wallet now empty)', 50, CONCURRENCY, async (i) => {
-  const r = await fetch(`${base}/v1/consumptions`, { method: 'POST', headers: { ...headers, 'idempotency-key': `empty-${i}` }, body: JSON.stringify({ accountId: account.id, amount: 1 }) });
-  return r.status;
+const jsonHeaders = (key: string) => ({ authorization: `Bearer ${key}`, 'content-type': 'application/json' });
+
+async function fundedAccount(name: string, balance: number, parentId?: string) {
+  const { account, apiKey } = await createAccount(db.prisma, { name, parentId });
+  if (balance > 0) await post(db.prisma, { walletId: account.id, accountId: account.id, kind: 'adjustment', amount: balance, businessKey: `bench-seed:${account.id}` });
+  return { id: account.id, apiKey };
+}
+
+async function postJson(path: string, key: string, body: unknown, idempotencyKey?: string) {
+  const headers: Record<string, string> = jsonHeaders(key);
+  if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
+  const r = await fetch(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+  return { status: r.status, body: (await r.json()) as Record<string, unknown> };
+}
+
+/** The largest history (event count) of the workflows of each type, from the server's visibility store. */
+async function largestHistories(types: string[]): Promise<Record<string, { workflows: number; maxEvents: number }>> {
+  const out: Record<string, { workflows: number; maxEvents: number }> = {};
+  for (const type of types) {
+    let workflows = 0;
+    let maxEvents = 0;
+    for await (const wf of client.workflow.list({ query: `WorkflowType = '${type}'` })) {
+      workflows++;
+      maxEvents = Math.max(maxEvents, wf.historyLength);
+    }
+    out[type] = { workflows, maxEvents };
+  }
+  return out;
+}
+
+// Ctrl-C: the Temporal runtime takes SIGINT for its workers; stop the load and clean up here too.
+let aborted = false;
+let cleaning: Promise<void> | undefined;
+process.once('SIGINT', () => {
+  aborted = true;
+  console.log('\ninterrupted: cleaning up');
+  void cleanup().finally(() => process.exit(130));
 });
 
-const wallet = await db.prisma.wallet.findUniqueOrThrow({ where: { accountId: account.id } });
-const problems = await checkLedgerIntegrity(db.prisma);
-console.log(`final balance ${wallet.balance} (expected 0); ledger integrity problems: ${problems.length}`);
+const figures: Record<string, Figure> = {};
+const run = async (key: string, f: () => Promise<Figure>) => {
+  figures[key] = await f();
+};
 
-server.close();
-worker.shutdown();
-await running;
-await env.teardown();
-await db.close();
+try {
+  if (WAITING) await waitingScenario(WAITING);
+  else await mainScenarios();
+} finally {
+  await cleanup();
+}
+
+/** Stops everything this run started (once: the normal end and Ctrl-C both come here). */
+async function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    server.close();
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running.catch(() => undefined);
+    await env.teardown().catch(() => undefined);
+    await pool.end().catch(() => undefined);
+    await db.close().catch(() => undefined);
+    stopPostgres();
+  })();
+  return cleaning;
+}
+
+// ---------------------------------------------------------------------------------------------- scenarios
+async function mainScenarios() {
+  const { id: accountId, apiKey } = await fundedAccount('bench', 1_000_000_000);
+  const single = (key: string) => postJson('/v1/consumptions', apiKey, { accountId, item: 'sms', quantity: 1 }, key);
+  const empty = () => client.workflow.execute('emptyWorkflow', { taskQueue, workflowId: `empty:${randomUUID()}`, requestEagerStart: true });
+
+  console.log('\nwarm-up (JIT, pools, workflow bundle)');
+  await load('empty workflows', 40, 8, async () => (await empty(), { status: 'ok' }));
+  await load('single consumptions', 40, 8, async (i) => ({ status: (await single(`warm-${i}`)).status }));
+
+  const hotBare = await fundedAccount('bare-hot', 1_000_000_000);
+  const bareWallets = await Promise.all(Array.from({ length: 100 }, (_, i) => fundedAccount(`bare-${i}`, 1_000_000_000)));
+  const bareDebit = async (walletId: string, i: number) => {
+    const c = await pool.connect();
+    try {
+      await c.query('BEGIN');
+      const r = await c.query<{ balance: string }>('UPDATE "Wallet" SET "balance" = "balance" - 9, "updatedAt" = now() WHERE "accountId" = $1 AND "balance" >= 9 RETURNING "balance"', [walletId]);
+      await c.query(
+        `INSERT INTO "LedgerEntry" ("walletId", "accountId", "kind", "amount", "balanceAfter", "businessKey") VALUES ($1, $1, 'adjustment', -9, $2, $3)`,
+        [walletId, r.rows[0]!.balance, `bench-bare:${walletId}:${i}:${randomUUID()}`],
+      );
+      await c.query('COMMIT');
+      return { status: 'ok' };
+    } finally {
+      c.release();
+    }
+  };
+
+  console.log('\nceilings');
+  if (wanted('temporal')) {
+    await run('temporal1', () => load('bare Temporal: empty workflow, c=1', n(80), 1, async () => (await empty(), { status: 'ok' })));
+    await run('temporal16', () => load('bare Temporal: empty workflow, c=16', n(640), 16, async () => (await empty(), { status: 'ok' })));
+  }
+  if (wanted('pg')) {
+    await run('pgHot', () => load('bare PostgreSQL: debit, hot wallet, c=16', n(4000), 16, (i) => bareDebit(hotBare.id, i)));
+    await run('pg100', () => load('bare PostgreSQL: debit, 100 wallets, c=16', n(8000), 16, (i) => bareDebit(bareWallets[i % 100]!.id, i)));
+  }
+
+  console.log('\nthe service');
+  if (wanted('single')) {
+    await run('single1', () => load('single consumption, c=1', n(80), 1, async (i) => ({ status: (await single(`s1-${i}`)).status })));
+    await run('single16', () => load('single consumption, c=16', n(640), 16, async (i) => ({ status: (await single(`s16-${i}`)).status })));
+  }
+  if (wanted('batch')) {
+    // One partner's key sends every batch; its sub-accounts pay for themselves.
+    const partner = await fundedAccount('batch-partner', 0);
+    const hot = await fundedAccount('batch-hot', 1_000_000_000, partner.id);
+    const wallets = await Promise.all(Array.from({ length: 100 }, (_, i) => fundedAccount(`batch-${i}`, 1_000_000_000, partner.id)));
+    const batchOf = (size: number, prefix: string, accountOf: (j: number) => string) => async (i: number) => {
+      const items = Array.from({ length: size }, (_, j) => ({ key: `${prefix}-${i}-${j}`, accountId: accountOf(j), item: 'sms', quantity: 1 }));
+      const r = await postJson('/v1/consumptions/batch', partner.apiKey, { items });
+      const results = (r.body.results as { status: number }[] | undefined) ?? [];
+      const ok = results.filter((x) => x.status === 201).length;
+      return { status: r.status === 200 && ok === size ? 201 : `${r.status}/${ok}`, ops: size };
+    };
+    await load('warm-up batches', 4, 2, batchOf(100, 'warm', () => hot.id));
+    await run('batchHot100', () => load('batch of 100, hot wallet, 4 in flight', n(40), 4, batchOf(100, 'bh100', () => hot.id)));
+    await run('batchHot1000', () => load('batch of 1,000, hot wallet, 2 in flight', n(10), 2, batchOf(1000, 'bh1000', () => hot.id)));
+    await run('batch100w100', () => load('batch of 100, 100 wallets, 4 in flight', n(40), 4, batchOf(100, 'bw100', (j) => wallets[j % 100]!.id)));
+    await run('batch100w1000', () => load('batch of 1,000, 100 wallets, 2 in flight', n(10), 2, batchOf(1000, 'bw1000', (j) => wallets[j % 100]!.id)));
+  }
+  memoryLine('after the scenarios');
+
+  const problems = await checkLedgerIntegrity(db.prisma);
+  console.log(`  ledger integrity problems: ${problems.length}`);
+  const histories = await largestHistories(['emptyWorkflow', 'consumptionWorkflow', 'consumptionBatchWorkflow']);
+  for (const [type, h] of Object.entries(histories)) console.log(`  history: ${type.padEnd(26)} ${String(h.workflows).padStart(6)} workflows, largest ${h.maxEvents} events`);
+
+  // ---- the summary: each figure beside its ceiling
+  const f = figures;
+  const ratio = (a?: number, b?: number) => (a !== undefined && b !== undefined && b > 0 ? `${(a / b).toFixed(2)}×` : '—');
+  const rows: [string, string, string, string][] = [];
+  const add = (what: string, value: string, ceiling: string, r: string) => rows.push([what, value, ceiling, r]);
+  add('bare Temporal, empty workflow, c=1', f.temporal1 ? `p50 ${f.temporal1.p50.toFixed(1)} ms` : '—', '(ceiling)', '');
+  add('bare Temporal, empty workflow, c=16', f.temporal16 ? `${f.temporal16.rate.toFixed(0)}/s` : '—', '(ceiling)', '');
+  add('bare PostgreSQL debits, hot wallet', f.pgHot ? `${f.pgHot.rate.toFixed(0)}/s` : '—', '(ceiling)', '');
+  add('bare PostgreSQL debits, 100 wallets', f.pg100 ? `${f.pg100.rate.toFixed(0)}/s` : '—', '(ceiling)', '');
+  if (f.single1) add('single consumption, c=1', `p50 ${f.single1.p50.toFixed(1)} ms, p99 ${f.single1.p99.toFixed(1)} ms`, f.temporal1 ? `empty wf p50 ${f.temporal1.p50.toFixed(1)} ms` : '—', ratio(f.single1.p50, f.temporal1?.p50));
+  if (f.single16) add('single consumption, c=16', `${f.single16.rate.toFixed(0)}/s, p50 ${f.single16.p50.toFixed(0)} ms, p99 ${f.single16.p99.toFixed(0)} ms`, f.temporal16 ? `empty wf ${f.temporal16.rate.toFixed(0)}/s` : '—', ratio(f.single16.rate, f.temporal16?.rate));
+  for (const [key, what, ceil] of [
+    ['batchHot100', 'batch of 100, hot wallet', 'pgHot'],
+    ['batchHot1000', 'batch of 1,000, hot wallet', 'pgHot'],
+    ['batch100w100', 'batch of 100, 100 wallets', 'pg100'],
+    ['batch100w1000', 'batch of 1,000, 100 wallets', 'pg100'],
+  ] as const) {
+    const x = f[key];
+    const c = f[ceil];
+    if (x) add(what, `${x.rate.toFixed(0)} consumptions/s (batch p50 ${x.p50.toFixed(0)} ms)`, c ? `bare debits ${c.rate.toFixed(0)}/s` : '—', ratio(x.rate, c?.rate));
+  }
+  console.log('\nsummary (ratios are what to compare across machines; the absolute figures depend on load)');
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), 8));
+  for (const r of rows) console.log(`  ${r.map((c, i) => c.padEnd(widths[i]!)).join('  ')}`);
+  console.log('\ncpu per operation (this process: API + worker + load generator)');
+  for (const x of Object.values(f)) console.log(`  ${x.label.padEnd(44)} ${x.cpuMsPerOp.toFixed(2)} ms`);
+}
+
+async function waitingScenario(count: number) {
+  const { id: accountId, apiKey } = await fundedAccount('waiting', 0);
+  const other = await fundedAccount('reader', 1_000_000);
+  console.log(`\n${count} bank-transfer charges waiting at once (${config.schedule.confirmWithinBusinessHours} business hours to the confirmation reminder)`);
+  memoryLine('before');
+  const charges: string[] = new Array(count);
+  const started = Date.now();
+  // The highest resident memory of this process (the worker's) at any second of the scenario.
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 1_000);
+  sampler.unref();
+  let created = 0;
+  let retried = 0;
+  const samples: string[] = [];
+  await load('POST /v1/charges (bank transfer), c=64', count, 64, async (i) => {
+    // A 503 (the worker too busy to answer within API_TEMPORAL_TIMEOUT_MS) leaves the outcome unknown: like
+    // any client, retry with the same Idempotency-Key, which lands on the same charge.
+    let r = await postJson('/v1/charges', apiKey, { accountId, amount: 50_000, method: 'bank_transfer', depositorName: `Depositor ${i}` }, `wait-${i}`);
+    for (let retry = 0; r.status === 503 && retry < 20; retry++) {
+      retried++;
+      await new Promise((done) => setTimeout(done, 2_000));
+      r = await postJson('/v1/charges', apiKey, { accountId, amount: 50_000, method: 'bank_transfer', depositorName: `Depositor ${i}` }, `wait-${i}`);
+    }
+    charges[i] = r.body.id as string;
+    if (++created % 1000 === 0) {
+      const m = process.memoryUsage();
+      samples.push(`${created}: ${mb(m.rss)}`);
+      console.log(`    ${created} waiting after ${((Date.now() - started) / 1000).toFixed(0)} s: service rss ${mb(m.rss)} (heap ${mb(m.heapUsed)}), Temporal ${mb(childRss('temporal'))}`);
+    }
+    return { status: r.status };
+  });
+  const waiting = await db.prisma.charge.count({ where: { accountId, status: 'awaiting_deposit' } });
+  console.log(`  awaiting deposit: ${waiting} (${retried} requests answered 503 and retried with their key)`);
+  const peak = memoryLine(`with ${waiting} waiting`);
+
+  console.log('\nwhile they wait');
+  const read = async () => {
+    const r = await fetch(`${base}/v1/accounts/${other.id}/balance`, { headers: jsonHeaders(other.apiKey) });
+    await r.arrayBuffer();
+    return { status: r.status };
+  };
+  // One reader at a time (the latency of a read itself), then 16 (queueing on 2 cores included).
+  const reads1 = await load('GET /v1/accounts/{id}/balance, c=1', n(500), 1, read);
+  const reads = await load('GET /v1/accounts/{id}/balance, c=16', n(2000), 16, read);
+  // The reminder timers: each charge records `confirmation_overdue` when its timer fires, evicted or not.
+  const remindAt = await db.prisma.charge.aggregate({ where: { accountId }, _max: { expectedBy: true } });
+  const waitUntil = (remindAt._max.expectedBy?.getTime() ?? 0) + 5_000;
+  if (process.env.BENCH_REMIND_HOURS && waitUntil - Date.now() < 10 * 60_000) {
+    while (Date.now() < waitUntil) await new Promise((r) => setTimeout(r, 1_000));
+    const deadline = Date.now() + 5 * 60_000;
+    let reminded = 0;
+    while (Date.now() < deadline) {
+      reminded = await db.prisma.chargeEvent.count({ where: { type: 'confirmation_overdue', charge: { accountId } } });
+      if (reminded >= count) break;
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+    console.log(`  reminders recorded after their timers fired: ${reminded} of ${count} (last due ${new Date(waitUntil - 5_000).toISOString()}, all in ${((Date.now() - started) / 1000).toFixed(0)} s from the first charge)`);
+    memoryLine('after the reminders');
+  } else {
+    console.log('  (reminder timers not waited for; BENCH_REMIND_HOURS=0.05 fires them 3 minutes after each request)');
+  }
+
+  console.log('\nending them: every other one confirmed, the rest cancelled');
+  const confirmed = await load('confirm-deposit / cancel, c=64', count, 64, async (i) => {
+    const id = charges[i]!;
+    const r = i % 2 === 0 ? await postJson(`/v1/charges/${id}/confirm-deposit`, ADMIN, { depositedAmount: 50_000 }) : await postJson(`/v1/charges/${id}/cancel`, apiKey, {});
+    const expected = i % 2 === 0 ? 'succeeded' : 'cancelled';
+    return { status: r.status === 200 && r.body.status === expected ? expected : `${r.status}:${String(r.body.status ?? r.body.code)}` };
+  });
+  const byStatus = await db.prisma.charge.groupBy({ by: ['status'], where: { accountId }, _count: true });
+  const wallet = await db.prisma.wallet.findUniqueOrThrow({ where: { accountId } });
+  console.log(`  charges by status: ${byStatus.map((s) => `${s.status} ${s._count}`).join(', ')}; balance ${wallet.balance} (expected ${Math.ceil(count / 2) * 50_000})`);
+  memoryLine('after they ended');
+  const problems = await checkLedgerIntegrity(db.prisma);
+  console.log(`  ledger integrity problems: ${problems.length}`);
+  const histories = await largestHistories(['chargeWorkflow']);
+  for (const [type, h] of Object.entries(histories)) console.log(`  history: ${type} ${h.workflows} workflows, largest ${h.maxEvents} events`);
+  clearInterval(sampler);
+  console.log(`  rss while creating: ${samples.join(', ')}; highest sampled each second over the whole scenario: ${mb(peakRss)}`);
+  console.log(`\nsummary: ${count} waiting, service rss ${mb(peak.rss)} (heap ${mb(peak.heapUsed)}), Temporal ${mb(peak.temporal)}; balance reads c=1 p50 ${reads1.p50.toFixed(1)} ms p99 ${reads1.p99.toFixed(1)} ms, c=16 p50 ${reads.p50.toFixed(1)} ms p99 ${reads.p99.toFixed(1)} ms; endings ${confirmed.statuses}`);
+}

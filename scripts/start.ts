@@ -57,7 +57,7 @@ const worker = await createWorker({
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
   ...serviceActivityDeps(db.prisma, config, logger, client),
-  workflowBundlePath: config.workflowBundlePath,
+  workflowBundlePath: config.workflowBundlePath, maxCachedWorkflows: config.workerMaxCachedWorkflows,
 });
 const workerRun = worker.run();
 await ensureIdempotencyRetentionSchedule(client, { taskQueue: config.temporal.taskQueue, retentionDays: config.idempotencyRetentionDays }).catch((err: unknown) =>

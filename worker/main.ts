@@ -24,7 +24,7 @@ const db = await openDatabase({ url: config.databaseUrl, migrate: true, poolSize
 const connection = await connectWorker(config.temporal.address);
 // Activities use a client over the same connection (the auto-recharge trigger's signal-with-start).
 const client = new Client({ connection, namespace: config.temporal.namespace });
-const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, ...serviceActivityDeps(db.prisma, config, logger, client), workflowBundlePath: config.workflowBundlePath });
+const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, ...serviceActivityDeps(db.prisma, config, logger, client), workflowBundlePath: config.workflowBundlePath, maxCachedWorkflows: config.workerMaxCachedWorkflows });
 const running = worker.run();
 const dispatcher = startWebhookDispatcher({ db: db.prisma, temporal: client, taskQueue: config.temporal.taskQueue, settings: config.webhooks, logger });
 logger.info(`worker polling task queue ${config.temporal.taskQueue}${config.workerMetricsAddress ? `; SDK metrics on http://${config.workerMetricsAddress}/metrics` : ''}`);

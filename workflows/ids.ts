@@ -7,6 +7,7 @@ export const WorkflowPrefix = {
   refund: 'refund',
   autoRecharge: 'auto-recharge',
   bankDeposit: 'bank-deposit',
+  consumptionBatch: 'consumption-batch',
 } as const;
 
 export type WorkflowKind = keyof typeof WorkflowPrefix;
@@ -16,6 +17,8 @@ export const consumptionWorkflowId = (consumptionId: string) => `${WorkflowPrefi
 export const refundWorkflowId = (refundId: string) => `${WorkflowPrefix.refund}:${refundId}`;
 export const autoRechargeWorkflowId = (accountId: string) => `${WorkflowPrefix.autoRecharge}:${accountId}`;
 export const bankDepositWorkflowId = (depositId: string) => `${WorkflowPrefix.bankDeposit}:${depositId}`;
+/** A batch of consumptions; its id is derived from the caller and the batch's consumption ids. */
+export const consumptionBatchWorkflowId = (batchId: string) => `${WorkflowPrefix.consumptionBatch}:${batchId}`;
 
 /** The inverse of the id builders: `charge:abc` → { kind: 'charge', id: 'abc' }. */
 export function parseWorkflowId(workflowId: string): { kind: WorkflowKind; id: string } | undefined {

@@ -6,3 +6,4 @@ export { autoRechargeWorkflow } from './auto-recharge/workflow.ts';
 export { idempotencyRetentionWorkflow } from './idempotency-retention/workflow.ts';
 export { webhookDeliveryWorkflow } from './webhook-delivery/workflow.ts';
 export { bankDepositWorkflow } from './bank-deposit/workflow.ts';
+export { consumptionBatchWorkflow } from './consumption-batch/workflow.ts';
