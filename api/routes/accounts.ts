@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { accountFor, principalOf } from '../auth.ts';
 import { displayName, parse } from '../validation.ts';
 import { HttpProblem } from '../problem.ts';

@@ -2,7 +2,7 @@
 // admin-only list of recent admin events it shows.
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { requireAdmin } from '../auth.ts';
 import { parse } from '../validation.ts';
 import { sendPage } from '../pages/html.ts';

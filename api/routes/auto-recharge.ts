@@ -3,7 +3,7 @@
 // parent-billed account has none: its partner's wallet is the funding account.
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { accountFor, principalOf } from '../auth.ts';
 import { parse } from '../validation.ts';
 import { HttpProblem } from '../problem.ts';

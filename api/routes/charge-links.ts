@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { accountFor, principalId, principalOf } from '../auth.ts';
 import { displayName, parse } from '../validation.ts';
 import { HttpProblem, toHttpProblem } from '../problem.ts';

@@ -10,7 +10,7 @@ import {
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { accountFor, canActFor, principalId, principalOf, requireAdmin, visibleAccountIds } from '../auth.ts';
 import { idempotent, type Outcome } from '../idempotency.ts';
 import { displayName, parse } from '../validation.ts';

@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import express, { Router, type Request } from 'express';
 import { z } from 'zod';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { requireAdmin } from '../auth.ts';
 import { displayName, parse, reportedName } from '../validation.ts';
 import { HttpProblem, toHttpProblem } from '../problem.ts';

@@ -6,7 +6,7 @@ import {
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import type { Db } from '../../db/client.ts';
 import type { Refund } from '../../generated/prisma/client.ts';
 import { canActFor, principalOf, requireAdmin, type Principal } from '../auth.ts';
