@@ -29,7 +29,7 @@ import {
   type RefundWorkflow,
 } from '../../workflows/refund/definitions.ts';
 import { refundView } from './refund-view.ts';
-import { afterCursor, encodeCursor } from './charges.ts';
+import { afterCursor, encodeCursor } from '../pagination.ts';
 
 const Id = z.uuid({ message: 'must be a UUID' });
 

@@ -8,7 +8,7 @@ import type { AppDeps } from '../deps.ts';
 import { accountFor, canActFor, principalId, principalOf, requireAdmin, visibleAccountIds, type Principal } from '../auth.ts';
 import { parse } from '../validation.ts';
 import { HttpProblem } from '../problem.ts';
-import { afterCursor, encodeCursor } from './charges.ts';
+import { afterCursor, encodeCursor } from '../pagination.ts';
 import type { Db } from '../../db/client.ts';
 import type { WebhookEndpoint, WebhookEvent } from '../../generated/prisma/client.ts';
 import { receivingEndpoints } from '../../db/events.ts';
