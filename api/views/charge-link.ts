@@ -12,7 +12,7 @@ export const ChargeLinkView = z
     expiresAt: Timestamp,
     createdAt: Timestamp,
   })
-  .meta({ id: 'ChargeLink' });
+  ;
 
 export function chargeLinkView(link: ChargeLink, token: string, publicBaseUrl: string): z.infer<typeof ChargeLinkView> {
   return {

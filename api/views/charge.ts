@@ -10,11 +10,11 @@ import { PointsValue, Timestamp, Uuid } from './common.ts';
 export const CHARGE_METHODS = ['card', 'bank_transfer', 'virtual_account'] as const;
 export const CHARGE_STATUSES = ['pending', 'awaiting_deposit', 'succeeded', 'failed', 'cancelled', 'rejected', 'expired'] as const;
 
-export const BankAccountView = z.object({ bank: z.string(), accountNumber: z.string(), holder: z.string() }).meta({ id: 'BankAccount', description: 'The operator account a bank transfer is paid into.' });
+export const BankAccountView = z.object({ bank: z.string(), accountNumber: z.string(), holder: z.string() }).meta({ description: 'The operator account a bank transfer is paid into.' });
 
 export const VirtualAccountView = z
   .object({ bank: z.string(), accountNumber: z.string(), holder: z.string(), dueAt: Timestamp })
-  .meta({ id: 'VirtualAccount', description: 'A virtual account (가상계좌) issued by the gateway for one charge: it accepts exactly the charge amount, once, before dueAt.' });
+  .meta({ description: 'A virtual account (가상계좌) issued by the gateway for one charge: it accepts exactly the charge amount, once, before dueAt.' });
 
 export const TaxDocumentView = z
   .object({
@@ -23,7 +23,7 @@ export const TaxDocumentView = z
     number: z.string().optional(),
     failureReason: z.string().optional(),
   })
-  .meta({ id: 'TaxDocument', description: 'The tax document of a succeeded bank-transfer or virtual-account charge (a card charge has none).' });
+  .meta({ description: 'The tax document of a succeeded bank-transfer or virtual-account charge (a card charge has none).' });
 
 export const ChargeView = z
   .object({
@@ -52,7 +52,7 @@ export const ChargeView = z
     completedAt: Timestamp.optional(),
     timeline: z.array(z.object({ type: z.string(), at: Timestamp, data: z.unknown().optional() })),
   })
-  .meta({ id: 'Charge' });
+  ;
 export type ChargeView = z.infer<typeof ChargeView>;
 
 export type ChargeWithEvents = Charge & { events: ChargeEvent[]; taxDocument?: TaxDocument | null };

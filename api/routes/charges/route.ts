@@ -12,7 +12,7 @@ import { HttpProblem } from '../../problem.ts';
 import { afterCursor, encodeCursor, pageOf } from '../../pagination.ts';
 import { Id } from '../../schemas.ts';
 import { chargeView } from '../../views/charge.ts';
-import { storedCardOf } from '../payment-methods.ts';
+import { storedCardOf } from '../payment-methods/helpers.ts';
 import type { Prisma } from '../../../generated/prisma/client.ts';
 import { cancelChargeUpdate, confirmDepositUpdate, rejectChargeUpdate } from '../../../workflows/charge/definitions.ts';
 import { CancelCharge, ChargeListQuery, ConfirmDeposit, CreateCharge, RejectCharge } from './validators.ts';
