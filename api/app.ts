@@ -18,9 +18,9 @@ import { createRateLimiters, limitPayPages, limitPerKey, unknownKeyGuard } from 
 import { chargeLinksRouter } from './routes/charge-links/route.ts';
 import { payRouter } from './routes/charge-links/pay-route.ts';
 import { redactDeep } from '../runtime/logger.ts';
-import { adminEventsRouter, adminPageRouter } from './routes/admin.ts';
+import { adminEventsRouter, adminPageRouter } from './routes/admin/route.ts';
 import { warnIfHolidayDataEnds } from '../runtime/calendar-check.ts';
-import { webhooksRouter } from './routes/webhooks.ts';
+import { webhooksRouter } from './routes/webhooks/route.ts';
 import { balanceAlertsRouter } from './routes/balance-alerts/route.ts';
 import { answerWithin, temporalDeadline } from './availability.ts';
 import { depositsRouter } from './routes/deposits/route.ts';
