@@ -33,7 +33,7 @@ import { afterCursor, encodeCursor } from '../pagination.ts';
 
 const Id = z.uuid({ message: 'must be a UUID' });
 
-const CreateRefund = z
+export const CreateRefund = z
   .object({
     amount: z.number().int().positive().max(MAX_POINTS),
     reason: z.enum(REFUND_REASONS),
@@ -41,9 +41,9 @@ const CreateRefund = z
   })
   .strict();
 
-const Approve = z.object({ memo: z.string().trim().min(1).max(500).optional() }).strict();
-const Reject = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
-const ListQuery = z
+export const Approve = z.object({ memo: z.string().trim().min(1).max(500).optional() }).strict();
+export const Reject = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
+export const ListQuery = z
   .object({
     status: z.enum(['pending_review', 'succeeded', 'rejected']).optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
