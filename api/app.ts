@@ -61,7 +61,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(healthRouter(deps));
   app.use(metricsRouter());
-  app.use(openApiRouter());
+  app.use(openApiRouter(deps.config));
   // Pages outside /v1's Bearer auth: the charge-link page (its token is the credential) and the admin page
   // (its script sends the admin key to the JSON API).
   // The charge-link pages need no key: limit them per client address instead.

@@ -117,3 +117,23 @@ export function linkChargeView(view: ChargeView): LinkCharge {
     virtualAccount: view.virtualAccount,
   };
 }
+
+/** The charge a link holder is shown (JSON clients of /pay/{token}/…); the receipt adds the card used. */
+export const LinkChargeView = ChargeView.pick({
+  id: true,
+  amount: true,
+  method: true,
+  status: true,
+  depositorName: true,
+  bankAccount: true,
+  processingStartsAt: true,
+  expectedBy: true,
+  expiresAt: true,
+  depositedAmount: true,
+  creditedAmount: true,
+  failureCode: true,
+  failureReason: true,
+  createdAt: true,
+  completedAt: true,
+  virtualAccount: true,
+}).extend({ card: z.object({ brand: z.string(), last4: z.string() }).optional().describe('the stored card a card charge used') });
