@@ -124,7 +124,9 @@ export function openApiDocument(config: Config) {
   const operation = (op: Operation): Json => {
     const parameters = [...(op.params ? c.parameters('path', op.params) : []), ...(op.query ? c.parameters('query', op.query) : []), ...(op.headers ?? [])];
     const responses: Json = {};
-    for (const [status, answer] of Object.entries({ ...op.responses, ...(op.open ? {} : COMMON), ...op.responses })) {
+    // Every request with an Idempotency-Key may be 409 idempotency_key_reused (the same key, another body).
+    const reused: Record<string, Answer> = op.headers?.some((h) => h.name === IDEMPOTENCY_KEY.name) ? { '409': 'idempotency_key_reused' } : {};
+    for (const [status, answer] of Object.entries({ ...op.responses, ...(op.open ? {} : COMMON), ...reused, ...op.responses })) {
       if (typeof answer === 'string') {
         responses[status] = { description: answer, content: { 'application/problem+json': { schema: c.json(Problem) } } };
       } else {

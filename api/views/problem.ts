@@ -7,7 +7,9 @@ const CODES = Object.keys(ErrorCode) as [keyof typeof ErrorCode, ...(keyof typeo
 export const ProblemView = z.looseObject({
   type: z.string(),
   title: z.string(),
-  status: z.number().int(),
+  // RFC 9457 says the HTTP status; an invalid_state problem about a charge or a bank deposit puts the
+  // resource's status there instead (its `extra` overrides it). Clients and tests rely on that today.
+  status: z.union([z.number().int(), z.string()]).describe("the HTTP status; in invalid_state problems about a charge or bank deposit, that resource's status (e.g. cancelled)"),
   detail: z.string(),
   code: z.enum(CODES),
   balance: z.number().int().optional(),
