@@ -1,6 +1,6 @@
 // The JSON shapes of webhook endpoints, events, deliveries and admin notifications.
 import { z } from 'zod';
-import type { WebhookEndpoint, WebhookEvent } from '../../generated/prisma/client.ts';
+import type { WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent } from '../../generated/prisma/client.ts';
 import { WEBHOOK_EVENT_TYPES } from '../../domain/webhooks.ts';
 import { Timestamp, Uuid } from './common.ts';
 
@@ -88,3 +88,29 @@ export const AdminNotificationView = z.object({
   ...DeliveryState.shape,
   attempts: z.array(AttemptView).describe('the latest 20 attempts, newest first'),
 });
+
+type DeliveryWithAttempts = WebhookDelivery & { attempts: WebhookAttempt[] };
+
+/** A delivery to an endpoint with its latest attempts (newest first), and the type of its event. */
+export function deliveryView(d: DeliveryWithAttempts, eventType: string | null): z.infer<typeof WebhookDeliveryView> {
+  return {
+    id: d.id,
+    eventId: d.eventId,
+    eventType: eventType as z.infer<typeof WebhookEventType> | null,
+    endpointId: d.endpointId,
+    redelivery: d.key.includes(':redelivery:'),
+    ...deliveryState(d),
+    attempts: d.attempts.map(attemptView),
+  };
+}
+
+/** A delivery of an admin notification ({text} to ADMIN_WEBHOOK_URL) with its latest attempts. */
+export function adminNotificationView(d: DeliveryWithAttempts): z.infer<typeof AdminNotificationView> {
+  return {
+    id: d.id,
+    adminEventId: d.adminEventId?.toString() ?? null,
+    text: (JSON.parse(d.body) as { text?: string }).text ?? null,
+    ...deliveryState(d),
+    attempts: d.attempts.map(attemptView),
+  };
+}

@@ -10,7 +10,7 @@ import { parse } from '../../validation.ts';
 import { HttpProblem } from '../../problem.ts';
 import { afterCursor, encodeCursor, pageOf } from '../../pagination.ts';
 import { Id } from '../../schemas.ts';
-import { attemptView, deliveryState, endpointView, eventView } from '../../views/webhook.ts';
+import { adminNotificationView, deliveryView, endpointView, eventView } from '../../views/webhook.ts';
 import { receivingEndpoints } from '../../../db/events.ts';
 import { encryptionKeyFrom, encryptSecret, newWebhookSecret } from '../../../webhooks/secrets.ts';
 import { startDeliveryWorkflow } from '../../../webhooks/dispatcher.ts';
@@ -102,16 +102,7 @@ export function webhooksRouter(deps: AppDeps): Router {
       (await db.webhookEvent.findMany({ where: { id: { in: page.flatMap((d) => (d.eventId ? [d.eventId] : [])) } }, select: { id: true, type: true } })).map((e) => [e.id, e.type]),
     );
     res.json({
-      deliveries: page.map((d) => ({
-        id: d.id,
-        eventId: d.eventId,
-        eventType: d.eventId ? (types.get(d.eventId) ?? null) : null,
-        endpointId: d.endpointId,
-        redelivery: d.key.includes(':redelivery:'),
-        ...deliveryState(d),
-        // The latest 20 attempts, newest first.
-        attempts: d.attempts.map(attemptView),
-      })),
+      deliveries: page.map((d) => deliveryView(d, d.eventId ? (types.get(d.eventId) ?? null) : null)),
       nextCursor,
     });
   });
@@ -128,13 +119,7 @@ export function webhooksRouter(deps: AppDeps): Router {
     });
     const { page, nextCursor } = pageOf(rows, q.limit, encodeCursor);
     res.json({
-      notifications: page.map((d) => ({
-        id: d.id,
-        adminEventId: d.adminEventId?.toString() ?? null,
-        text: (JSON.parse(d.body) as { text?: string }).text ?? null,
-        ...deliveryState(d),
-        attempts: d.attempts.map(attemptView),
-      })),
+      notifications: page.map(adminNotificationView),
       nextCursor,
     });
   });
