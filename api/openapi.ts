@@ -13,7 +13,7 @@ import { Id } from './schemas.ts';
 import { ProblemView } from './views/problem.ts';
 import { AccountView, AutoRechargeView, BalanceAlertsView, balanceViewFor, CreatedAccountView, LedgerEntryView, PaymentMethodView } from './views/account.ts';
 import { BankAccountView, ChargeView, LinkChargeView, TaxDocumentView, VirtualAccountView } from './views/charge.ts';
-import { ChargeLinkView } from './views/charge-link.ts';
+import { ChargeLinkView, payLinkViewFor } from './views/charge-link.ts';
 import { RefundView } from './views/refund.ts';
 import { ConsumptionCreatedView, ConsumptionView } from './views/consumption.ts';
 import { BankDepositView } from './views/deposit.ts';
@@ -106,19 +106,7 @@ export function openApiDocument(config: Config) {
   const AdminEvent = c.component('AdminEvent', AdminEventView);
   const AdminDecision = c.component('AdminDecision', AdminDecisionView);
   const PriceList = c.component('PriceList', z.object({ items: z.array(z.object({ item: ItemName, unitPrice: z.number().int().positive() })) }));
-  const Limits = z.object({ minimum: z.object({ card: z.number().int(), bank_transfer: z.number().int(), virtual_account: z.number().int() }), maximum: z.number().int() });
-  const PayLink = c.component(
-    'PayLink',
-    z.object({
-      accountName: z.string(),
-      balance: z.number().int(),
-      pendingCharges: z.number().int(),
-      sendable: z.object(Object.fromEntries(items.map((i) => [i, z.number().int().min(0)]))),
-      linkExpiresAt: z.iso.datetime(),
-      limits: Limits,
-      openRequests: z.array(LinkChargeView),
-    }),
-  );
+  const PayLink = c.component('PayLink', payLinkViewFor(config.prices));
   const Json = z.looseObject({});
 
   const operation = (op: Operation): Json => {

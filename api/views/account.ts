@@ -37,6 +37,9 @@ export function balanceViewOf(items: z.ZodType<Record<string, number>>) {
   return z.object({ accountId: Uuid, fundingAccountId: Uuid, balance: PointsValue, pendingCharges: PointsValue, sendable: items.describe('how many of each price-list item the balance pays for') });
 }
 export const BalanceView = balanceViewOf(z.record(z.string(), z.number().int()));
+export function balanceView(accountId: string, funding: { fundingAccountId: string; balance: number; pendingCharges: number; sendable: Record<string, number> }): z.infer<typeof BalanceView> {
+  return { accountId, ...funding };
+}
 /** The balance schema with the configured price list's items spelt out (for /openapi.json). */
 export const balanceViewFor = (prices: PriceList) => balanceViewOf(z.object(Object.fromEntries(Object.keys(prices).map((item) => [item, z.number().int().min(0)]))));
 
@@ -116,3 +119,7 @@ export function autoRechargeView(a: AutoRecharge, chargedThisMonth: number): z.i
 }
 
 export const BalanceAlertsView = z.object({ accountId: Uuid, thresholds: z.array(z.number().int().min(1)) });
+
+export function balanceAlertsView(accountId: string, thresholds: number[]): z.infer<typeof BalanceAlertsView> {
+  return { accountId, thresholds };
+}

@@ -25,9 +25,10 @@ export async function contractOf(app: Express): Promise<ContractCheck> {
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   addFormats(ajv);
   ajv.addSchema(doc, 'openapi.json');
-  // Literal paths before templated ones ('/v1/refunds' before '/v1/refunds/{id}').
+  // Literal paths before templated ones ('/v1/refunds' before '/v1/refunds/{id}'); matched as Express routes
+  // them: case-insensitive, with or without a trailing slash.
   const templates = Object.keys(doc.paths)
-    .map((t) => ({ t, re: new RegExp(`^${t.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{\w+\}/g, '[^/]+')}$`), params: (t.match(/\{/g) ?? []).length }))
+    .map((t) => ({ t, re: new RegExp(`^${t.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{\w+\}/g, '[^/]+')}/?$`, 'i'), params: (t.match(/\{/g) ?? []).length }))
     .sort((a, b) => a.params - b.params);
   const validators = new Map<string, ValidateFunction>();
   const seen = new Set<string>();

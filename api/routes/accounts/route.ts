@@ -7,7 +7,7 @@ import { parse } from '../../validation.ts';
 import { HttpProblem } from '../../problem.ts';
 import { pageOf } from '../../pagination.ts';
 import { Id } from '../../schemas.ts';
-import { accountView, ledgerEntryView } from '../../views/account.ts';
+import { accountView, balanceView, ledgerEntryView } from '../../views/account.ts';
 import { createAccount, fundingBalance } from '../../../db/accounts.ts';
 import { CreateAccount, LedgerQuery, NEEDS_NUMBER, needsNumber, UpdateAccount } from './validators.ts';
 
@@ -47,7 +47,7 @@ export function accountsRouter({ db, config }: AppDeps): Router {
   r.get('/accounts/:id/balance', async (req, res) => {
     const id = parse(Id, req.params.id);
     const account = await accountFor(db, principalOf(req), id);
-    res.json({ accountId: account.id, ...(await fundingBalance(db, account, config.prices)) });
+    res.json(balanceView(account.id, await fundingBalance(db, account, config.prices)));
   });
 
   r.get('/accounts/:id/ledger', async (req, res) => {

@@ -7,6 +7,7 @@ import { accountFor, requireOwnBilling } from '../../access.ts';
 import { parse } from '../../validation.ts';
 import { Id } from '../../schemas.ts';
 import { balanceAlerts, setBalanceAlerts } from '../../../db/balance-alerts.ts';
+import { balanceAlertsView } from '../../views/account.ts';
 import { PutAlerts } from './validators.ts';
 
 export function balanceAlertsRouter({ db }: AppDeps): Router {
@@ -16,12 +17,12 @@ export function balanceAlertsRouter({ db }: AppDeps): Router {
     const account = await accountFor(db, principalOf(req), parse(Id, req.params.id));
     const body = parse(PutAlerts, req.body ?? {});
     requireOwnBilling(account, "set balance alerts on the partner's account");
-    res.json({ accountId: account.id, thresholds: await setBalanceAlerts(db, account.id, body.thresholds) });
+    res.json(balanceAlertsView(account.id, await setBalanceAlerts(db, account.id, body.thresholds)));
   });
 
   r.get('/accounts/:id/balance-alerts', async (req, res) => {
     const account = await accountFor(db, principalOf(req), parse(Id, req.params.id));
-    res.json({ accountId: account.id, thresholds: await balanceAlerts(db, account.id) });
+    res.json(balanceAlertsView(account.id, await balanceAlerts(db, account.id)));
   });
 
   return r;

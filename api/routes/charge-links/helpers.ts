@@ -3,13 +3,15 @@
 import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import type { Db } from '../../../db/client.ts';
-import { findChargeLink, type ChargeLink } from '../../../db/charge-links.ts';
+import { findChargeLink, findLiveChargeLink, type ChargeLink } from '../../../db/charge-links.ts';
+import type { Account } from '../../../db/accounts.ts';
 import type { ErrorCode } from '../../../domain/errors.ts';
 import { mayAccess } from '../../access.ts';
 import type { Outcome } from '../../idempotency.ts';
 import type { Principal } from '../../principal.ts';
 import { HttpProblem } from '../../problem.ts';
-import { linkChargeView, type ChargeView } from '../../views/charge.ts';
+import { chargeView, linkChargeView, type ChargeView } from '../../views/charge.ts';
+import type { LinkCharge } from '../../pages/pay.ts';
 import { PAY_SCRIPT_SRC } from '../../pages/pay-script.ts';
 
 /** The pages' CSP: their one inline script by hash. */
@@ -22,6 +24,24 @@ export async function linkFor(db: Db, p: Principal, token: string): Promise<Char
   const link = await findChargeLink(db, token);
   if (!link || !(await mayAccess(db, p, link.accountId))) throw new HttpProblem('not_found', LINK_NOT_FOUND);
   return link;
+}
+
+/** The live link and its account (billed to itself); otherwise the one 404, whatever the reason. */
+export async function liveLink(db: Db, token: string): Promise<{ link: ChargeLink; account: Account }> {
+  const link = await findLiveChargeLink(db, token);
+  const account = link && (await db.account.findUnique({ where: { id: link.accountId } }));
+  if (!link || !account || account.billingMode !== 'own') throw new HttpProblem('not_found', LINK_NOT_FOUND);
+  return { link, account };
+}
+
+/** The account's charges still open: awaiting a deposit, or a card payment whose answer is awaited. */
+export async function openRequests(db: Db, account: Pick<Account, 'id'>): Promise<LinkCharge[]> {
+  const rows = await db.charge.findMany({
+    where: { accountId: account.id, status: { in: ['awaiting_deposit', 'pending'] } },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: 20,
+  });
+  return rows.map((c) => linkChargeView(chargeView({ ...c, events: [] })));
 }
 
 /** A stored outcome as the link holder sees it (a declined card's problem carries the charge). */

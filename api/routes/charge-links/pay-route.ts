@@ -11,7 +11,7 @@ import { idempotencyKeyOf, idempotentOutcome, requestHash, type Outcome } from '
 import { Id } from '../../schemas.ts';
 import { chargeView, linkChargeView } from '../../views/charge.ts';
 import { checkLimits, loadCharge, openCharge } from '../charges/helpers.ts';
-import { findLiveChargeLink, type ChargeLink } from '../../../db/charge-links.ts';
+import type { ChargeLink } from '../../../db/charge-links.ts';
 import { fundingBalance, type Account } from '../../../db/accounts.ts';
 import { SimulatedGateway } from '../../../activities/gateway.ts';
 import { isErrorCode } from '../../../domain/errors.ts';
@@ -31,7 +31,8 @@ import {
 } from '../../pages/pay.ts';
 import { bankTransferForm, cardForm, parseAmountText, readForm, typedValues, virtualAccountForm, type FormValues } from './pay-forms.ts';
 import { BankTopUp, CardTopUp, VirtualAccountTopUp } from './validators.ts';
-import { BEHAVIOUR_KO, derivedUuid, formProblemText, LINK_NOT_FOUND, PAGE_OPTS, PROBLEM_KO, publicOutcome, wantsHtml } from './helpers.ts';
+import { BEHAVIOUR_KO, derivedUuid, formProblemText, liveLink, openRequests, PAGE_OPTS, PROBLEM_KO, publicOutcome, wantsHtml } from './helpers.ts';
+import { payLinkView } from '../../views/charge-link.ts';
 
 export function payRouter(deps: AppDeps): Router {
   const { db, config, gateway = new SimulatedGateway(deps.db) } = deps;
@@ -44,14 +45,6 @@ export function payRouter(deps: AppDeps): Router {
     last4: c.last4,
     outcome: BEHAVIOUR_KO[c.behaviour] ?? `시험용 동작: ${c.behaviour}`,
   }));
-
-  /** The live link and its account; otherwise the one 404 (HTML or problem+json), whatever the reason. */
-  async function liveLink(token: string): Promise<{ link: ChargeLink; account: Account }> {
-    const link = await findLiveChargeLink(db, token);
-    const account = link && (await db.account.findUnique({ where: { id: link.accountId } }));
-    if (!link || !account || account.billingMode !== 'own') throw new HttpProblem('not_found', LINK_NOT_FOUND);
-    return { link, account };
-  }
 
   /** Renders anything thrown as an HTML page for browsers; JSON clients get the usual problem+json. */
   const page =
@@ -68,19 +61,9 @@ export function payRouter(deps: AppDeps): Router {
       }
     };
 
-  /** The account's charges still open: awaiting a deposit, or a card payment whose answer is awaited. */
-  async function openRequests(account: Account): Promise<LinkCharge[]> {
-    const rows = await db.charge.findMany({
-      where: { accountId: account.id, status: { in: ['awaiting_deposit', 'pending'] } },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      take: 20,
-    });
-    return rows.map((c) => linkChargeView(chargeView({ ...c, events: [] })));
-  }
-
   async function pageModel(token: string, link: ChargeLink, account: Account, extra: { form?: FormState; prefill?: PayPageModel['prefill']; keep?: Record<string, string> } = {}): Promise<PayPageModel> {
     const now = new Date();
-    const [{ balance, pendingCharges }, open] = await Promise.all([fundingBalance(db, account, config.prices), openRequests(account)]);
+    const [{ balance, pendingCharges }, open] = await Promise.all([fundingBalance(db, account, config.prices), openRequests(db, account)]);
     const formKeys = Object.fromEntries(PAY_METHODS.map((s) => [s.method, extra.keep?.[s.method] ?? randomUUID()]));
     return {
       token,
@@ -115,18 +98,10 @@ export function payRouter(deps: AppDeps): Router {
     '/pay/:token',
     page(async (req, res) => {
       const token = String(req.params.token);
-      const { link, account } = await liveLink(token);
+      const { link, account } = await liveLink(db, token);
       if (!wantsHtml(req)) {
-        const { balance, pendingCharges, sendable } = await fundingBalance(db, account, config.prices);
-        res.set('Cache-Control', 'no-store').set('Referrer-Policy', 'no-referrer').json({
-          accountName: account.name,
-          balance,
-          pendingCharges,
-          sendable,
-          linkExpiresAt: link.expiresAt.toISOString(),
-          limits: config.chargeLimits,
-          openRequests: await openRequests(account),
-        });
+        const funding = await fundingBalance(db, account, config.prices);
+        res.set('Cache-Control', 'no-store').set('Referrer-Policy', 'no-referrer').json(payLinkView(link, account, funding, config.chargeLimits, await openRequests(db, account)));
         return;
       }
       // A preset link (?method=card&amount=100000) fills the amount without script.
@@ -144,7 +119,7 @@ export function payRouter(deps: AppDeps): Router {
     '/pay/:token/charges/:chargeId',
     page(async (req, res) => {
       const token = String(req.params.token);
-      const { account } = await liveLink(token);
+      const { account } = await liveLink(db, token);
       const id = Id.safeParse(req.params.chargeId);
       const charge = id.success ? await loadCharge(db, id.data) : null;
       if (!charge || charge.accountId !== account.id) {
@@ -185,7 +160,7 @@ export function payRouter(deps: AppDeps): Router {
     '/pay/:token/card',
     forms,
     page(async (req, res) => {
-      const { link, account } = await liveLink(String(req.params.token));
+      const { link, account } = await liveLink(db, String(req.params.token));
       const html = wantsHtml(req);
       let body: { amount: number; cardToken: string };
       let formKey: string | undefined;
@@ -228,7 +203,7 @@ export function payRouter(deps: AppDeps): Router {
     '/pay/:token/bank-transfer',
     forms,
     page(async (req, res) => {
-      const { link, account } = await liveLink(String(req.params.token));
+      const { link, account } = await liveLink(db, String(req.params.token));
       const html = wantsHtml(req);
       let body: { amount: number; depositorName: string };
       let formKey: string | undefined;
@@ -271,7 +246,7 @@ export function payRouter(deps: AppDeps): Router {
     '/pay/:token/virtual-account',
     forms,
     page(async (req, res) => {
-      const { link, account } = await liveLink(String(req.params.token));
+      const { link, account } = await liveLink(db, String(req.params.token));
       const html = wantsHtml(req);
       let body: { amount: number };
       let formKey: string | undefined;
