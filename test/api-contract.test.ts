@@ -163,6 +163,11 @@ describe('real answers validate against /openapi.json', () => {
 });
 
 describe('the check', () => {
+  it('compiles every schema of the document: each $ref resolves, each schema is valid JSON Schema 2020-12', () => {
+    expect(svc.contract!.compileAll()).toBeGreaterThan(150);
+  });
+
+
   it('refuses an answer the document does not allow, naming the operation, the field and the rule', async () => {
     const a = await svc.account();
     const res = await svc.as(a.apiKey).get(`/v1/accounts/${a.id}`);

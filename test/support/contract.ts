@@ -18,6 +18,8 @@ export interface ContractCheck {
   (res: Answer, method?: string, path?: string): void;
   /** The operations checked so far, as "METHOD /template STATUS". */
   readonly seen: Set<string>;
+  /** Compiles every request, parameter and response schema of the document (each $ref must resolve); their count. */
+  compileAll(): number;
 }
 
 export async function contractOf(app: Express): Promise<ContractCheck> {
@@ -68,5 +70,21 @@ export async function contractOf(app: Express): Promise<ContractCheck> {
       throw new Error(`contract: ${what} does not match /openapi.json:\n${errors}\nbody: ${JSON.stringify(body).slice(0, 600)}`);
     }
   }
-  return Object.assign(check, { seen }) as ContractCheck;
+  const compileAll = () => {
+    let n = 0;
+    for (const [template, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item as Record<string, Record<string, unknown>>)) {
+        const at = (...rest: string[]) => `openapi.json#/${pointer('paths', template, method, ...rest)}`;
+        const params = (op.parameters ?? []) as unknown[];
+        params.forEach((_, i) => (ajv.compile({ $ref: at('parameters', String(i), 'schema') }), n++));
+        const body = op.requestBody as { content?: Record<string, { schema?: object }> } | undefined;
+        for (const [type, media] of Object.entries(body?.content ?? {})) if (media.schema) (ajv.compile({ $ref: at('requestBody', 'content', type, 'schema') }), n++);
+        for (const [status, answer] of Object.entries((op.responses ?? {}) as Record<string, { content?: Record<string, { schema?: object }> }>)) {
+          for (const [type, media] of Object.entries(answer.content ?? {})) if (media.schema) (ajv.compile({ $ref: at('responses', status, 'content', type, 'schema') }), n++);
+        }
+      }
+    }
+    return n;
+  };
+  return Object.assign(check, { seen, compileAll }) as ContractCheck;
 }
