@@ -7,5 +7,3 @@ export const Uuid = z.uuid();
 export const Timestamp = z.iso.datetime();
 /** A whole number of points (1 point = 1 KRW). */
 export const PointsValue = z.number().int();
-/** An ISO instant from a Date, or undefined. */
-export const iso = (t: Date | null | undefined): string | undefined => t?.toISOString();
