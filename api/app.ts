@@ -1,51 +1,35 @@
 // The HTTP API: built by a function and exported apart from listen(), so tests drive it in-process.
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
-import { stdSerializers, type Logger } from 'pino';
-import type { Client } from '@temporalio/client';
-import type { Db } from '../db/client.ts';
-import type { Config } from '../config/config.ts';
+import { stdSerializers } from 'pino';
 import { authenticate } from './auth.ts';
 import { errorHandler, HttpProblem } from './problem.ts';
 import { httpMetrics, metricsRouter } from './metrics.ts';
 import { healthRouter } from './routes/health.ts';
 import { openApiRouter } from './openapi.ts';
-import { accountsRouter } from './routes/accounts.ts';
+import { accountsRouter } from './routes/accounts/route.ts';
 import { pricesRouter } from './routes/prices.ts';
 import { consumptionsRouter } from './routes/consumptions.ts';
 import { consumptionBatchRouter } from './routes/consumption-batch.ts';
-import { chargesRouter } from './routes/charges.ts';
-import { paymentMethodsRouter } from './routes/payment-methods.ts';
-import type { PaymentGateway } from '../activities/gateway.ts';
+import { chargesRouter } from './routes/charges/route.ts';
+import { paymentMethodsRouter } from './routes/payment-methods/route.ts';
 import { refundsRouter } from './routes/refunds.ts';
-import { autoRechargeRouter } from './routes/auto-recharge.ts';
-import { createRateLimiters, limitPayPages, limitPerKey, unknownKeyGuard, type RateLimiters } from './rate-limit.ts';
-import type pg from 'pg';
-import { chargeLinksRouter, payRouter } from './routes/charge-links.ts';
+import { autoRechargeRouter } from './routes/auto-recharge/route.ts';
+import { createRateLimiters, limitPayPages, limitPerKey, unknownKeyGuard } from './rate-limit.ts';
+import { chargeLinksRouter } from './routes/charge-links/route.ts';
+import { payRouter } from './routes/charge-links/pay-route.ts';
 import { redactDeep } from '../runtime/logger.ts';
-import { adminEventsRouter, adminPageRouter } from './routes/admin.ts';
+import { adminEventsRouter, adminPageRouter } from './routes/admin/route.ts';
 import { warnIfHolidayDataEnds } from '../runtime/calendar-check.ts';
-import { webhooksRouter } from './routes/webhooks.ts';
-import { balanceAlertsRouter } from './routes/balance-alerts.ts';
+import { webhooksRouter } from './routes/webhooks/route.ts';
+import { balanceAlertsRouter } from './routes/balance-alerts/route.ts';
 import { answerWithin, temporalDeadline } from './availability.ts';
-import { depositsRouter, inboundWebhooksRouter } from './routes/deposits.ts';
+import { depositsRouter } from './routes/deposits/route.ts';
+import { inboundWebhooksRouter } from './routes/deposits/webhooks-route.ts';
+import type { AppDeps } from './deps.ts';
 
-export interface AppDeps {
-  db: Db;
-  temporal: Client;
-  config: Config;
-  logger: Logger;
-  /** Describes card tokens for stored cards; defaults to the simulated gateway. */
-  gateway?: PaymentGateway;
-  /** The client shares a NativeConnection with a worker of this process: request eager workflow start. */
-  eagerStart?: boolean;
-  /** The PostgreSQL pool the rate limits are kept in (shared by API processes); absent: in memory. */
-  rateLimitStore?: pg.Pool;
-  /** Prebuilt limiters (instead of building them from config and rateLimitStore). */
-  rateLimiters?: RateLimiters;
-  /** The clock of the readiness checks (tests move it); defaults to Date.now. */
-  now?: () => number;
-}
+// AppDeps lives in api/deps.ts (routers import it from there); re-exported for existing importers.
+export type { AppDeps } from './deps.ts';
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -80,7 +64,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(healthRouter(deps));
   app.use(metricsRouter());
-  app.use(openApiRouter());
+  app.use(openApiRouter(deps.config));
   // Pages outside /v1's Bearer auth: the charge-link page (its token is the credential) and the admin page
   // (its script sends the admin key to the JSON API).
   // The charge-link pages need no key: limit them per client address instead.

@@ -10,7 +10,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Db } from '../db/client.ts';
 import { Prisma } from '../generated/prisma/client.ts';
-import { principalId, principalOf } from './auth.ts';
+import { principalId, principalOf } from './principal.ts';
 import { HttpProblem, problemBody, toHttpProblem } from './problem.ts';
 
 export interface Outcome {

@@ -19,7 +19,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type pg from 'pg';
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { principalId, principalOf } from './auth.ts';
+import { principalId, principalOf } from './principal.ts';
 import { sendProblem } from './problem.ts';
 
 /** The shared table, created by prisma/migrations/20261130100000_rate_limits (schema: model RateLimit). */

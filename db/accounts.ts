@@ -4,7 +4,6 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from './client.ts';
 import type { Account } from '../generated/prisma/client.ts';
 import type { BillingMode, TaxDocumentType } from '../generated/prisma/enums.ts';
-import { formatBusinessRegistrationNumber } from '../domain/business-number.ts';
 import { BusinessError } from '../domain/errors.ts';
 import { sendable, toPoints, type PriceList } from '../domain/money.ts';
 
@@ -63,18 +62,6 @@ export function fundingAccountId(account: Pick<Account, 'id' | 'parentId' | 'bil
     return account.parentId;
   }
   return account.id;
-}
-
-export function accountView(a: Account) {
-  return {
-    id: a.id,
-    name: a.name,
-    parentId: a.parentId,
-    billingMode: a.billingMode,
-    businessRegistrationNumber: a.businessRegistrationNumber ? formatBusinessRegistrationNumber(a.businessRegistrationNumber) : null,
-    taxDocument: a.taxDocument,
-    createdAt: a.createdAt.toISOString(),
-  };
 }
 
 /**

@@ -16,25 +16,6 @@ export async function autoRechargedThisMonth(db: Db | Tx, accountId: string, tim
   return toPoints(sum._sum.creditedAmount ?? 0n);
 }
 
-/** The JSON shape of the settings and their state. */
-export function autoRechargeView(a: AutoRecharge, chargedThisMonth: number) {
-  const monthlyLimit = a.monthlyLimit === null ? null : toPoints(a.monthlyLimit);
-  return {
-    accountId: a.accountId,
-    enabled: a.enabled,
-    threshold: toPoints(a.threshold),
-    amount: toPoints(a.amount),
-    paymentMethodId: a.paymentMethodId,
-    monthlyLimit,
-    consecutiveFailures: a.consecutiveFailures,
-    disabledAt: a.disabledAt?.toISOString() ?? null,
-    disabledReason: a.disabledReason,
-    chargedThisMonth,
-    remainingThisMonth: monthlyLimit === null ? null : Math.max(0, monthlyLimit - chargedThisMonth),
-    updatedAt: a.updatedAt.toISOString(),
-  };
-}
-
 /**
  * A claim older than this is taken over by the next debit below the threshold: it covers a request that
  * was claimed but never delivered (a crash between the debit's commit and the signal), at the price of

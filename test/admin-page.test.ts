@@ -6,7 +6,7 @@ import { startTestService, ADMIN_KEY, type TestService } from './support/service
 
 let svc: TestService;
 beforeAll(async () => {
-  svc = await startTestService();
+  svc = await startTestService({ contract: true });
 });
 afterAll(async () => {
   await svc?.stop();

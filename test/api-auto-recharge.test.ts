@@ -9,7 +9,7 @@ import { until } from './support/wait.ts';
 
 let svc: TestService;
 beforeAll(async () => {
-  svc = await startTestService();
+  svc = await startTestService({ contract: true });
 });
 afterAll(async () => {
   await svc?.stop();

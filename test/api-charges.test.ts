@@ -10,7 +10,7 @@ import { until } from './support/wait.ts';
 let svc: TestService;
 beforeAll(async () => {
   // tok_lost_answer loses its answers for 10 s here; the API stops waiting for a card's outcome after 4 s.
-  svc = await startTestService({ timeSkipping: true, env: { SIMULATED_GATEWAY_LOST_ANSWER_MS: '10000', CARD_CHARGE_WAIT_MS: '4000' } });
+  svc = await startTestService({ contract: true, timeSkipping: true, env: { SIMULATED_GATEWAY_LOST_ANSWER_MS: '10000', CARD_CHARGE_WAIT_MS: '4000' } });
 });
 afterAll(async () => {
   await svc?.stop();

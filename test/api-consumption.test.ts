@@ -10,7 +10,7 @@ import { checkLedgerIntegrity, post } from '../db/ledger.ts';
 
 let svc: TestService;
 beforeAll(async () => {
-  svc = await startTestService();
+  svc = await startTestService({ contract: true });
 });
 afterAll(async () => {
   await svc?.stop();

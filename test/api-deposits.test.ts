@@ -18,7 +18,7 @@ import { until } from './support/wait.ts';
 let svc: TestService;
 let server: Server;
 beforeAll(async () => {
-  svc = await startTestService();
+  svc = await startTestService({ contract: true });
   server = svc.app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   // The sandbox's gateway notifies the service's own address.

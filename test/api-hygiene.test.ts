@@ -10,7 +10,7 @@ import { checkLedgerIntegrity } from '../db/ledger.ts';
 
 let svc: TestService;
 beforeAll(async () => {
-  svc = await startTestService({ env: { AUTO_REFUND_WINDOW_DAYS: '7' } });
+  svc = await startTestService({ contract: true, env: { AUTO_REFUND_WINDOW_DAYS: '7' } });
 });
 afterAll(async () => {
   await svc?.stop();

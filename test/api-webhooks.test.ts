@@ -22,6 +22,7 @@ const latencies: number[] = [];
 beforeAll(async () => {
   receiver = await startReceiver(200);
   svc = await startTestService({
+    contract: true,
     env: { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', ADMIN_WEBHOOK_URL: `${receiver.url}/slack`, WEBHOOK_RETRY_INITIAL_SECONDS: '1' },
   });
 });

@@ -3,7 +3,7 @@
 // messages, and the configurable item names.
 import { describe, expect, it } from 'vitest';
 import { koreanDateTime, openingHoursText, itemName, won } from '../api/pages/format.ts';
-import { bankTransferForm, cardForm, parseAmountText, readForm } from '../api/routes/pay-forms.ts';
+import { bankTransferForm, cardForm, parseAmountText, readForm } from '../api/routes/charge-links/pay-forms.ts';
 import { DEFAULT_ITEM_NAMES, vatIncluded } from '../domain/money.ts';
 import { defaultCalendar } from '../domain/calendar.ts';
 import { loadConfig } from '../config/config.ts';

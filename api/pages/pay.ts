@@ -12,7 +12,7 @@ import type { BankAccount, ChargeLimits } from '../../config/config.ts';
 import type { BusinessCalendar } from '../../domain/calendar.ts';
 import type { VirtualAccountInfo } from '../../workflows/charge/definitions.ts';
 import { vatIncluded, type ItemNames, type PriceList } from '../../domain/money.ts';
-import { parseAmountText, type FormErrors, type FormValues } from '../routes/pay-forms.ts';
+import { parseAmountText, type FormErrors, type FormValues } from '../routes/charge-links/pay-forms.ts';
 
 /** A test card of a simulated gateway, offered on the page in test mode. */
 export interface TestCardOption {

@@ -4,7 +4,7 @@
 // degraded calendar (the holiday data ends within 90 days) is still 200 with status `degraded`: the API
 // works, an operator must upgrade the holiday package.
 import { Router } from 'express';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { holidayCoverage } from '../../domain/holidays.ts';
 
 const CHECK_TIMEOUT_MS = 3_000;

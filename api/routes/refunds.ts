@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import type { Db } from '../../db/client.ts';
 import type { Refund } from '../../generated/prisma/client.ts';
 import { canActFor, principalOf, requireAdmin, type Principal } from '../auth.ts';
@@ -12,11 +12,11 @@ import { MAX_POINTS } from '../../domain/money.ts';
 import { REFUND_REASONS } from '../../workflows/refund/definitions.ts';
 import { decideRefund, startRefund } from '../../workflows/refund/client.ts';
 import { refundView } from './refund-view.ts';
-import { afterCursor, encodeCursor } from './charges.ts';
+import { afterCursor, encodeCursor } from '../pagination.ts';
 
 const Id = z.uuid({ message: 'must be a UUID' });
 
-const CreateRefund = z
+export const CreateRefund = z
   .object({
     amount: z.number().int().positive().max(MAX_POINTS),
     reason: z.enum(REFUND_REASONS),
@@ -24,9 +24,9 @@ const CreateRefund = z
   })
   .strict();
 
-const Approve = z.object({ memo: z.string().trim().min(1).max(500).optional() }).strict();
-const Reject = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
-const ListQuery = z
+export const Approve = z.object({ memo: z.string().trim().min(1).max(500).optional() }).strict();
+export const Reject = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
+export const ListQuery = z
   .object({
     status: z.enum(['pending_review', 'succeeded', 'rejected']).optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),

@@ -16,6 +16,7 @@ import { createTestDatabase, type TestDatabase } from './db.ts';
 import { seedFundedAccount } from './seed.ts';
 import { startWebhookDispatcher, type Dispatcher } from '../../webhooks/dispatcher.ts';
 import { createLocalEnv, createTimeSkippingEnv } from './temporal.ts';
+import { contractOf, type ContractCheck } from './contract.ts';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
 export const TEST_WEBHOOK_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
@@ -37,13 +38,15 @@ export interface TestService {
     delete(path: string): request.Test;
   };
   admin: ReturnType<TestService['as']>;
+  /** With `contract: true`: checks every answer to as()/admin against /openapi.json (test/support/contract.ts). */
+  contract?: ContractCheck;
   /** Creates an account directly (fast path for tests), optionally funded by an adjustment entry. */
   account(opts?: { name?: string; parentId?: string; billingMode?: 'own' | 'parent'; balance?: number }): Promise<{ id: string; apiKey: string }>;
   stop(): Promise<void>;
 }
 
 export async function startTestService(
-  opts: { timeSkipping?: boolean; env?: Record<string, string>; deps?: Partial<ActivityDeps> } = {},
+  opts: { timeSkipping?: boolean; env?: Record<string, string>; deps?: Partial<ActivityDeps>; contract?: boolean } = {},
 ): Promise<TestService> {
   const db = await createTestDatabase();
   const env = opts.timeSkipping ? await createTimeSkippingEnv() : await createLocalEnv();
@@ -58,8 +61,12 @@ export async function startTestService(
   const dispatcher = startWebhookDispatcher({ db: db.prisma, temporal: env.client, taskQueue, settings: config.webhooks });
   const app = createApp({ db: db.prisma, temporal: env.client, config, logger: pino({ level: 'silent' }) });
 
+  const contract = opts.contract ? await contractOf(app) : undefined;
   const as = (key: string) => {
-    const auth = (t: request.Test) => t.set('Authorization', `Bearer ${key}`);
+    const auth = (t: request.Test) => {
+      t.set('Authorization', `Bearer ${key}`);
+      return contract ? t.expect((res) => contract(res as never)) : t;
+    };
     return {
       get: (path: string) => auth(request(app).get(path)),
       post: (path: string, body?: object, idempotencyKey?: string) => {
@@ -82,6 +89,7 @@ export async function startTestService(
     dispatcher,
     as,
     admin: as(ADMIN_KEY),
+    contract,
     async account({ name = 'Shop', parentId, billingMode, balance = 0 } = {}) {
       const { account, apiKey } = await seedFundedAccount(db.prisma, balance, { name, parentId, billingMode });
       return { id: account.id, apiKey };

@@ -2,8 +2,8 @@
 // field, so a refused form is shown again with the typed values and one message per field (JSON clients of
 // the same routes keep the API's problem+json).
 import { z } from 'zod';
-import type { ChargeLimits } from '../../config/config.ts';
-import { won } from '../pages/format.ts';
+import type { ChargeLimits } from '../../../config/config.ts';
+import { won } from '../../pages/format.ts';
 
 /** What the person typed, as typed (shown again when the form is refused). */
 export type FormValues = Record<string, string>;

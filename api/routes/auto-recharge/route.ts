@@ -2,45 +2,28 @@
 // the auto-recharge workflow reads them when a debit leaves the balance below the threshold. A
 // parent-billed account has none: its partner's wallet is the funding account.
 import { Router } from 'express';
-import { z } from 'zod';
-import type { AppDeps } from '../app.ts';
-import { accountFor, principalOf } from '../auth.ts';
-import { parse } from '../validation.ts';
-import { HttpProblem } from '../problem.ts';
-import { autoRechargedThisMonth, autoRechargeView, claimAutoRecharge } from '../../db/auto-recharge.ts';
-import { requestAutoRecharge } from '../../workflows/auto-recharge/client.ts';
-import { MAX_POINTS, toPoints } from '../../domain/money.ts';
-import { DEFAULT_AUTO_RECHARGE_THRESHOLD } from '../../workflows/auto-recharge/definitions.ts';
-import { storedCardOf } from './payment-methods.ts';
-
-const Id = z.uuid({ message: 'must be a UUID' });
+import type { AppDeps } from '../../deps.ts';
+import { principalOf } from '../../principal.ts';
+import { accountFor, requireOwnBilling } from '../../access.ts';
+import { parse } from '../../validation.ts';
+import { HttpProblem } from '../../problem.ts';
+import { Id } from '../../schemas.ts';
+import { autoRechargeView } from '../../views/account.ts';
+import { autoRechargedThisMonth, claimAutoRecharge } from '../../../db/auto-recharge.ts';
+import { requestAutoRecharge } from '../../../workflows/auto-recharge/client.ts';
+import { toPoints } from '../../../domain/money.ts';
+import { storedCardOf } from '../payment-methods/helpers.ts';
+import { putAutoRecharge } from './validators.ts';
 
 export function autoRechargeRouter({ db, config, temporal }: AppDeps): Router {
   const r = Router();
-  const { minimum, maximum } = config.chargeLimits;
-  const PutAutoRecharge = z
-    .object({
-      enabled: z.boolean(),
-      threshold: z.number().int().min(0).max(MAX_POINTS).default(DEFAULT_AUTO_RECHARGE_THRESHOLD),
-      // Each recharge is a card charge: the card charge limits apply.
-      amount: z
-        .number()
-        .int()
-        .min(minimum.card, { message: `a card charge is at least ${minimum.card} points` })
-        .max(maximum, { message: `a charge is at most ${maximum} points` }),
-      paymentMethodId: Id,
-      monthlyLimit: z.number().int().positive().max(MAX_POINTS).nullable().optional(),
-    })
-    .strict()
-    .refine((b) => b.monthlyLimit == null || b.monthlyLimit >= b.amount, { message: 'monthlyLimit must allow at least one recharge (≥ amount)', path: ['monthlyLimit'] });
+  const PutAutoRecharge = putAutoRecharge(config.chargeLimits);
 
   r.put('/accounts/:id/auto-recharge', async (req, res) => {
     const id = parse(Id, req.params.id);
     const body = parse(PutAutoRecharge, req.body);
     const account = await accountFor(db, principalOf(req), id);
-    if (account.billingMode === 'parent') {
-      throw new HttpProblem('invalid_state', `account ${account.id} is billed to its partner; set up auto-recharge on the partner's account`);
-    }
+    requireOwnBilling(account, "set up auto-recharge on the partner's account");
     const pm = await storedCardOf(db, account.id, body.paymentMethodId);
     const settings = {
       enabled: body.enabled,

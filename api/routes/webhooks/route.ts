@@ -3,94 +3,19 @@
 // (no account) receive every event. Anything else answers 404, as if it did not exist.
 import { randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
-import { z } from 'zod';
-import type { AppDeps } from '../app.ts';
-import { accountFor, canActFor, principalId, principalOf, requireAdmin, visibleAccountIds, type Principal } from '../auth.ts';
-import { parse } from '../validation.ts';
-import { HttpProblem } from '../problem.ts';
-import { afterCursor, encodeCursor } from './charges.ts';
-import type { Db } from '../../db/client.ts';
-import type { WebhookEndpoint, WebhookEvent } from '../../generated/prisma/client.ts';
-import { receivingEndpoints } from '../../db/events.ts';
-import { WEBHOOK_EVENT_TYPES } from '../../domain/webhooks.ts';
-import { encryptionKeyFrom, encryptSecret, newWebhookSecret } from '../../webhooks/secrets.ts';
-import { checkWebhookUrl, UrlRefused } from '../../webhooks/url-guard.ts';
-import { startDeliveryWorkflow } from '../../webhooks/dispatcher.ts';
-
-const Id = z.uuid({ message: 'must be a UUID' });
-const NOT_FOUND = (what: string, id: string) => new HttpProblem('not_found', `${what} ${id} not found`);
-const MAX_OVERLAP_HOURS = 7 * 24;
-
-const CreateEndpoint = z
-  .object({
-    url: z.string().min(1).max(2048),
-    events: z.array(z.enum(WEBHOOK_EVENT_TYPES)).max(WEBHOOK_EVENT_TYPES.length).optional(),
-    description: z.string().max(500).optional(),
-    /** The account whose events it receives (the caller's own by default; the admin's: all events). */
-    accountId: Id.optional(),
-  })
-  .strict();
-const Rotate = z.object({ overlapHours: z.number().min(0).max(MAX_OVERLAP_HOURS).default(24) }).strict();
-const Redeliver = z.object({ endpointId: Id.optional() }).strict();
-const DeliveriesQuery = z.object({
-  status: z.enum(['pending', 'succeeded', 'failed']).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().optional(),
-});
-
-/** Where a delivery stands, as JSON (endpoint deliveries and admin notifications alike). */
-function deliveryState(d: { status: string; attemptCount: number; lastStatusCode: number | null; lastError: string | null; createdAt: Date; completedAt: Date | null }) {
-  return {
-    status: d.status,
-    attemptCount: d.attemptCount,
-    lastStatusCode: d.lastStatusCode,
-    lastError: d.lastError,
-    createdAt: d.createdAt.toISOString(),
-    completedAt: d.completedAt?.toISOString() ?? null,
-  };
-}
-
-/** One delivery attempt as JSON. */
-function attemptView(a: { attempt: number; at: Date; statusCode: number | null; error: string | null; durationMs: number | null }) {
-  return { attempt: a.attempt, at: a.at.toISOString(), statusCode: a.statusCode, error: a.error, durationMs: a.durationMs };
-}
-
-export function endpointView(e: WebhookEndpoint) {
-  return {
-    id: e.id,
-    accountId: e.accountId,
-    url: e.url,
-    events: e.events,
-    description: e.description,
-    secretHint: e.secretHint,
-    previousSecretExpiresAt: e.previousSecretExpiresAt?.toISOString() ?? null,
-    createdAt: e.createdAt.toISOString(),
-  };
-}
-
-export function eventView(e: WebhookEvent) {
-  return { id: e.id, type: e.type, accountId: e.accountId, createdAt: e.createdAt.toISOString(), data: e.data };
-}
-
-/** Whether the principal may see something that belongs to `accountId` (null: the admin's alone). */
-async function mayAccess(db: Db, p: Principal, accountId: string | null): Promise<boolean> {
-  if (p.kind === 'admin') return true;
-  if (!accountId) return false;
-  const account = await db.account.findUnique({ where: { id: accountId }, select: { id: true, parentId: true } });
-  return account !== null && canActFor(p, account);
-}
-
-async function endpointFor(db: Db, p: Principal, id: string): Promise<WebhookEndpoint> {
-  const endpoint = await db.webhookEndpoint.findUnique({ where: { id } });
-  if (!endpoint || endpoint.deletedAt || !(await mayAccess(db, p, endpoint.accountId))) throw NOT_FOUND('webhook endpoint', id);
-  return endpoint;
-}
-
-async function eventFor(db: Db, p: Principal, id: string): Promise<WebhookEvent> {
-  const event = await db.webhookEvent.findUnique({ where: { id } });
-  if (!event || !(await mayAccess(db, p, event.accountId))) throw NOT_FOUND('event', id);
-  return event;
-}
+import type { AppDeps } from '../../deps.ts';
+import { principalId, principalOf, requireAdmin } from '../../principal.ts';
+import { accountFor, visibleAccountIds } from '../../access.ts';
+import { parse } from '../../validation.ts';
+import { HttpProblem } from '../../problem.ts';
+import { afterCursor, encodeCursor, pageOf } from '../../pagination.ts';
+import { Id } from '../../schemas.ts';
+import { adminNotificationView, deliveryView, endpointView, eventView } from '../../views/webhook.ts';
+import { receivingEndpoints } from '../../../db/events.ts';
+import { encryptionKeyFrom, encryptSecret, newWebhookSecret } from '../../../webhooks/secrets.ts';
+import { startDeliveryWorkflow } from '../../../webhooks/dispatcher.ts';
+import { CreateEndpoint, DeliveriesQuery, Redeliver, Rotate } from './validators.ts';
+import { checkedUrl, endpointFor, eventFor } from './helpers.ts';
 
 export function webhooksRouter(deps: AppDeps): Router {
   const { db, config } = deps;
@@ -102,20 +27,11 @@ export function webhooksRouter(deps: AppDeps): Router {
     return (key ??= encryptionKeyFrom(settings.encryptionKey));
   };
 
-  async function checkedUrl(url: string): Promise<string> {
-    try {
-      return (await checkWebhookUrl(url, settings)).url.toString();
-    } catch (err) {
-      if (err instanceof UrlRefused) throw new HttpProblem('validation_error', `url: ${err.message}`, { errors: [{ path: 'url', message: err.message }] });
-      throw err;
-    }
-  }
-
   r.post('/webhook-endpoints', async (req, res) => {
     const body = parse(CreateEndpoint, req.body ?? {});
     const p = principalOf(req);
     const accountId = body.accountId ? (await accountFor(db, p, body.accountId)).id : p.kind === 'admin' ? null : p.account.id;
-    const url = await checkedUrl(body.url);
+    const url = await checkedUrl(body.url, settings);
     const id = randomUUID();
     const secret = newWebhookSecret();
     const endpoint = await db.webhookEndpoint.create({
@@ -181,23 +97,13 @@ export function webhooksRouter(deps: AppDeps): Router {
       take: q.limit + 1,
       include: { attempts: { orderBy: { attempt: 'desc' }, take: 20 } },
     });
-    const page = rows.slice(0, q.limit);
+    const { page, nextCursor } = pageOf(rows, q.limit, encodeCursor);
     const types = new Map(
       (await db.webhookEvent.findMany({ where: { id: { in: page.flatMap((d) => (d.eventId ? [d.eventId] : [])) } }, select: { id: true, type: true } })).map((e) => [e.id, e.type]),
     );
-    const last = page[page.length - 1];
     res.json({
-      deliveries: page.map((d) => ({
-        id: d.id,
-        eventId: d.eventId,
-        eventType: d.eventId ? (types.get(d.eventId) ?? null) : null,
-        endpointId: d.endpointId,
-        redelivery: d.key.includes(':redelivery:'),
-        ...deliveryState(d),
-        // The latest 20 attempts, newest first.
-        attempts: d.attempts.map(attemptView),
-      })),
-      nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
+      deliveries: page.map((d) => deliveryView(d, d.eventId ? (types.get(d.eventId) ?? null) : null)),
+      nextCursor,
     });
   });
 
@@ -211,17 +117,10 @@ export function webhooksRouter(deps: AppDeps): Router {
       take: q.limit + 1,
       include: { attempts: { orderBy: { attempt: 'desc' }, take: 20 } },
     });
-    const page = rows.slice(0, q.limit);
-    const last = page[page.length - 1];
+    const { page, nextCursor } = pageOf(rows, q.limit, encodeCursor);
     res.json({
-      notifications: page.map((d) => ({
-        id: d.id,
-        adminEventId: d.adminEventId?.toString() ?? null,
-        text: (JSON.parse(d.body) as { text?: string }).text ?? null,
-        ...deliveryState(d),
-        attempts: d.attempts.map(attemptView),
-      })),
-      nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
+      notifications: page.map(adminNotificationView),
+      nextCursor,
     });
   });
 

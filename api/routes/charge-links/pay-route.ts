@@ -1,24 +1,22 @@
-// Charge links (간편 충전 링크). Under /v1 (authenticated): create and revoke. Under /pay (no login; the
-// token is the credential): the page, the form each payment method posts (a browser is redirected to the
-// charge's receipt, or shown its form again with Korean messages per field; JSON clients get JSON), and the
-// receipt of any charge of the link's account. An unknown, expired or revoked token gets one and the same
-// 404, so a token's history never leaks.
-import { createHash, randomUUID } from 'node:crypto';
+// The pages a charge link opens, under /pay (no login; the token is the credential): the page, the form
+// each payment method posts (a browser is redirected to the charge's receipt, or shown its form again with
+// Korean messages per field; JSON clients get JSON), and the receipt of any charge of the link's account. An
+// unknown, expired or revoked token gets one and the same 404, so a token's history never leaks.
+import { randomUUID } from 'node:crypto';
 import express, { Router, type Request, type Response } from 'express';
-import { z } from 'zod';
-import type { AppDeps } from '../app.ts';
-import { accountFor, principalId, principalOf } from '../auth.ts';
-import { displayName, parse } from '../validation.ts';
-import { HttpProblem, toHttpProblem } from '../problem.ts';
-import { idempotencyKeyOf, idempotentOutcome, requestHash, type Outcome } from '../idempotency.ts';
-import { checkLimits, chargeView, loadCharge, openCharge } from './charges.ts';
-import { createChargeLink, findChargeLink, findLiveChargeLink, revokeChargeLink, type ChargeLink } from '../../db/charge-links.ts';
-import { fundingBalance, type Account } from '../../db/accounts.ts';
-import { SimulatedGateway } from '../../activities/gateway.ts';
-import { isErrorCode, type ErrorCode } from '../../domain/errors.ts';
-import { chargeSchedule } from '../../domain/calendar.ts';
-import { sendPage } from '../pages/html.ts';
-import { redactSecrets } from '../../runtime/logger.ts';
+import type { AppDeps } from '../../deps.ts';
+import { parse } from '../../validation.ts';
+import { HttpProblem, toHttpProblem } from '../../problem.ts';
+import { idempotencyKeyOf, idempotentOutcome, requestHash, type Outcome } from '../../idempotency.ts';
+import { Id } from '../../schemas.ts';
+import { chargeView, linkChargeView } from '../../views/charge.ts';
+import { checkLimits, loadCharge, openCharge } from '../charges/helpers.ts';
+import type { ChargeLink } from '../../../db/charge-links.ts';
+import { fundingBalance, type Account } from '../../../db/accounts.ts';
+import { SimulatedGateway } from '../../../activities/gateway.ts';
+import { isErrorCode } from '../../../domain/errors.ts';
+import { chargeSchedule } from '../../../domain/calendar.ts';
+import { sendPage } from '../../pages/html.ts';
 import {
   chargeNotFoundPage,
   linkNotFoundPage,
@@ -30,146 +28,11 @@ import {
   type LinkCharge,
   type PayPageModel,
   type TestCardOption,
-} from '../pages/pay.ts';
-import { PAY_SCRIPT_SRC } from '../pages/pay-script.ts';
+} from '../../pages/pay.ts';
 import { bankTransferForm, cardForm, parseAmountText, readForm, typedValues, virtualAccountForm, type FormValues } from './pay-forms.ts';
-
-/** The pages' CSP: their one inline script by hash. */
-const PAGE_OPTS = { scriptSrc: PAY_SCRIPT_SRC };
-
-const Id = z.uuid({ message: 'must be a UUID' });
-export const DEFAULT_LINK_DAYS = 7;
-export const MAX_LINK_DAYS = 90;
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-const CreateLink = z.object({ expiresInDays: z.number().int().min(1).max(MAX_LINK_DAYS).default(DEFAULT_LINK_DAYS) }).strict();
-
-/** Form fields arrive as strings ("50,000" too); JSON clients send numbers. */
-const Amount = z.preprocess((v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : Number(v.replace(/[,\s]/g, ''))) : v), z.number().int().positive());
-const IdempotencyField = z.string().max(255).optional();
-const CardTopUp = z.object({ amount: Amount, cardToken: z.string().trim().min(1).max(200), idempotencyKey: IdempotencyField }).strict();
-const VirtualAccountTopUp = z.object({ amount: Amount, idempotencyKey: IdempotencyField }).strict();
-const BankTopUp = z.object({ amount: Amount, depositorName: displayName(100), idempotencyKey: IdempotencyField }).strict();
-
-const LINK_NOT_FOUND = 'charge link not found';
-
-/** Masks charge-link tokens in a URL (for logs). */
-export function redactChargeLinkTokens(url: string | undefined): string | undefined {
-  return url === undefined ? undefined : redactSecrets(url);
-}
-
-/** The account of a link the principal may act for, or 404 as if it did not exist. */
-async function linkFor(deps: Pick<AppDeps, 'db'>, req: Request, token: string): Promise<ChargeLink> {
-  const link = await findChargeLink(deps.db, token);
-  if (!link) throw new HttpProblem('not_found', LINK_NOT_FOUND);
-  await accountFor(deps.db, principalOf(req), link.accountId).catch(() => {
-    throw new HttpProblem('not_found', LINK_NOT_FOUND);
-  });
-  return link;
-}
-
-export function chargeLinksRouter({ db, config }: AppDeps): Router {
-  const r = Router();
-
-  r.post('/accounts/:id/charge-links', async (req, res) => {
-    const accountId = parse(Id, req.params.id);
-    const body = parse(CreateLink, req.body ?? {});
-    const p = principalOf(req);
-    const account = await accountFor(db, p, accountId);
-    if (account.billingMode === 'parent') {
-      throw new HttpProblem('invalid_state', `account ${account.id} is billed to its partner; the partner ${account.parentId} tops up`, {
-        fundingAccountId: account.parentId,
-      });
-    }
-    const expiresAt = new Date(Date.now() + body.expiresInDays * DAY_MS);
-    const { link, token } = await createChargeLink(db, { accountId: account.id, expiresAt, createdBy: principalId(p) });
-    res.status(201).json({
-      token,
-      url: `${config.publicBaseUrl.replace(/\/+$/, '')}/pay/${token}`,
-      accountId: account.id,
-      tokenHint: link.tokenHint,
-      expiresAt: link.expiresAt.toISOString(),
-      createdAt: link.createdAt.toISOString(),
-    });
-  });
-
-  r.delete('/charge-links/:token', async (req, res) => {
-    const link = await linkFor({ db }, req, req.params.token);
-    await revokeChargeLink(db, link.id);
-    res.status(204).end();
-  });
-
-  return r;
-}
-
-/** A charge as the link holder sees it: no ids of the account, its cards or the gateway. */
-function linkChargeView(view: ReturnType<typeof chargeView>): LinkCharge {
-  return {
-    id: view.id,
-    amount: view.amount,
-    method: view.method,
-    status: view.status,
-    depositorName: view.depositorName,
-    bankAccount: view.bankAccount as LinkCharge['bankAccount'],
-    processingStartsAt: view.processingStartsAt,
-    expectedBy: view.expectedBy,
-    expiresAt: view.expiresAt,
-    depositedAmount: view.depositedAmount,
-    creditedAmount: view.creditedAmount,
-    failureCode: view.failureCode,
-    failureReason: view.failureReason,
-    createdAt: view.createdAt,
-    completedAt: view.completedAt,
-    virtualAccount: view.virtualAccount,
-  };
-}
-
-/** A stored outcome as the link holder sees it (a declined card's problem carries the charge). */
-function publicOutcome(outcome: Outcome): Outcome {
-  const body = outcome.body as Record<string, unknown>;
-  if (outcome.status < 400) return { ...outcome, body: linkChargeView(body as ReturnType<typeof chargeView>) };
-  if (body && typeof body === 'object' && body.charge) return { ...outcome, body: { ...body, charge: linkChargeView(body.charge as ReturnType<typeof chargeView>) } };
-  return outcome;
-}
-
-/** A UUID derived from a name (RFC 9562 version 8): the stored card of a link's card charge, one per charge. */
-function derivedUuid(name: string): string {
-  const h = createHash('sha256').update(name).digest();
-  h[6] = (h[6]! & 0x0f) | 0x80;
-  h[8] = (h[8]! & 0x3f) | 0x80;
-  const x = h.subarray(0, 16).toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
-}
-
-const wantsHtml = (req: Request) =>
-  req.method === 'GET' ? req.accepts(['html', 'json']) === 'html' : Boolean(req.is('application/x-www-form-urlencoded'));
-
-/** Korean titles of the problems a charge-link page can show. */
-const PROBLEM_KO: Partial<Record<ErrorCode, string>> = {
-  validation_error: '입력을 확인해 주세요',
-  invalid_state: '지금은 충전할 수 없습니다',
-  idempotency_key_reused: '이미 보낸 요청입니다',
-  amount_below_minimum: '충전 금액이 최소 금액보다 적습니다',
-  amount_above_maximum: '충전 금액이 최대 금액을 넘습니다',
-  card_declined: '카드 결제가 거절되었습니다',
-  rate_limited: '요청이 너무 많습니다',
-};
-
-/** What a refused submit says on the form, in Korean, for problems that belong to no single field. */
-function formProblemText(code: ErrorCode | undefined): string {
-  switch (code) {
-    case 'idempotency_key_reused':
-      return '이 화면에서 이미 다른 내용으로 요청했습니다. 아래 내용을 확인하고 다시 눌러 주세요.';
-    case 'invalid_state':
-      return '지금은 이 사업장을 충전할 수 없습니다. 링크를 보내 준 곳에 문의해 주세요.';
-    default:
-      return '요청을 처리하지 못했습니다. 잠시 뒤 다시 시도해 주세요.';
-  }
-}
-
-const BEHAVIOUR_KO: Record<string, string> = { succeed: '승인', decline: '거절', flaky: '두 번 일시 오류 뒤 승인' };
-
-const ChargeIdParam = z.uuid();
+import { BankTopUp, CardTopUp, VirtualAccountTopUp } from './validators.ts';
+import { BEHAVIOUR_KO, derivedUuid, formProblemText, liveLink, openRequests, PAGE_OPTS, PROBLEM_KO, publicOutcome, wantsHtml } from './helpers.ts';
+import { payLinkView } from '../../views/charge-link.ts';
 
 export function payRouter(deps: AppDeps): Router {
   const { db, config, gateway = new SimulatedGateway(deps.db) } = deps;
@@ -182,14 +45,6 @@ export function payRouter(deps: AppDeps): Router {
     last4: c.last4,
     outcome: BEHAVIOUR_KO[c.behaviour] ?? `시험용 동작: ${c.behaviour}`,
   }));
-
-  /** The live link and its account; otherwise the one 404 (HTML or problem+json), whatever the reason. */
-  async function liveLink(token: string): Promise<{ link: ChargeLink; account: Account }> {
-    const link = await findLiveChargeLink(db, token);
-    const account = link && (await db.account.findUnique({ where: { id: link.accountId } }));
-    if (!link || !account || account.billingMode !== 'own') throw new HttpProblem('not_found', LINK_NOT_FOUND);
-    return { link, account };
-  }
 
   /** Renders anything thrown as an HTML page for browsers; JSON clients get the usual problem+json. */
   const page =
@@ -206,19 +61,9 @@ export function payRouter(deps: AppDeps): Router {
       }
     };
 
-  /** The account's charges still open: awaiting a deposit, or a card payment whose answer is awaited. */
-  async function openRequests(account: Account): Promise<LinkCharge[]> {
-    const rows = await db.charge.findMany({
-      where: { accountId: account.id, status: { in: ['awaiting_deposit', 'pending'] } },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      take: 20,
-    });
-    return rows.map((c) => linkChargeView(chargeView({ ...c, events: [] })));
-  }
-
   async function pageModel(token: string, link: ChargeLink, account: Account, extra: { form?: FormState; prefill?: PayPageModel['prefill']; keep?: Record<string, string> } = {}): Promise<PayPageModel> {
     const now = new Date();
-    const [{ balance, pendingCharges }, open] = await Promise.all([fundingBalance(db, account, config.prices), openRequests(account)]);
+    const [{ balance, pendingCharges }, open] = await Promise.all([fundingBalance(db, account, config.prices), openRequests(db, account)]);
     const formKeys = Object.fromEntries(PAY_METHODS.map((s) => [s.method, extra.keep?.[s.method] ?? randomUUID()]));
     return {
       token,
@@ -253,18 +98,10 @@ export function payRouter(deps: AppDeps): Router {
     '/pay/:token',
     page(async (req, res) => {
       const token = String(req.params.token);
-      const { link, account } = await liveLink(token);
+      const { link, account } = await liveLink(db, token);
       if (!wantsHtml(req)) {
-        const { balance, pendingCharges, sendable } = await fundingBalance(db, account, config.prices);
-        res.set('Cache-Control', 'no-store').set('Referrer-Policy', 'no-referrer').json({
-          accountName: account.name,
-          balance,
-          pendingCharges,
-          sendable,
-          linkExpiresAt: link.expiresAt.toISOString(),
-          limits: config.chargeLimits,
-          openRequests: await openRequests(account),
-        });
+        const funding = await fundingBalance(db, account, config.prices);
+        res.set('Cache-Control', 'no-store').set('Referrer-Policy', 'no-referrer').json(payLinkView(link, account, funding, config.chargeLimits, await openRequests(db, account)));
         return;
       }
       // A preset link (?method=card&amount=100000) fills the amount without script.
@@ -282,8 +119,8 @@ export function payRouter(deps: AppDeps): Router {
     '/pay/:token/charges/:chargeId',
     page(async (req, res) => {
       const token = String(req.params.token);
-      const { account } = await liveLink(token);
-      const id = ChargeIdParam.safeParse(req.params.chargeId);
+      const { account } = await liveLink(db, token);
+      const id = Id.safeParse(req.params.chargeId);
       const charge = id.success ? await loadCharge(db, id.data) : null;
       if (!charge || charge.accountId !== account.id) {
         if (!wantsHtml(req)) throw new HttpProblem('not_found', `charge ${String(req.params.chargeId)} not found`);
@@ -323,7 +160,7 @@ export function payRouter(deps: AppDeps): Router {
     '/pay/:token/card',
     forms,
     page(async (req, res) => {
-      const { link, account } = await liveLink(String(req.params.token));
+      const { link, account } = await liveLink(db, String(req.params.token));
       const html = wantsHtml(req);
       let body: { amount: number; cardToken: string };
       let formKey: string | undefined;
@@ -366,7 +203,7 @@ export function payRouter(deps: AppDeps): Router {
     '/pay/:token/bank-transfer',
     forms,
     page(async (req, res) => {
-      const { link, account } = await liveLink(String(req.params.token));
+      const { link, account } = await liveLink(db, String(req.params.token));
       const html = wantsHtml(req);
       let body: { amount: number; depositorName: string };
       let formKey: string | undefined;
@@ -409,7 +246,7 @@ export function payRouter(deps: AppDeps): Router {
     '/pay/:token/virtual-account',
     forms,
     page(async (req, res) => {
-      const { link, account } = await liveLink(String(req.params.token));
+      const { link, account } = await liveLink(db, String(req.params.token));
       const html = wantsHtml(req);
       let body: { amount: number };
       let formKey: string | undefined;
