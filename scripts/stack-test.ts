@@ -56,7 +56,7 @@ function assert(cond: unknown, message: string): asserts cond {
 
 interface Answer {
   status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any;  
   headers: Headers;
 }
 
@@ -538,7 +538,7 @@ async function main(): Promise<void> {
       if (verdicts.some((v) => v.verdict === 'FAIL')) {
         for (const p of [stack.temporal.process, ...stack.workers, ...stack.apis, stack.proxy]) {
           say(`--- last lines of ${p.name} (${p.spec.logFile})`);
-          // eslint-disable-next-line no-control-regex
+           
           for (const l of p.tail(12)) process.stdout.write(`    ${l.replace(/\x1b\[[0-9;]*m/g, '').slice(0, 300)}\n`);
         }
       }

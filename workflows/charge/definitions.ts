@@ -169,5 +169,6 @@ export const CAPTURE_RETRY_WINDOW = '6 hours';
 /** Between the last capture attempt and the lookup: longer than one attempt may take, so none is in flight. */
 export const CAPTURE_SETTLE_DELAY = '2 minutes';
 
-export const chargeWorkflowType = 'chargeWorkflow';
-export type ChargeWorkflow = (input: ChargeInput) => Promise<ChargeSnapshot>;
+export const chargeWorkflowType = 'chargeWorkflow' satisfies keyof typeof import('./workflow.ts') & keyof typeof import('../index.ts');
+/** The registered function's own type: a change of its input or result reaches every caller. */
+export type ChargeWorkflow = (typeof import('../index.ts'))[typeof chargeWorkflowType];

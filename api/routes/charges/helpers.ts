@@ -1,11 +1,6 @@
 // What the charge routes (and the charge-link pages, which open charges too) do besides parsing and
-// answering: load a charge, check the limits, start the charge's workflow and send it decisions.
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-  type Client,
-  type WorkflowHandle,
-} from '@temporalio/client';
+// answering: load a charge, check the limits, open a charge through its workflow's client
+// (workflows/charge/client.ts, which also carries decisions).
 import type { AppDeps } from '../../deps.ts';
 import type { Outcome } from '../../idempotency.ts';
 import { HttpProblem } from '../../problem.ts';
@@ -18,16 +13,8 @@ import type { Config } from '../../../config/config.ts';
 import type { Charge, Prisma } from '../../../generated/prisma/client.ts';
 import { ErrorCode, isErrorCode } from '../../../domain/errors.ts';
 import { toPoints } from '../../../domain/money.ts';
-import { chargeWorkflowId } from '../../../workflows/ids.ts';
-import {
-  awaitAcceptedWithinUpdate,
-  chargeWorkflowType,
-  isTerminalChargeStatus,
-  type ChargeInput,
-  type ChargeSnapshot,
-  type ChargeStatus,
-  type ChargeWorkflow,
-} from '../../../workflows/charge/definitions.ts';
+import type { ChargeInput } from '../../../workflows/charge/definitions.ts';
+import { chargeResult, startCharge } from '../../../workflows/charge/client.ts';
 
 export const withEvents = { events: { orderBy: [{ at: 'asc' }, { id: 'asc' }] }, taxDocument: true } satisfies Prisma.ChargeInclude;
 
@@ -52,83 +39,6 @@ export function checkLimits(config: Config, method: 'card' | 'bank_transfer' | '
   }
 }
 
-/**
- * Starts the charge's workflow (or finds the running one: racing twins share the id) and waits for its
- * first answer: a bank transfer once it awaits its deposit, a card charge until its outcome is known or
- * `config.cardChargeWaitMs` passes (then it is still `pending`). Undefined when the workflow has already
- * closed (a card charge that finished before the update reached it, or a retried request whose first
- * answer was lost): the read model has the outcome.
- */
-export async function startCharge(temporal: Client, config: Config, input: ChargeInput): Promise<ChargeSnapshot | undefined> {
-  const workflowId = chargeWorkflowId(input.chargeId);
-  let handle: WorkflowHandle<ChargeWorkflow>;
-  try {
-    handle = await temporal.workflow.start<ChargeWorkflow>(chargeWorkflowType, {
-      workflowId,
-      taskQueue: config.temporal.taskQueue,
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      args: [input],
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    return undefined;
-  }
-  try {
-    return await handle.executeUpdate(awaitAcceptedWithinUpdate, { args: [{ waitMs: config.cardChargeWaitMs }] });
-  } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError)) throw err;
-    return undefined;
-  }
-}
-
-export type ChargeAction = 'confirm' | 'reject' | 'cancel';
-const OUTCOME: Record<ChargeAction, ChargeStatus> = { confirm: 'succeeded', reject: 'rejected', cancel: 'cancelled' };
-
-/**
- * Answers a decision on a closed charge from the read model: the same decision again is harmless, but a
- * confirmation of another deposited amount than the one confirmed is not.
- */
-function answerClosed(charge: Charge, action: ChargeAction, depositedAmount?: number): void {
-  if (charge.status !== OUTCOME[action]) {
-    throw new HttpProblem('invalid_state', `charge ${charge.id} is ${charge.status}`, { status: charge.status });
-  }
-  const confirmed = charge.depositedAmount === null ? undefined : toPoints(charge.depositedAmount);
-  if (depositedAmount !== undefined && confirmed !== undefined && confirmed !== depositedAmount) {
-    throw new HttpProblem('invalid_state', `charge ${charge.id} was confirmed with a deposit of ${confirmed} points, not ${depositedAmount}`, {
-      status: charge.status,
-      depositedAmount: confirmed,
-      requestedDepositedAmount: depositedAmount,
-    });
-  }
-}
-
-/** Sends a decision to the charge's workflow; closed workflows and refusals become problems. */
-export async function decideCharge(
-  db: Db,
-  temporal: Client,
-  charge: Charge,
-  action: ChargeAction,
-  send: (h: WorkflowHandle<ChargeWorkflow>) => Promise<unknown>,
-  depositedAmount?: number,
-) {
-  if (charge.method !== 'bank_transfer' && !(charge.method === 'virtual_account' && action === 'cancel')) {
-    throw new HttpProblem('invalid_state', `a ${charge.method} charge cannot be ${action === 'confirm' ? 'confirmed' : `${action}ed`}`, { status: charge.status });
-  }
-  if (isTerminalChargeStatus(charge.status)) return answerClosed(charge, action, depositedAmount);
-  try {
-    await send(temporal.workflow.getHandle<ChargeWorkflow>(chargeWorkflowId(charge.id)));
-  } catch (err) {
-    // A refusal by the update's validator or handler reaches the client through toHttpProblem.
-    if (err instanceof WorkflowNotFoundError) {
-      // The workflow closed between our read and the update: the read model has its outcome.
-      const now = await db.charge.findUniqueOrThrow({ where: { id: charge.id } });
-      return answerClosed(now, action, depositedAmount);
-    }
-    throw err;
-  }
-}
-
 export interface OpenCharge {
   chargeId: string;
   accountId: string;
@@ -147,7 +57,7 @@ export interface OpenCharge {
  */
 export async function openCharge({ db, temporal, config }: Pick<AppDeps, 'db' | 'temporal' | 'config'>, request: OpenCharge): Promise<Outcome> {
   const { chargeId } = request;
-  const snapshot = await startCharge(temporal, config, {
+  const snapshot = await startCharge(temporal, { taskQueue: config.temporal.taskQueue, cardChargeWaitMs: config.cardChargeWaitMs }, {
     chargeId,
     accountId: request.accountId,
     amount: request.amount,
@@ -163,7 +73,7 @@ export async function openCharge({ db, temporal, config }: Pick<AppDeps, 'db' | 
   const charge = await loadCharge(db, chargeId);
   if (!charge) {
     // Refused before anything was recorded (the account or card changed since the checks above).
-    const refused = snapshot ?? (await temporal.workflow.getHandle<ChargeWorkflow>(chargeWorkflowId(chargeId)).result());
+    const refused = snapshot ?? (await chargeResult(temporal, chargeId));
     businessEvents.inc({ kind: 'charge', outcome: 'refused' });
     const code = refused.failureCode && isErrorCode(refused.failureCode) ? refused.failureCode : 'invalid_state';
     throw new HttpProblem(code, refused.failureReason ?? 'the charge was refused');

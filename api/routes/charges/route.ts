@@ -14,9 +14,9 @@ import { Id } from '../../schemas.ts';
 import { chargeView } from '../../views/charge.ts';
 import { storedCardOf } from '../payment-methods/helpers.ts';
 import type { Prisma } from '../../../generated/prisma/client.ts';
-import { cancelChargeUpdate, confirmDepositUpdate, rejectChargeUpdate } from '../../../workflows/charge/definitions.ts';
 import { CancelCharge, ChargeListQuery, ConfirmDeposit, CreateCharge, RejectCharge } from './validators.ts';
-import { chargeFor, checkLimits, decideCharge, loadCharge, openCharge, withEvents } from './helpers.ts';
+import { chargeFor, checkLimits, loadCharge, openCharge, withEvents } from './helpers.ts';
+import { decideCharge } from '../../../workflows/charge/client.ts';
 
 export function chargesRouter({ db, temporal, config }: AppDeps): Router {
   const r = Router();
@@ -61,9 +61,7 @@ export function chargesRouter({ db, temporal, config }: AppDeps): Router {
     const id = parse(Id, req.params.id);
     const body = parse(CancelCharge, req.body ?? {});
     const charge = await chargeFor(db, principalOf(req), id);
-    await decideCharge(db, temporal, charge, 'cancel', (h) =>
-      h.executeUpdate(cancelChargeUpdate, { args: [{ reason: body.reason ?? null, by: principalId(principalOf(req)) }] }),
-    );
+    await decideCharge(temporal, db, charge, { kind: 'cancel', input: { reason: body.reason ?? null, by: principalId(principalOf(req)) } });
     res.json(chargeView((await loadCharge(db, id))!));
   });
 
@@ -72,12 +70,10 @@ export function chargesRouter({ db, temporal, config }: AppDeps): Router {
     const id = parse(Id, req.params.id);
     const body = parse(ConfirmDeposit, req.body);
     const charge = await chargeFor(db, principalOf(req), id);
-    await decideCharge(db, temporal, charge, 'confirm', (h) =>
-      h.executeUpdate(confirmDepositUpdate, {
-        args: [{ depositedAmount: body.depositedAmount, depositorName: body.depositorName ?? null, memo: body.memo ?? null, by: 'admin' }],
-      }),
-      body.depositedAmount,
-    );
+    await decideCharge(temporal, db, charge, {
+      kind: 'confirm',
+      input: { depositedAmount: body.depositedAmount, depositorName: body.depositorName ?? null, memo: body.memo ?? null, by: 'admin' },
+    });
     res.json(chargeView((await loadCharge(db, id))!));
   });
 
@@ -86,7 +82,7 @@ export function chargesRouter({ db, temporal, config }: AppDeps): Router {
     const id = parse(Id, req.params.id);
     const body = parse(RejectCharge, req.body);
     const charge = await chargeFor(db, principalOf(req), id);
-    await decideCharge(db, temporal, charge, 'reject', (h) => h.executeUpdate(rejectChargeUpdate, { args: [{ reason: body.reason, by: 'admin' }] }));
+    await decideCharge(temporal, db, charge, { kind: 'reject', input: { reason: body.reason, by: 'admin' } });
     res.json(chargeView((await loadCharge(db, id))!));
   });
 
