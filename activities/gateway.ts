@@ -263,7 +263,7 @@ export class SimulatedGateway implements PaymentGateway {
     const row = await this.db.simulatedVirtualAccount.findUnique({ where: { accountNumber } });
     if (!row) throw new BusinessError('not_found', `virtual account ${accountNumber} not found`);
     const now = new Date(this.now());
-    const refuse = (why: string) => new BusinessError('deposit_refused', `virtual account ${accountNumber} ${why}`, { accountNumber, status: row.status });
+    const refuse = (why: string) => new BusinessError('deposit_refused', `virtual account ${accountNumber} ${why}`, { accountNumber, accountStatus: row.status });
     if (row.status === 'deposited') throw refuse('has already received its deposit');
     if (row.status === 'closed') throw refuse('is closed');
     if (now.getTime() >= row.dueAt.getTime()) throw refuse(`was due by ${row.dueAt.toISOString()}`);

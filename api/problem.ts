@@ -20,13 +20,14 @@ export class HttpProblem extends Error {
 }
 
 export function problemBody(code: Code, detail: string, extra: Record<string, unknown> = {}) {
+  // The standard members come last: an extra never overrides them (a resource's state is `currentStatus`).
   return {
+    ...extra,
     type: `urn:prepaid-points:problem:${code}`,
     title: ErrorTitle[code],
     status: ErrorCode[code],
     detail,
     code,
-    ...extra,
   };
 }
 

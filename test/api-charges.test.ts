@@ -244,7 +244,7 @@ describe('bank transfers', () => {
     expect((await svc.as(a.apiKey).post(`/v1/charges/${charge.id}/cancel`)).status).toBe(200);
     const confirm = await svc.admin.post(`/v1/charges/${charge.id}/confirm-deposit`, { depositedAmount: 100_000 });
     expect(confirm.status).toBe(409);
-    expect(confirm.body).toMatchObject({ code: 'invalid_state', status: 'cancelled' });
+    expect(confirm.body).toMatchObject({ code: 'invalid_state', status: 409, currentStatus: 'cancelled' });
     const other = await svc.account();
     expect((await svc.as(other.apiKey).post(`/v1/charges/${charge.id}/cancel`)).status).toBe(404);
     expect(await chargeEntries(charge.id)).toHaveLength(0);
@@ -301,7 +301,7 @@ describe('bank transfers', () => {
     expect(overdue).toBe(1);
     const confirm = await svc.admin.post(`/v1/charges/${charge.id}/confirm-deposit`, { depositedAmount: 100_000 });
     expect(confirm.status).toBe(409);
-    expect(confirm.body).toMatchObject({ code: 'invalid_state', status: 'expired' });
+    expect(confirm.body).toMatchObject({ code: 'invalid_state', status: 409, currentStatus: 'expired' });
     expect(await chargeEntries(charge.id)).toHaveLength(0);
   });
 });

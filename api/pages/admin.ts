@@ -84,7 +84,7 @@ function problemText(err, what) {
   const d = (err && err.data) || {};
   if (d.code === 'unauthorized') return '';
   if (d.code === 'network') return '서버에 연결하지 못했습니다. 잠시 뒤 다시 시도해 주세요.';
-  if (d.code === 'invalid_state') return what + ' 처리하지 못했습니다: 이미 처리된 요청입니다' + (d.status ? ' (지금 상태: ' + (STATUS[d.status] || d.status) + ')' : '') + '. 목록을 새로 고쳤습니다.';
+  if (d.code === 'invalid_state') return what + ' 처리하지 못했습니다: 이미 처리된 요청입니다' + (d.currentStatus ? ' (지금 상태: ' + (STATUS[d.currentStatus] || d.currentStatus) + ')' : '') + '. 목록을 새로 고쳤습니다.';
   if (d.code === 'not_found') return what + ' 처리하지 못했습니다: 요청을 찾을 수 없습니다.';
   if (d.code === 'validation_error') return what + ' 처리하지 못했습니다: 입력한 값을 확인해 주세요.';
   if (d.code === 'rate_limited') return '요청이 너무 많습니다. 잠시 뒤 다시 시도해 주세요.';

@@ -7,9 +7,8 @@ const CODES = Object.keys(ErrorCode) as [keyof typeof ErrorCode, ...(keyof typeo
 export const ProblemView = z.looseObject({
   type: z.string(),
   title: z.string(),
-  // RFC 9457 says the HTTP status; an invalid_state problem about a charge or a bank deposit puts the
-  // resource's status there instead (its `extra` overrides it). Clients and tests rely on that today.
-  status: z.union([z.number().int(), z.string()]).describe("the HTTP status; in invalid_state problems about a charge or bank deposit, that resource's status (e.g. cancelled)"),
+  status: z.number().int().describe('the HTTP status (RFC 9457)'),
+  currentStatus: z.string().optional().describe('invalid_state about a charge or a bank deposit: its status now (e.g. cancelled)'),
   detail: z.string(),
   code: z.enum(CODES),
   balance: z.number().int().optional(),

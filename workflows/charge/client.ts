@@ -84,7 +84,7 @@ const OUTCOME: Record<ChargeDecision['kind'], ChargeStatus> = { confirm: 'succee
 export async function decideCharge(temporal: Client, db: Db, charge: Charge, decision: ChargeDecision): Promise<void> {
   const { kind } = decision;
   if (charge.method !== 'bank_transfer' && !(charge.method === 'virtual_account' && kind === 'cancel')) {
-    throw new BusinessError('invalid_state', `a ${charge.method} charge cannot be ${kind === 'confirm' ? 'confirmed' : `${kind}ed`}`, { status: charge.status });
+    throw new BusinessError('invalid_state', `a ${charge.method} charge cannot be ${kind === 'confirm' ? 'confirmed' : `${kind}ed`}`, { currentStatus: charge.status });
   }
   if (isTerminalChargeStatus(charge.status)) return decidedAfterClose(charge, decision);
   const handle = temporal.workflow.getHandle<ChargeWorkflow>(chargeWorkflowId(charge.id));
@@ -105,13 +105,13 @@ export async function decideCharge(temporal: Client, db: Db, charge: Charge, dec
  */
 export function decidedAfterClose(charge: Charge, decision: ChargeDecision): void {
   if (charge.status !== OUTCOME[decision.kind]) {
-    throw new BusinessError('invalid_state', `charge ${charge.id} is ${charge.status}`, { status: charge.status });
+    throw new BusinessError('invalid_state', `charge ${charge.id} is ${charge.status}`, { currentStatus: charge.status });
   }
   const requested = decision.kind === 'confirm' ? decision.input.depositedAmount : undefined;
   const confirmed = charge.depositedAmount === null ? undefined : toPoints(charge.depositedAmount);
   if (requested !== undefined && confirmed !== undefined && confirmed !== requested) {
     throw new BusinessError('invalid_state', `charge ${charge.id} was confirmed with a deposit of ${confirmed} points, not ${requested}`, {
-      status: charge.status,
+      currentStatus: charge.status,
       depositedAmount: confirmed,
       requestedDepositedAmount: requested,
     });

@@ -168,7 +168,7 @@ export class ChargeState {
     const credited = this.creditedTransactionId;
     if (this.terminal) {
       if (this.snapshot.status === 'succeeded' && credited === next.transactionId) return;
-      throw invalidState(`charge ${id} is ${this.snapshot.status}`, { status: this.snapshot.status });
+      throw invalidState(`charge ${id} is ${this.snapshot.status}`, { currentStatus: this.snapshot.status });
     }
     if (taken?.kind === 'deposit' && taken.input.transactionId !== next.transactionId) {
       throw invalidState(`charge ${id} is being credited by another deposit (${taken.input.transactionId})`);
@@ -181,7 +181,7 @@ export class ChargeState {
     this.checkDecision(next);
     this.decision ??= next;
     await condition(() => this.terminal);
-    if (this.snapshot.status !== OUTCOME[next.kind]) throw invalidState(`charge ${this.input.chargeId} is ${this.snapshot.status}`, { status: this.snapshot.status });
+    if (this.snapshot.status !== OUTCOME[next.kind]) throw invalidState(`charge ${this.input.chargeId} is ${this.snapshot.status}`, { currentStatus: this.snapshot.status });
     if (next.kind === 'deposit' && this.creditedTransactionId !== next.input.transactionId) {
       throw invalidState(`charge ${this.input.chargeId} was credited by another deposit (${this.creditedTransactionId})`);
     }

@@ -64,7 +64,7 @@ export function depositsRouter({ db, temporal, config, gateway }: AppDeps): Rout
     const resuming = deposit.status === 'assigned' && deposit.chargeId === body.chargeId && deposit.settledAt === null;
     if (!resuming) {
       if (deposit.status !== 'unmatched') {
-        throw new HttpProblem('invalid_state', `bank deposit ${id} is ${deposit.status}${deposit.chargeId ? ` (charge ${deposit.chargeId})` : ''}`, { status: deposit.status, chargeId: deposit.chargeId ?? undefined });
+        throw new HttpProblem('invalid_state', `bank deposit ${id} is ${deposit.status}${deposit.chargeId ? ` (charge ${deposit.chargeId})` : ''}`, { currentStatus: deposit.status, chargeId: deposit.chargeId ?? undefined });
       }
       const charge = await db.charge.findUnique({ where: { id: body.chargeId } });
       if (!charge) throw new HttpProblem('not_found', `charge ${body.chargeId} not found`);
@@ -73,7 +73,7 @@ export function depositsRouter({ db, temporal, config, gateway }: AppDeps): Rout
         const claimed = await db.bankDeposit.updateMany({ where: { id, status: 'unmatched' }, data: { status: 'assigned', chargeId: charge.id, note: null, settledAt: null } });
         if (claimed.count !== 1) {
           const now = await db.bankDeposit.findUniqueOrThrow({ where: { id } });
-          throw new HttpProblem('invalid_state', `bank deposit ${id} is ${now.status}`, { status: now.status });
+          throw new HttpProblem('invalid_state', `bank deposit ${id} is ${now.status}`, { currentStatus: now.status });
         }
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;

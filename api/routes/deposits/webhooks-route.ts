@@ -44,7 +44,7 @@ export function inboundWebhooksRouter({ db, temporal, config }: AppDeps): Router
       if (!problem && err instanceof WorkflowNotFoundError) {
         // The workflow has closed: the read model says whether this very transaction was credited.
         const now = await db.charge.findUniqueOrThrow({ where: { id: charge.id } });
-        if (!(now.status === 'succeeded' && now.gatewayReference === n.transactionId)) problem = new HttpProblem('invalid_state', `charge ${charge.id} is ${now.status}`, { status: now.status });
+        if (!(now.status === 'succeeded' && now.gatewayReference === n.transactionId)) problem = new HttpProblem('invalid_state', `charge ${charge.id} is ${now.status}`, { currentStatus: now.status });
       } else if (!problem) throw err;
       if (problem) {
         await outcome('refused', problem.detail);
