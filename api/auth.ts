@@ -45,8 +45,3 @@ export function authenticate(db: Db, adminApiKey: string | undefined, guard?: Un
     next();
   };
 }
-
-// The principal and access checks have their own modules (api/principal.ts, api/access.ts); re-exported
-// here for the routers not yet moved to them (api/routes/consumptions.ts).
-export { principalId, principalOf, requireAdmin, isAdmin, type Principal } from './principal.ts';
-export { accountFor, canActFor, visibleAccountIds } from './access.ts';

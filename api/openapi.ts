@@ -15,7 +15,7 @@ import { AccountView, AutoRechargeView, BalanceAlertsView, balanceViewFor, Creat
 import { BankAccountView, ChargeView, LinkChargeView, TaxDocumentView, VirtualAccountView } from './views/charge.ts';
 import { ChargeLinkView, payLinkViewFor } from './views/charge-link.ts';
 import { RefundView } from './views/refund.ts';
-import { ConsumptionCreatedView, ConsumptionView } from './views/consumption.ts';
+import { ConsumptionBatchResultsView, ConsumptionCreatedView, ConsumptionView } from './views/consumption.ts';
 import { BankDepositView } from './views/deposit.ts';
 import { AdminNotificationView, WebhookDeliveryView, WebhookEndpointView, WebhookEndpointWithSecretView, WebhookEventType, WebhookEventView } from './views/webhook.ts';
 import { AdminDecisionView, AdminEventView } from './views/admin.ts';
@@ -28,7 +28,8 @@ import { BankTopUp, CardTopUp, CreateLink, VirtualAccountTopUp } from './routes/
 import { AccountNumber, Assign, BankDepositBody, BankDepositListQuery, GatewayNotification, SandboxDeposit } from './routes/deposits/validators.ts';
 import { CreateEndpoint, DeliveriesQuery, Redeliver, Rotate } from './routes/webhooks/validators.ts';
 import { DecisionsQuery, EventsQuery } from './routes/admin/validators.ts';
-import { Approve as ApproveRefund, CreateRefund, ListQuery as RefundListQuery, Reject as RejectRefund } from './routes/refunds.ts';
+import { ApproveRefund, CreateRefund, RefundListQuery, RejectRefund } from './routes/refunds/validators.ts';
+import { consumptionBatchShapes, createConsumptionShapes } from './routes/consumptions/validators.ts';
 import { BANK_SIGNATURE_HEADER, GATEWAY_SIGNATURE_HEADER } from './routes/deposits/helpers.ts';
 
 type Json = Record<string, unknown>;
@@ -138,34 +139,11 @@ export function openApiDocument(config: Config) {
     };
   };
 
-  // api/routes/consumptions.ts does not export its request schema yet (another branch is changing it): the
-  // same rules, written here until it moves to routes/consumptions/validators.ts.
-  const CreateConsumption = z.union([
-    z.object({ accountId: Id, amount: z.number().int().positive(), reference: z.string().max(200).optional(), memo: z.string().max(500).optional() }).strict(),
-    z
-      .object({
-        accountId: Id,
-        item: ItemName.describe('an item of GET /v1/prices'),
-        quantity: z.number().int().positive().max(10_000_000).default(1),
-        reference: z.string().max(200).optional(),
-        memo: z.string().max(500).optional(),
-      })
-      .strict(),
-  ]);
-
-  // POST /v1/consumptions/batch: each item is a POST /v1/consumptions body with its idempotency key.
-  const BatchKey = z.string().min(1).max(255).describe("the item's idempotency key");
-  const ConsumptionBatch = z
-    .object({ items: z.array(z.union(CreateConsumption.options.map((o) => o.extend({ key: BatchKey })))).min(1).max(1000) })
-    .strict();
-  const ConsumptionBatchResults = c.component(
-    'ConsumptionBatchResults',
-    z.object({
-      results: z.array(
-        z.object({ key: z.string().nullable(), status: z.number().int(), consumption: ConsumptionCreatedView.optional(), problem: ProblemView.optional() }),
-      ),
-    }),
-  );
+  // A consumption is an amount, or an item of this price list; a batch item is the same with its key.
+  const ConsumptionItem = ItemName.describe('an item of GET /v1/prices');
+  const CreateConsumption = createConsumptionShapes(ConsumptionItem);
+  const ConsumptionBatch = consumptionBatchShapes(ConsumptionItem);
+  const ConsumptionBatchResults = c.component('ConsumptionBatchResults', ConsumptionBatchResultsView);
 
   const ops: Record<string, Record<string, Operation>> = {
     '/v1/accounts': {

@@ -17,7 +17,7 @@ import { createWorker } from '../worker/worker.ts';
 
 let svc: TestService;
 beforeAll(async () => {
-  svc = await startTestService();
+  svc = await startTestService({ contract: true });
 });
 afterAll(async () => {
   await svc?.stop();

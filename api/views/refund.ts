@@ -1,9 +1,11 @@
 // The JSON shape of a refund.
 import { z } from 'zod';
 import type { Refund } from '../../generated/prisma/client.ts';
-import { REFUND_REASONS, type RefundRecord } from '../../workflows/refund/definitions.ts';
+import { REFUND_REASONS, type RefundRecord, type RefundStatus } from '../../workflows/refund/definitions.ts';
 import { toPoints } from '../../domain/money.ts';
 import { PointsValue, Timestamp, Uuid } from './common.ts';
+
+export const REFUND_STATUSES = ['pending_review', 'succeeded', 'rejected'] as const satisfies readonly RefundStatus[];
 
 export const RefundView = z.object({
   id: Uuid,
@@ -13,7 +15,7 @@ export const RefundView = z.object({
   amount: PointsValue,
   reason: z.enum(REFUND_REASONS),
   memo: z.string().optional(),
-  status: z.enum(['pending_review', 'succeeded', 'rejected']),
+  status: z.enum(REFUND_STATUSES),
   decisionReason: z.string().optional(),
   reviewDueAt: Timestamp.optional(),
   remindedAt: Timestamp.optional(),
