@@ -18,5 +18,6 @@ export interface BankDepositOutcome {
 /** The admin event raised for a deposit that matched no charge, or several. */
 export const BANK_DEPOSIT_UNMATCHED = 'bank_deposit_unmatched';
 
-export const bankDepositWorkflowType = 'bankDepositWorkflow';
-export type BankDepositWorkflow = (input: BankDepositInput) => Promise<BankDepositOutcome>;
+export const bankDepositWorkflowType = 'bankDepositWorkflow' satisfies keyof typeof import('./workflow.ts') & keyof typeof import('../index.ts');
+/** The registered function's own type: a change of its input or result reaches every caller. */
+export type BankDepositWorkflow = (typeof import('../index.ts'))[typeof bankDepositWorkflowType];

@@ -37,5 +37,6 @@ export interface ConsumptionBatchResult {
 /** Most items a batch takes (SPEC §6.4). */
 export const MAX_BATCH_ITEMS = 1_000;
 
-export const consumptionBatchWorkflowType = 'consumptionBatchWorkflow';
-export type ConsumptionBatchWorkflow = (input: ConsumptionBatchInput) => Promise<ConsumptionBatchResult>;
+export const consumptionBatchWorkflowType = 'consumptionBatchWorkflow' satisfies keyof typeof import('./workflow.ts') & keyof typeof import('../index.ts');
+/** The registered function's own type: a change of its input or result reaches every caller. */
+export type ConsumptionBatchWorkflow = (typeof import('../index.ts'))[typeof consumptionBatchWorkflowType];

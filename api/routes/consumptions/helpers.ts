@@ -1,7 +1,6 @@
 // What the consumption routes do besides parsing and answering: price a request, load a consumption the
 // caller may see, run one consumption's workflow, and run a batch: each item checked on its own, its key
 // claimed in the single request's key space, and the remaining items debited by one batch workflow.
-import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../../../db/client.ts';
@@ -11,13 +10,8 @@ import { fundingAccountId, type Account } from '../../../db/accounts.ts';
 import { consumptionAmount, MAX_POINTS, type PriceList } from '../../../domain/money.ts';
 import { executeConsumption, type ConsumptionTarget } from '../../../workflows/consumption/client.ts';
 import type { ConsumptionInput } from '../../../workflows/consumption/definitions.ts';
-import { consumptionBatchWorkflowId } from '../../../workflows/ids.ts';
-import {
-  consumptionBatchWorkflowType,
-  type BatchConsumptionInput,
-  type BatchConsumptionOutcome,
-  type ConsumptionBatchWorkflow,
-} from '../../../workflows/consumption-batch/definitions.ts';
+import type { BatchConsumptionInput } from '../../../workflows/consumption-batch/definitions.ts';
+import { executeConsumptionBatch } from '../../../workflows/consumption-batch/client.ts';
 import { canActFor, visibleOr404 } from '../../access.ts';
 import { principalId, type Principal } from '../../principal.ts';
 import { claimKeys, hashRequest, isIdempotencyKey, storeOutcomes, type Outcome } from '../../idempotency.ts';
@@ -192,22 +186,4 @@ export async function consumeBatch({ db, temporal, config, eagerStart }: BatchDe
     for (const w of waiting) results[w.index] = batchItemResult(w.key, final.get(w.key)!);
   }
   return results;
-}
-
-/**
- * Runs the batch workflow over `inputs` and answers its decisions, in input order. Its id is derived from
- * the caller and the consumption ids, so the same batch sent again while it runs attaches to it; a new run
- * after it ended finds every decision already taken and answers the same.
- */
-async function executeConsumptionBatch(temporal: Client, target: ConsumptionTarget, scope: string, inputs: BatchConsumptionInput[]): Promise<BatchConsumptionOutcome[]> {
-  const batchId = createHash('sha256').update(`${scope}\n${inputs.map((x) => x.consumptionId).join(',')}`).digest('hex').slice(0, 40);
-  const { outcomes } = await temporal.workflow.execute<ConsumptionBatchWorkflow>(consumptionBatchWorkflowType, {
-    workflowId: consumptionBatchWorkflowId(batchId),
-    taskQueue: target.taskQueue,
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-    requestEagerStart: target.eagerStart === true,
-    args: [{ items: inputs }],
-  });
-  return outcomes;
 }
