@@ -8,7 +8,22 @@ const nodeBuiltins = ['fs', 'path', 'crypto', 'http', 'https', 'net', 'os', 'chi
 const restricted = {
   patterns: [
     { group: ['node:*', ...nodeBuiltins], message: 'workflow and domain code is deterministic: no Node built-ins' },
-    { group: ['**/db/*', '**/api/*', '**/runtime/*', '**/generated/**', '@prisma/*', 'pg', 'pino', 'express', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'workflow and domain code does no I/O' },
+    {
+      group: [
+        '**/db/*',
+        '**/api/*',
+        '**/runtime/*',
+        '**/generated/**',
+        '@prisma/*',
+        'pg',
+        'pino',
+        'express',
+        '@temporalio/client',
+        '@temporalio/worker',
+        '@temporalio/activity',
+      ],
+      message: 'workflow and domain code does no I/O',
+    },
   ],
 };
 

@@ -22,7 +22,15 @@ export function createAdminEventActivities(deps: { db: Db; logger?: Logger; webh
       // The event and its notification to ADMIN_WEBHOOK_URL (when set) commit together, once per key.
       const created = await ledgerTransaction(deps.db, async (tx) => {
         const rows = await tx.adminEvent.createManyAndReturn({
-          data: [{ type: input.type, subjectId: input.subjectId, accountId: input.accountId ?? null, data: (input.data ?? {}) as Prisma.InputJsonValue, key: input.key }],
+          data: [
+            {
+              type: input.type,
+              subjectId: input.subjectId,
+              accountId: input.accountId ?? null,
+              data: (input.data ?? {}) as Prisma.InputJsonValue,
+              key: input.key,
+            },
+          ],
           skipDuplicates: true,
         });
         if (rows[0] && deps.webhooks?.adminWebhookUrl) await queueAdminNotification(tx, { ...input, adminEventId: rows[0].id });

@@ -141,7 +141,10 @@ export function createAutoRechargeActivities(deps: { db: Db; logger?: Logger; te
           return { consecutiveFailures: row.consecutiveFailures, disabledByThisCharge: disabledBy(row) };
         }
         if (input.succeeded) {
-          const updated = await tx.autoRecharge.update({ where: { accountId: input.accountId }, data: { consecutiveFailures: 0, lastChargeId: input.chargeId } });
+          const updated = await tx.autoRecharge.update({
+            where: { accountId: input.accountId },
+            data: { consecutiveFailures: 0, lastChargeId: input.chargeId },
+          });
           return { consecutiveFailures: updated.consecutiveFailures, disabledByThisCharge: false };
         }
         const failures = row.consecutiveFailures + 1;

@@ -47,9 +47,7 @@ export interface LookupCardCaptureInput {
 
 /** What the gateway holds under the charge's capture key (plain JSON for the workflow). */
 export type CardCaptureLookup =
-  | { status: 'captured'; reference: string; amount: number }
-  | { status: 'declined'; reference: string; declineCode: string | null }
-  | { status: 'not_found' };
+  { status: 'captured'; reference: string; amount: number } | { status: 'declined'; reference: string; declineCode: string | null } | { status: 'not_found' };
 
 export interface CapturedCard {
   reference: string;
@@ -200,7 +198,12 @@ export function createChargeActivities(deps: { db: Db; gateway?: PaymentGateway 
         const pm = await db.paymentMethod.findUnique({ where: { id: input.paymentMethodId } });
         if (!pm) throw new BusinessError('not_found', `payment method ${input.paymentMethodId} not found`);
         try {
-          const capture = await gateway.capture({ idempotencyKey: input.chargeId, token: pm.token, amount: input.amount, description: `charge ${input.chargeId}` });
+          const capture = await gateway.capture({
+            idempotencyKey: input.chargeId,
+            token: pm.token,
+            amount: input.amount,
+            description: `charge ${input.chargeId}`,
+          });
           return { reference: capture.reference, brand: pm.brand, last4: pm.last4 };
         } catch (err) {
           if (err instanceof GatewayUnavailableError) {
@@ -257,7 +260,12 @@ export function createChargeActivities(deps: { db: Db; gateway?: PaymentGateway 
             amount: input.amount,
             businessKey: chargeCreditKey(charge.id),
             chargeId: charge.id,
-            memo: charge.method === 'card' ? 'card charge' : charge.method === 'virtual_account' ? 'virtual account deposit' : `bank transfer${input.deposit?.depositorName ?? charge.depositorName ? ` from ${input.deposit?.depositorName ?? charge.depositorName}` : ''}`,
+            memo:
+              charge.method === 'card'
+                ? 'card charge'
+                : charge.method === 'virtual_account'
+                  ? 'virtual account deposit'
+                  : `bank transfer${(input.deposit?.depositorName ?? charge.depositorName) ? ` from ${input.deposit?.depositorName ?? charge.depositorName}` : ''}`,
           });
           const updated = await tx.charge.updateMany({
             where: { id: charge.id, status: { in: OPEN } },
@@ -286,14 +294,29 @@ export function createChargeActivities(deps: { db: Db; gateway?: PaymentGateway 
               },
             });
           }
-          if (input.gatewayReference && charge.method === 'card') events.push({ type: ChargeEventType.cardCaptured, at: input.at, data: { gatewayReference: input.gatewayReference } });
-          events.push({ type: ChargeEventType.succeeded, at: input.at, data: { creditedAmount: input.amount, balanceAfter: entry.balanceAfter, ledgerEntryId: entry.id } });
+          if (input.gatewayReference && charge.method === 'card')
+            events.push({ type: ChargeEventType.cardCaptured, at: input.at, data: { gatewayReference: input.gatewayReference } });
+          events.push({
+            type: ChargeEventType.succeeded,
+            at: input.at,
+            data: { creditedAmount: input.amount, balanceAfter: entry.balanceAfter, ledgerEntryId: entry.id },
+          });
           // A deposit top-up of an account that wants a tax document records it as requested, with the credit.
           const account = charge.method === 'card' ? null : await tx.account.findUniqueOrThrow({ where: { id: charge.accountId } });
           const taxDocument = account && account.taxDocument !== 'none' ? account.taxDocument : null;
           if (account && taxDocument) {
             await tx.taxDocument.createMany({
-              data: [{ chargeId: charge.id, accountId: account.id, type: taxDocument, status: 'requested', businessRegistrationNumber: account.businessRegistrationNumber, amount: BigInt(input.amount), requestedAt: new Date(input.at) }],
+              data: [
+                {
+                  chargeId: charge.id,
+                  accountId: account.id,
+                  type: taxDocument,
+                  status: 'requested',
+                  businessRegistrationNumber: account.businessRegistrationNumber,
+                  amount: BigInt(input.amount),
+                  requestedAt: new Date(input.at),
+                },
+              ],
               skipDuplicates: true,
             });
             events.push({ type: ChargeEventType.taxDocumentRequested, at: input.at, data: { type: taxDocument } });
@@ -319,7 +342,11 @@ export function createChargeActivities(deps: { db: Db; gateway?: PaymentGateway 
           });
           if (updated.count !== 1) throw new ChargeChanged(`charge ${charge.id} changed while being closed`);
           await addEvents(tx, charge.id, [
-            { type: input.status, at: input.at, data: { reason: input.reason ?? null, ...(input.failureCode ? { code: input.failureCode } : {}), ...input.data } },
+            {
+              type: input.status,
+              at: input.at,
+              data: { reason: input.reason ?? null, ...(input.failureCode ? { code: input.failureCode } : {}), ...input.data },
+            },
           ]);
           await emitChargeEvent(tx, charge.id, input.status);
           return chargeSnapshot(await tx.charge.findUniqueOrThrow({ where: { id: charge.id } }));
@@ -336,7 +363,11 @@ export function createChargeActivities(deps: { db: Db; gateway?: PaymentGateway 
         ledgerTransaction(db, async (tx) => {
           const opened = await tx.charge.updateMany({
             where: { id: input.chargeId, status: 'pending', method: 'virtual_account' },
-            data: { status: 'awaiting_deposit', virtualAccount: input.virtualAccount as unknown as Prisma.InputJsonValue, expiresAt: new Date(input.virtualAccount.dueAt) },
+            data: {
+              status: 'awaiting_deposit',
+              virtualAccount: input.virtualAccount as unknown as Prisma.InputJsonValue,
+              expiresAt: new Date(input.virtualAccount.dueAt),
+            },
           });
           const charge = await tx.charge.findUnique({ where: { id: input.chargeId } });
           if (!charge) throw new BusinessError('not_found', `charge ${input.chargeId} not found`);

@@ -42,7 +42,10 @@ export function createConsumptionBatchActivities(deps: Parameters<typeof createA
       const walletIds = [...byWallet.keys()];
       // Read before the locks, as the single path does: many debits of a busy wallet queue on them.
       const settings = new Map(
-        (await db.autoRecharge.findMany({ where: { accountId: { in: walletIds } }, select: { accountId: true, enabled: true, threshold: true } })).map((s) => [s.accountId, s]),
+        (await db.autoRecharge.findMany({ where: { accountId: { in: walletIds } }, select: { accountId: true, enabled: true, threshold: true } })).map((s) => [
+          s.accountId,
+          s,
+        ]),
       );
       // The decisions, and in the same transaction (as the single path) the auto-recharge claims: per
       // wallet, the batch's lowest balance below an enabled threshold tries to win the account's claim for
@@ -61,7 +64,10 @@ export function createConsumptionBatchActivities(deps: Parameters<typeof createA
           if (by && (await claimIfDue(tx, settings.get(walletId) ?? null, walletId, lowest(debit.decisions), by))) claimed.set(walletId, by);
         }
         const ids = input.items.map((i) => i.consumptionId);
-        const held = await tx.autoRecharge.findMany({ where: { accountId: { in: walletIds.filter((w) => !claimed.has(w)) }, requestedBy: { in: ids } }, select: { accountId: true, requestedBy: true } });
+        const held = await tx.autoRecharge.findMany({
+          where: { accountId: { in: walletIds.filter((w) => !claimed.has(w)) }, requestedBy: { in: ids } },
+          select: { accountId: true, requestedBy: true },
+        });
         for (const h of held) claimed.set(h.accountId, h.requestedBy!);
         return { debits, claimed };
       });
@@ -75,7 +81,14 @@ export function createConsumptionBatchActivities(deps: Parameters<typeof createA
           if (!d) {
             outcomes[index] = { status: 'rejected', code: 'not_found', message: `no wallet for account ${walletId}` };
           } else if (d.status === 'succeeded') {
-            outcomes[index] = { status: 'succeeded', id: d.id, fundingAccountId: d.fundingAccountId, amount: d.amount, balanceAfter: d.balanceAfter, createdAt: d.createdAt };
+            outcomes[index] = {
+              status: 'succeeded',
+              id: d.id,
+              fundingAccountId: d.fundingAccountId,
+              amount: d.amount,
+              balanceAfter: d.balanceAfter,
+              createdAt: d.createdAt,
+            };
           } else {
             outcomes[index] = { status: 'insufficient_balance', balance: d.balance, required: d.required, fundingAccountId: d.fundingAccountId };
           }
@@ -92,4 +105,3 @@ export function createConsumptionBatchActivities(deps: Parameters<typeof createA
 function lowest(decisions: readonly DebitDecision[]): number {
   return Math.min(...decisions.map((d) => (d.status === 'succeeded' ? d.balanceAfter : d.balance)));
 }
-

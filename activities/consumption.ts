@@ -45,9 +45,7 @@ export function createConsumptionActivities(deps: { db: Db }) {
   };
 }
 
-type Decided =
-  | { debited: DebitResult }
-  | { refused: { balance: number; required: number; fundingAccountId: string; autoRechargeDue: boolean } };
+type Decided = { debited: DebitResult } | { refused: { balance: number; required: number; fundingAccountId: string; autoRechargeDue: boolean } };
 
 /** Thrown inside the debit's transaction to roll it back: this consumption id was refused before. */
 class RefusedBefore extends Error {
@@ -149,7 +147,17 @@ export function autoRechargeDue(setting: AutoRechargeSetting, balance: number): 
 }
 
 function consumptionRecord(
-  c: { id: string; accountId: string; fundingAccountId: string; amount: bigint; item: string | null; quantity: number | null; reference: string | null; memo: string | null; createdAt: Date },
+  c: {
+    id: string;
+    accountId: string;
+    fundingAccountId: string;
+    amount: bigint;
+    item: string | null;
+    quantity: number | null;
+    reference: string | null;
+    memo: string | null;
+    createdAt: Date;
+  },
   balanceAfter: number,
 ): ConsumptionRecord {
   return {

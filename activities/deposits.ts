@@ -55,7 +55,15 @@ async function addEvent(db: Db | Prisma.TransactionClient, chargeId: string, typ
 }
 
 export function bankDepositOutcome(d: BankDeposit): BankDepositOutcome {
-  return { depositId: d.id, status: d.status, bankTransactionId: d.bankTransactionId, amount: toPoints(d.amount), depositorName: d.depositorName, chargeId: d.chargeId, note: d.note };
+  return {
+    depositId: d.id,
+    status: d.status,
+    bankTransactionId: d.bankTransactionId,
+    amount: toPoints(d.amount),
+    depositorName: d.depositorName,
+    chargeId: d.chargeId,
+    note: d.note,
+  };
 }
 
 /**
@@ -96,10 +104,19 @@ export async function confirmClaimedDeposit(deps: { db: Db; temporal: Client }, 
 /** Bank transfers an admin confirmed with this deposit's amount in the last week that no deposit claims. */
 async function confirmedByHand(db: Db, deposit: BankDeposit, claimed: Set<string | null>) {
   const confirmed = await db.charge.findMany({
-    where: { method: 'bank_transfer', status: 'succeeded', confirmedBy: 'admin', depositedAmount: deposit.amount, completedAt: { gte: new Date(deposit.depositedAt.getTime() - 7 * 24 * 3_600_000) } },
+    where: {
+      method: 'bank_transfer',
+      status: 'succeeded',
+      confirmedBy: 'admin',
+      depositedAmount: deposit.amount,
+      completedAt: { gte: new Date(deposit.depositedAt.getTime() - 7 * 24 * 3_600_000) },
+    },
     take: 50,
   });
-  const taken = new Set([...claimed, ...(await db.bankDeposit.findMany({ where: { chargeId: { in: confirmed.map((c) => c.id) } }, select: { chargeId: true } })).map((d) => d.chargeId)]);
+  const taken = new Set([
+    ...claimed,
+    ...(await db.bankDeposit.findMany({ where: { chargeId: { in: confirmed.map((c) => c.id) } }, select: { chargeId: true } })).map((d) => d.chargeId),
+  ]);
   const names = new Map((await db.account.findMany({ where: { id: { in: confirmed.map((c) => c.accountId) } } })).map((a) => [a.id, a.name]));
   return confirmed.filter((c) => !taken.has(c.id) && sameDepositor(c.depositorName ?? names.get(c.accountId), deposit.depositorName));
 }
@@ -114,7 +131,12 @@ export function createDepositActivities(deps: DepositDeps) {
     /** Issues (or finds) the charge's virtual account at the gateway, keyed by the charge id. */
     async issueVirtualAccount(input: IssueVirtualAccountInput): Promise<VirtualAccountInfo> {
       return asActivity(async () => {
-        const va = await gateway.issueVirtualAccount({ idempotencyKey: input.chargeId, amount: input.amount, dueAt: new Date(input.dueAt), holder: input.holder });
+        const va = await gateway.issueVirtualAccount({
+          idempotencyKey: input.chargeId,
+          amount: input.amount,
+          dueAt: new Date(input.dueAt),
+          holder: input.holder,
+        });
         return { bank: va.bank, accountNumber: va.accountNumber, holder: va.holder, dueAt: va.dueAt.toISOString() };
       });
     },
@@ -128,7 +150,10 @@ export function createDepositActivities(deps: DepositDeps) {
         const closing = await gateway.closeVirtualAccount(input.chargeId);
         if (closing.status === 'deposited') {
           const d = closing.deposit;
-          return { status: 'deposited', deposit: { transactionId: d.transactionId, amount: d.amount, depositorName: d.depositorName, depositedAt: d.depositedAt.toISOString() } };
+          return {
+            status: 'deposited',
+            deposit: { transactionId: d.transactionId, amount: d.amount, depositorName: d.depositorName, depositedAt: d.depositedAt.toISOString() },
+          };
         }
         await addEvent(db, input.chargeId, ChargeEventType.virtualAccountClosed, input.at, { reason: input.reason });
         return { status: 'closed' };
@@ -155,7 +180,10 @@ export function createDepositActivities(deps: DepositDeps) {
           amount: toPoints(doc.amount),
           suppliedAt: new Date(input.at),
         });
-        await db.taxDocument.updateMany({ where: { chargeId: doc.chargeId, status: 'requested' }, data: { status: 'issued', number: issued.number, completedAt: issued.issuedAt } });
+        await db.taxDocument.updateMany({
+          where: { chargeId: doc.chargeId, status: 'requested' },
+          data: { status: 'issued', number: issued.number, completedAt: issued.issuedAt },
+        });
         await addEvent(db, doc.chargeId, ChargeEventType.taxDocumentIssued, input.at, { type: doc.type, number: issued.number });
         return { number: issued.number };
       });
@@ -163,7 +191,10 @@ export function createDepositActivities(deps: DepositDeps) {
 
     /** Records the document as failed (refused, or the issuer never answered within the retry window). */
     async failTaxDocument(input: TaxDocumentStep & { reason: string }): Promise<void> {
-      await db.taxDocument.updateMany({ where: { chargeId: input.chargeId, status: 'requested' }, data: { status: 'failed', failureReason: input.reason, completedAt: new Date(input.at) } });
+      await db.taxDocument.updateMany({
+        where: { chargeId: input.chargeId, status: 'requested' },
+        data: { status: 'failed', failureReason: input.reason, completedAt: new Date(input.at) },
+      });
       await addEvent(db, input.chargeId, ChargeEventType.taxDocumentFailed, input.at, { reason: input.reason });
     },
 
@@ -204,9 +235,13 @@ export function createDepositActivities(deps: DepositDeps) {
               note = `the matching charge ${matches[0]!.id} was claimed by another deposit`;
             }
           } else {
-            note = matches.length === 0 ? 'no charge awaiting a deposit of this amount from this depositor' : `${matches.length} charges awaiting a deposit match it (${matches.map((c) => c.id).join(', ')})`;
+            note =
+              matches.length === 0
+                ? 'no charge awaiting a deposit of this amount from this depositor'
+                : `${matches.length} charges awaiting a deposit match it (${matches.map((c) => c.id).join(', ')})`;
           }
-          if (note !== null) await db.bankDeposit.updateMany({ where: { id: deposit.id, status: 'received' }, data: { status: 'unmatched', note, settledAt: new Date() } });
+          if (note !== null)
+            await db.bankDeposit.updateMany({ where: { id: deposit.id, status: 'received' }, data: { status: 'unmatched', note, settledAt: new Date() } });
           deposit = await db.bankDeposit.findUniqueOrThrow({ where: { id: input.depositId } });
         }
         if ((deposit.status === 'matched' || deposit.status === 'assigned') && deposit.settledAt === null) {

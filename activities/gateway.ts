@@ -45,9 +45,7 @@ export interface Capture {
 
 /** What the gateway holds under an idempotency key: a definite answer, or nothing at all. */
 export type CaptureLookup =
-  | { status: 'captured'; capture: Capture }
-  | { status: 'declined'; declineCode: string | null; reference: string }
-  | { status: 'not_found' };
+  { status: 'captured'; capture: Capture } | { status: 'declined'; declineCode: string | null; reference: string } | { status: 'not_found' };
 
 export interface PaymentGateway {
   /** Describes a card token (brand, last 4). Unknown tokens: BusinessError('validation_error'). */
@@ -184,7 +182,9 @@ export class SimulatedGateway implements PaymentGateway {
     if (card.behaviour === 'outage' || card.behaviour === 'lost_answer') {
       const since = this.now() - (await this.firstContact(request.idempotencyKey));
       if (card.behaviour === 'outage' && since < this.outageMs) {
-        throw new GatewayUnavailableError(`connect ETIMEDOUT: the payment gateway is unreachable (simulated outage, ${Math.ceil((this.outageMs - since) / 1000)} s left)`);
+        throw new GatewayUnavailableError(
+          `connect ETIMEDOUT: the payment gateway is unreachable (simulated outage, ${Math.ceil((this.outageMs - since) / 1000)} s left)`,
+        );
       }
       if (card.behaviour === 'lost_answer' && since < this.lostAnswerMs) {
         // The request reached the gateway and was captured; only its answer is lost on the way back.
@@ -248,7 +248,10 @@ export class SimulatedGateway implements PaymentGateway {
   }
 
   async closeVirtualAccount(idempotencyKey: string): Promise<VirtualAccountClosing> {
-    await this.db.simulatedVirtualAccount.updateMany({ where: { chargeId: idempotencyKey, status: 'open' }, data: { status: 'closed', closedAt: new Date(this.now()) } });
+    await this.db.simulatedVirtualAccount.updateMany({
+      where: { chargeId: idempotencyKey, status: 'open' },
+      data: { status: 'closed', closedAt: new Date(this.now()) },
+    });
     const row = await this.db.simulatedVirtualAccount.findUnique({ where: { chargeId: idempotencyKey } });
     if (row?.status === 'deposited') return { status: 'deposited', deposit: depositOf(row) };
     return { status: 'closed' };
@@ -259,18 +262,27 @@ export class SimulatedGateway implements PaymentGateway {
    * dueAt, with exactly its amount, once (BusinessError('deposit_refused') otherwise, as the bank would
    * bounce it). The gateway then notifies the service (see gatewayDepositNotification).
    */
-  async simulateDeposit(accountNumber: string, deposit: { amount: number; depositorName?: string | null }): Promise<{ chargeId: string; deposit: VirtualAccountDeposit }> {
+  async simulateDeposit(
+    accountNumber: string,
+    deposit: { amount: number; depositorName?: string | null },
+  ): Promise<{ chargeId: string; deposit: VirtualAccountDeposit }> {
     const row = await this.db.simulatedVirtualAccount.findUnique({ where: { accountNumber } });
     if (!row) throw new BusinessError('not_found', `virtual account ${accountNumber} not found`);
     const now = new Date(this.now());
-    const refuse = (why: string) => new BusinessError('deposit_refused', `virtual account ${accountNumber} ${why}`, { accountNumber, accountStatus: row.status });
+    const refuse = (why: string) =>
+      new BusinessError('deposit_refused', `virtual account ${accountNumber} ${why}`, { accountNumber, accountStatus: row.status });
     if (row.status === 'deposited') throw refuse('has already received its deposit');
     if (row.status === 'closed') throw refuse('is closed');
     if (now.getTime() >= row.dueAt.getTime()) throw refuse(`was due by ${row.dueAt.toISOString()}`);
     if (row.amount !== BigInt(deposit.amount)) throw refuse(`accepts exactly ${row.amount} points, not ${deposit.amount}`);
     const taken = await this.db.simulatedVirtualAccount.updateMany({
       where: { accountNumber, status: 'open', dueAt: { gt: now } },
-      data: { status: 'deposited', transactionId: `vtx_${randomBytes(12).toString('base64url')}`, depositorName: deposit.depositorName ?? null, depositedAt: now },
+      data: {
+        status: 'deposited',
+        transactionId: `vtx_${randomBytes(12).toString('base64url')}`,
+        depositorName: deposit.depositorName ?? null,
+        depositedAt: now,
+      },
     });
     const after = await this.db.simulatedVirtualAccount.findUniqueOrThrow({ where: { accountNumber } });
     // A concurrent deposit or the closing won the race: the bank bounces this one.

@@ -58,7 +58,7 @@ export class SimulatedTaxIssuer implements TaxDocumentIssuer {
     const prior = await this.db.simulatedTaxIssue.findUnique({ where: { idempotencyKey: request.idempotencyKey } });
     if (prior) return { number: prior.number, issuedAt: prior.createdAt };
     if (request.type === 'tax_invoice' && !request.businessRegistrationNumber) {
-      throw new BusinessError('tax_document_refused', 'a tax invoice needs the buyer\'s business registration number');
+      throw new BusinessError('tax_document_refused', "a tax invoice needs the buyer's business registration number");
     }
     if (request.businessRegistrationNumber === CLOSED_BUSINESS_NUMBER) {
       throw new BusinessError('tax_document_refused', `business ${request.businessRegistrationNumber} is closed (휴폐업): the issuer refuses the document`);
@@ -71,10 +71,17 @@ export class SimulatedTaxIssuer implements TaxDocumentIssuer {
       }
     }
     const day = request.suppliedAt.toISOString().slice(0, 10).replace(/-/g, '');
-    const number = request.type === 'tax_invoice' ? `${day}-41000000-${String(randomInt(0, 1e8)).padStart(8, '0')}` : `${String(randomInt(0, 1e9)).padStart(9, '0')}`;
+    const number =
+      request.type === 'tax_invoice' ? `${day}-41000000-${String(randomInt(0, 1e8)).padStart(8, '0')}` : `${String(randomInt(0, 1e9)).padStart(9, '0')}`;
     try {
       await this.db.simulatedTaxIssue.create({
-        data: { idempotencyKey: request.idempotencyKey, type: request.type, businessRegistrationNumber: request.businessRegistrationNumber, amount: BigInt(request.amount), number },
+        data: {
+          idempotencyKey: request.idempotencyKey,
+          type: request.type,
+          businessRegistrationNumber: request.businessRegistrationNumber,
+          amount: BigInt(request.amount),
+          number,
+        },
       });
     } catch (err) {
       if (!(err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002')) throw err;

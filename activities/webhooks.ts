@@ -23,7 +23,11 @@ const DEFAULT_SETTINGS = { allowHttp: false, allowPrivateNetworks: false, adminW
 /** An expected end of a delivery's attempts (not retried; logged at debug, not as a failure). */
 const refusal = (message: string, type: string) => ApplicationFailure.create({ message, type, nonRetryable: true, category: 'BENIGN' });
 
-export function createWebhookActivities(deps: { db: Db; logger?: Logger; webhooks?: Pick<WebhookSettings, 'allowHttp' | 'allowPrivateNetworks' | 'adminWebhookUrl' | 'encryptionKey'> & Partial<WebhookSettings> }) {
+export function createWebhookActivities(deps: {
+  db: Db;
+  logger?: Logger;
+  webhooks?: Pick<WebhookSettings, 'allowHttp' | 'allowPrivateNetworks' | 'adminWebhookUrl' | 'encryptionKey'> & Partial<WebhookSettings>;
+}) {
   const { db } = deps;
   const settings = deps.webhooks ?? DEFAULT_SETTINGS;
   let key: Buffer | undefined;
@@ -75,15 +79,31 @@ export function createWebhookActivities(deps: { db: Db; logger?: Logger; webhook
         outcome = { statusCode: null, error: `URL refused: ${err.message}`, responseSnippet: null, durationMs: Math.round(performance.now() - started) };
       }
       const ok = outcome.statusCode !== null && outcome.statusCode >= 200 && outcome.statusCode < 300;
-      const error = ok ? null : (outcome.error ?? `answered ${outcome.statusCode}${outcome.responseSnippet ? `: ${outcome.responseSnippet.slice(0, 200)}` : ''}`);
+      const error = ok
+        ? null
+        : (outcome.error ?? `answered ${outcome.statusCode}${outcome.responseSnippet ? `: ${outcome.responseSnippet.slice(0, 200)}` : ''}`);
       await db.$transaction([
         db.webhookAttempt.createMany({
-          data: [{ deliveryId: delivery.id, attempt, at: new Date(info.currentAttemptScheduledTimestampMs), statusCode: outcome.statusCode, error, durationMs: outcome.durationMs }],
+          data: [
+            {
+              deliveryId: delivery.id,
+              attempt,
+              at: new Date(info.currentAttemptScheduledTimestampMs),
+              statusCode: outcome.statusCode,
+              error,
+              durationMs: outcome.durationMs,
+            },
+          ],
           skipDuplicates: true,
         }),
         db.webhookDelivery.updateMany({
           where: { id: delivery.id, status: 'pending' },
-          data: { attemptCount: attempt, lastStatusCode: outcome.statusCode, lastError: error, ...(ok ? { status: 'succeeded', completedAt: new Date() } : {}) },
+          data: {
+            attemptCount: attempt,
+            lastStatusCode: outcome.statusCode,
+            lastError: error,
+            ...(ok ? { status: 'succeeded', completedAt: new Date() } : {}),
+          },
         }),
       ]);
       if (ok) return { attempt, statusCode: outcome.statusCode };

@@ -38,7 +38,14 @@ export async function mayAccess(db: Db, p: Principal, accountId: string | null):
  * `row` when it exists and the principal may act for its account (`accountIdOf`); otherwise a 404
  * "`what` `id` not found", the same whether it does not exist or belongs to someone else.
  */
-export async function visibleOr404<T>(db: Db, p: Principal, row: T | null | undefined, accountIdOf: (row: T) => string | null, what: string, id: string): Promise<T> {
+export async function visibleOr404<T>(
+  db: Db,
+  p: Principal,
+  row: T | null | undefined,
+  accountIdOf: (row: T) => string | null,
+  what: string,
+  id: string,
+): Promise<T> {
   if (row == null || !(await mayAccess(db, p, accountIdOf(row)))) throw new HttpProblem('not_found', `${what} ${id} not found`);
   return row;
 }

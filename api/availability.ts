@@ -46,8 +46,10 @@ function isDatabaseUnavailable(e: Record<string, unknown>): boolean {
   const name = (e.constructor as { name?: string } | undefined)?.name ?? '';
   if (name === 'PrismaClientInitializationError') return true;
   // A raw query (P2010) or any request whose driver adapter says the connection is gone.
-  const adapter = (e.meta as { driverAdapterError?: { cause?: { kind?: string; code?: string; originalCode?: string } } } | undefined)?.driverAdapterError?.cause;
-  if (adapter && (ADAPTER_UNAVAILABLE.has(adapter.kind ?? '') || isUnavailableSqlState(adapter.code) || isUnavailableSqlState(adapter.originalCode))) return true;
+  const adapter = (e.meta as { driverAdapterError?: { cause?: { kind?: string; code?: string; originalCode?: string } } } | undefined)?.driverAdapterError
+    ?.cause;
+  if (adapter && (ADAPTER_UNAVAILABLE.has(adapter.kind ?? '') || isUnavailableSqlState(adapter.code) || isUnavailableSqlState(adapter.originalCode)))
+    return true;
   // node-postgres reports a connection lost mid-query by message only.
   return typeof e.message === 'string' && /^Connection terminated( unexpectedly| due to connection timeout)?$/.test(e.message);
 }
@@ -95,7 +97,11 @@ export function answerWithin(timeoutMs: number): RequestHandler {
       if (res.headersSent) return;
       req.log?.warn({ timeoutMs }, 'request not finished in time; answered 503');
       res.set('Retry-After', String(RETRY_AFTER_SECONDS));
-      sendProblem(res, 'service_unavailable', `the service could not finish this request within ${Math.round(timeoutMs / 1000)} s; its outcome is not known yet. Retry after a few seconds with the same Idempotency-Key`);
+      sendProblem(
+        res,
+        'service_unavailable',
+        `the service could not finish this request within ${Math.round(timeoutMs / 1000)} s; its outcome is not known yet. Retry after a few seconds with the same Idempotency-Key`,
+      );
     }, timeoutMs);
     timer.unref();
     const clear = () => clearTimeout(timer);

@@ -45,7 +45,12 @@ export class Contract {
 
   private convert(schema: z.ZodType, io: Io): Json {
     // Input schemas carry no components (a transform's input is not its view), so nothing is shared.
-    const json = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12', ...(io === 'output' ? { metadata: this.registry } : {}) }) as Json;
+    const json = z.toJSONSchema(schema, {
+      io,
+      unrepresentable: 'any',
+      target: 'draft-2020-12',
+      ...(io === 'output' ? { metadata: this.registry } : {}),
+    }) as Json;
     const { $defs, ...rest } = json;
     for (const [id, def] of Object.entries(($defs ?? {}) as Json)) this.schemas[id] ??= clean(def);
     return clean(rest) as Json;

@@ -67,7 +67,9 @@ function spelledPathHash(req: Request, body: unknown = req.body): string {
  * for, so one key means one thing in both).
  */
 export function hashRequest(method: string, route: string, body: unknown): string {
-  return createHash('sha256').update(`${method} ${route}\n${canonical(body)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${method} ${route}\n${canonical(body)}`)
+    .digest('hex');
 }
 
 /** Whether `key` is a well-formed idempotency key (1 to 255 visible ASCII characters). */
@@ -104,13 +106,13 @@ export interface IdempotencyScope {
  * idempotent for a given resource id; it returns the outcome to store, or throws an HttpProblem (a 4xx
  * is stored too; anything else is not).
  */
-export async function idempotent(
-  db: Db,
-  req: Request,
-  res: Response,
-  handler: (resourceId: string) => Promise<Outcome>,
-): Promise<void> {
-  const scope = { principal: principalId(principalOf(req)), key: idempotencyKeyOf(req), requestHash: requestHash(req), sameRequestHashes: [spelledPathHash(req)] };
+export async function idempotent(db: Db, req: Request, res: Response, handler: (resourceId: string) => Promise<Outcome>): Promise<void> {
+  const scope = {
+    principal: principalId(principalOf(req)),
+    key: idempotencyKeyOf(req),
+    requestHash: requestHash(req),
+    sameRequestHashes: [spelledPathHash(req)],
+  };
   const { outcome, replayed } = await idempotentOutcome(db, scope, handler);
   send(res, outcome, replayed);
 }
@@ -185,10 +187,22 @@ export async function claimKeys(db: Db, principal: string, claims: readonly { ke
     SELECT ${principal}, t."key", t."hash", t."rid"
     FROM unnest(${keys}::text[], ${keys.map((k) => first.get(k)!)}::text[], ${keys.map(() => randomUUID())}::text[]) AS t("key", "hash", "rid")
     ON CONFLICT DO NOTHING`;
-  const rows = await db.$queryRaw<{ key: string; requestHash: string; resourceId: string; responseStatus: number | null; responseBody: unknown; completedAt: Date | null }[]>`
+  const rows = await db.$queryRaw<
+    { key: string; requestHash: string; resourceId: string; responseStatus: number | null; responseBody: unknown; completedAt: Date | null }[]
+  >`
     SELECT "key", "requestHash", "resourceId", "responseStatus", "responseBody", "completedAt" FROM "IdempotencyRecord"
     WHERE "principal" = ${principal} AND "key" = ANY(${keys}::text[])`;
-  return new Map(rows.map((r) => [r.key, { key: r.key, requestHash: r.requestHash, resourceId: r.resourceId, outcome: r.completedAt && r.responseStatus ? { status: r.responseStatus, body: r.responseBody } : undefined }]));
+  return new Map(
+    rows.map((r) => [
+      r.key,
+      {
+        key: r.key,
+        requestHash: r.requestHash,
+        resourceId: r.resourceId,
+        outcome: r.completedAt && r.responseStatus ? { status: r.responseStatus, body: r.responseBody } : undefined,
+      },
+    ]),
+  );
 }
 
 /**

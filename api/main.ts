@@ -16,7 +16,12 @@ if (!config.databaseUrl || !config.temporal.address) {
 }
 config.adminApiKey = resolveAdminKey(config.adminApiKey, config.dataDir).key;
 config.webhooks.encryptionKey = resolveWebhookKey(config.webhooks.encryptionKey, config.dataDir).key;
-const db = await openDatabase({ url: config.databaseUrl, migrate: true, poolSize: config.databasePoolSize, onIdleError: (err) => logger.warn({ err }, 'idle database connection lost') });
+const db = await openDatabase({
+  url: config.databaseUrl,
+  migrate: true,
+  poolSize: config.databasePoolSize,
+  onIdleError: (err) => logger.warn({ err }, 'idle database connection lost'),
+});
 const temporal = await connectClient(config.temporal.address, config.temporal.namespace);
 const app = createApp({ db: db.prisma, temporal: temporal.client, config, logger, rateLimitStore: db.pool });
 const server = app.listen(config.port, config.host, () => logger.info(`API listening on http://${config.host}:${config.port}`));

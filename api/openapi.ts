@@ -17,7 +17,14 @@ import { ChargeLinkView, payLinkViewFor } from './views/charge-link.ts';
 import { RefundView } from './views/refund.ts';
 import { ConsumptionBatchResultsView, ConsumptionCreatedView, ConsumptionView } from './views/consumption.ts';
 import { BankDepositView } from './views/deposit.ts';
-import { AdminNotificationView, WebhookDeliveryView, WebhookEndpointView, WebhookEndpointWithSecretView, WebhookEventType, WebhookEventView } from './views/webhook.ts';
+import {
+  AdminNotificationView,
+  WebhookDeliveryView,
+  WebhookEndpointView,
+  WebhookEndpointWithSecretView,
+  WebhookEventType,
+  WebhookEventView,
+} from './views/webhook.ts';
 import { AdminDecisionView, AdminEventView } from './views/admin.ts';
 import { CancelCharge, ChargeListQuery, ConfirmDeposit, CreateCharge, RejectCharge } from './routes/charges/validators.ts';
 import { CreateAccount, LedgerQuery, UpdateAccount } from './routes/accounts/validators.ts';
@@ -120,7 +127,9 @@ export function openApiDocument(config: Config) {
         responses[status] = { description: answer, content: { 'application/problem+json': { schema: c.json(Problem) } } };
       } else {
         const [description, schema, type = 'application/json'] = answer;
-        responses[status] = schema ? { description, content: { [type]: { schema: c.json(schema) } } } : { description, ...(type !== 'application/json' ? { content: { [type]: {} } } : {}) };
+        responses[status] = schema
+          ? { description, content: { [type]: { schema: c.json(schema) } } }
+          : { description, ...(type !== 'application/json' ? { content: { [type]: {} } } : {}) };
       }
     }
     return {
@@ -148,7 +157,8 @@ export function openApiDocument(config: Config) {
   const ops: Record<string, Record<string, Operation>> = {
     '/v1/accounts': {
       post: {
-        summary: 'Create an account (admin; a partner only with parentId = itself). Returns its API key once. taxDocument tax_invoice and cash_receipt need businessRegistrationNumber.',
+        summary:
+          'Create an account (admin; a partner only with parentId = itself). Returns its API key once. taxDocument tax_invoice and cash_receipt need businessRegistrationNumber.',
         body: CreateAccount,
         responses: { '201': ['created', CreatedAccount], '403': 'forbidden' },
       },
@@ -157,11 +167,25 @@ export function openApiDocument(config: Config) {
       get: { summary: 'The account', params: IdParams, responses: { '200': ['the account', Account] } },
       patch: { summary: 'Change the name or the tax-document settings', params: IdParams, body: UpdateAccount, responses: { '200': ['the account', Account] } },
     },
-    '/v1/accounts/{id}/balance': { get: { summary: 'Balance of the funding account, pending charges and sendable counts per price-list item', params: IdParams, responses: { '200': ['balance', Balance] } } },
-    '/v1/accounts/{id}/ledger': { get: { summary: 'Ledger entries, newest first', params: IdParams, query: LedgerQuery, responses: { '200': ['a page', page('entries', LedgerEntry)] } } },
-    '/v1/accounts/{id}/payment-methods': { post: { summary: 'Store a card by gateway token', params: IdParams, body: CreatePaymentMethod, responses: { '201': ['stored', PaymentMethod] } } },
+    '/v1/accounts/{id}/balance': {
+      get: {
+        summary: 'Balance of the funding account, pending charges and sendable counts per price-list item',
+        params: IdParams,
+        responses: { '200': ['balance', Balance] },
+      },
+    },
+    '/v1/accounts/{id}/ledger': {
+      get: { summary: 'Ledger entries, newest first', params: IdParams, query: LedgerQuery, responses: { '200': ['a page', page('entries', LedgerEntry)] } },
+    },
+    '/v1/accounts/{id}/payment-methods': {
+      post: { summary: 'Store a card by gateway token', params: IdParams, body: CreatePaymentMethod, responses: { '201': ['stored', PaymentMethod] } },
+    },
     '/v1/accounts/{id}/auto-recharge': {
-      get: { summary: 'Auto-recharge settings and state (failures in a row, why it was switched off, charged this month)', params: IdParams, responses: { '200': ['the settings', AutoRecharge] } },
+      get: {
+        summary: 'Auto-recharge settings and state (failures in a row, why it was switched off, charged this month)',
+        params: IdParams,
+        responses: { '200': ['the settings', AutoRecharge] },
+      },
       put: {
         summary:
           'Set auto-recharge: when a debit leaves the funding balance below threshold, one card charge of amount on the stored card starts. Not for a parent-billed account (409 invalid_state). Saving resets the failure count.',
@@ -173,7 +197,8 @@ export function openApiDocument(config: Config) {
     '/v1/accounts/{id}/balance-alerts': {
       get: { summary: 'Balance alert thresholds of a funding account', params: IdParams, responses: { '200': ['thresholds', BalanceAlerts] } },
       put: {
-        summary: 'Set balance alert thresholds: crossing one downwards emits balance.low once, coming back to or above it emits balance.recovered. Not for a parent-billed account (409 invalid_state).',
+        summary:
+          'Set balance alert thresholds: crossing one downwards emits balance.low once, coming back to or above it emits balance.recovered. Not for a parent-billed account (409 invalid_state).',
         params: IdParams,
         body: PutAlerts,
         responses: { '200': ['saved', BalanceAlerts], '409': 'invalid_state (parent-billed account)' },
@@ -185,16 +210,45 @@ export function openApiDocument(config: Config) {
           'Open a charge (top-up). card (with paymentMethodId): 201 when finished. bank_transfer (optional depositorName): 202 awaiting deposit, with bankAccount, processingStartsAt, expectedBy, expiresAt. virtual_account: 202 awaiting_deposit with virtualAccount {bank, accountNumber, holder, dueAt}.',
         headers: [IDEMPOTENCY_KEY],
         body: CreateCharge,
-        responses: { '201': ['card charge finished', Charge], '202': ['awaiting deposit, or a card charge whose outcome is not known yet', Charge], '409': 'invalid_state or idempotency_key_reused', '422': 'amount_below_minimum, amount_above_maximum, card_declined, payment_failed' },
+        responses: {
+          '201': ['card charge finished', Charge],
+          '202': ['awaiting deposit, or a card charge whose outcome is not known yet', Charge],
+          '409': 'invalid_state or idempotency_key_reused',
+          '422': 'amount_below_minimum, amount_above_maximum, card_declined, payment_failed',
+        },
       },
-      get: { summary: 'List charges (admin: all; the awaiting_deposit queue oldest first, everything else newest first)', query: ChargeListQuery, responses: { '200': ['a page', page('charges', Charge)] } },
+      get: {
+        summary: 'List charges (admin: all; the awaiting_deposit queue oldest first, everything else newest first)',
+        query: ChargeListQuery,
+        responses: { '200': ['a page', page('charges', Charge)] },
+      },
     },
     '/v1/charges/{id}': { get: { summary: 'A charge with its timeline', params: IdParams, responses: { '200': ['the charge', Charge] } } },
-    '/v1/charges/{id}/cancel': { post: { summary: 'Cancel while awaiting_deposit', params: IdParams, body: CancelCharge, optionalBody: true, responses: { '200': ['cancelled', Charge], '409': 'invalid_state' } } },
-    '/v1/charges/{id}/confirm-deposit': {
-      post: { summary: 'Admin: confirm the deposit; credits the deposited amount', params: IdParams, body: ConfirmDeposit, responses: { '200': ['succeeded', Charge], '403': 'forbidden', '409': 'invalid_state' } },
+    '/v1/charges/{id}/cancel': {
+      post: {
+        summary: 'Cancel while awaiting_deposit',
+        params: IdParams,
+        body: CancelCharge,
+        optionalBody: true,
+        responses: { '200': ['cancelled', Charge], '409': 'invalid_state' },
+      },
     },
-    '/v1/charges/{id}/reject': { post: { summary: 'Admin: reject a bank-transfer request', params: IdParams, body: RejectCharge, responses: { '200': ['rejected', Charge], '403': 'forbidden', '409': 'invalid_state' } } },
+    '/v1/charges/{id}/confirm-deposit': {
+      post: {
+        summary: 'Admin: confirm the deposit; credits the deposited amount',
+        params: IdParams,
+        body: ConfirmDeposit,
+        responses: { '200': ['succeeded', Charge], '403': 'forbidden', '409': 'invalid_state' },
+      },
+    },
+    '/v1/charges/{id}/reject': {
+      post: {
+        summary: 'Admin: reject a bank-transfer request',
+        params: IdParams,
+        body: RejectCharge,
+        responses: { '200': ['rejected', Charge], '403': 'forbidden', '409': 'invalid_state' },
+      },
+    },
     '/v1/consumptions': {
       post: {
         summary: 'Consume points after a paid operation succeeded: an amount, or an item and quantity',
@@ -211,7 +265,9 @@ export function openApiDocument(config: Config) {
         responses: { '200': ['one result per item, in item order', ConsumptionBatchResults] },
       },
     },
-    '/v1/consumptions/{id}': { get: { summary: 'A consumption with refundedAmount and its refunds', params: IdParams, responses: { '200': ['the consumption', Consumption] } } },
+    '/v1/consumptions/{id}': {
+      get: { summary: 'A consumption with refundedAmount and its refunds', params: IdParams, responses: { '200': ['the consumption', Consumption] } },
+    },
     '/v1/consumptions/{id}/refunds': {
       post: {
         summary: `Refund part or all of a consumption. send_failed, unreachable_number, duplicate_order: credited (201), or await review (202) on a consumption older than AUTO_REFUND_WINDOW_DAYS; wrong_service, other: await review (202). Reasons: ${REFUND_REASONS.join(', ')}.`,
@@ -221,31 +277,66 @@ export function openApiDocument(config: Config) {
         responses: { '201': ['credited', Refund], '202': ['awaiting review', Refund], '422': 'refund_exceeds_consumption' },
       },
     },
-    '/v1/refunds': { get: { summary: 'Admin: list refunds, oldest first (the review queue is ?status=pending_review)', query: RefundListQuery, responses: { '200': ['a page', page('refunds', Refund)], '403': 'forbidden' } } },
+    '/v1/refunds': {
+      get: {
+        summary: 'Admin: list refunds, oldest first (the review queue is ?status=pending_review)',
+        query: RefundListQuery,
+        responses: { '200': ['a page', page('refunds', Refund)], '403': 'forbidden' },
+      },
+    },
     '/v1/refunds/{id}': { get: { summary: 'A refund', params: IdParams, responses: { '200': ['the refund', Refund] } } },
-    '/v1/refunds/{id}/approve': { post: { summary: 'Admin: approve a refund awaiting review', params: IdParams, body: ApproveRefund, optionalBody: true, responses: { '200': ['credited', Refund], '403': 'forbidden', '409': 'invalid_state' } } },
-    '/v1/refunds/{id}/reject': { post: { summary: 'Admin: reject a refund awaiting review', params: IdParams, body: RejectRefund, responses: { '200': ['rejected', Refund], '403': 'forbidden', '409': 'invalid_state' } } },
+    '/v1/refunds/{id}/approve': {
+      post: {
+        summary: 'Admin: approve a refund awaiting review',
+        params: IdParams,
+        body: ApproveRefund,
+        optionalBody: true,
+        responses: { '200': ['credited', Refund], '403': 'forbidden', '409': 'invalid_state' },
+      },
+    },
+    '/v1/refunds/{id}/reject': {
+      post: {
+        summary: 'Admin: reject a refund awaiting review',
+        params: IdParams,
+        body: RejectRefund,
+        responses: { '200': ['rejected', Refund], '403': 'forbidden', '409': 'invalid_state' },
+      },
+    },
     '/v1/prices': { get: { summary: 'The price list', responses: { '200': ['items', PriceList] } } },
     '/v1/accounts/{id}/charge-links': {
       post: {
-        summary: 'Create a charge link (간편 충전 링크): an unguessable token whose page lets anyone holding it top up the account. The token is shown once; a parent-billed account is refused (its partner tops up).',
+        summary:
+          'Create a charge link (간편 충전 링크): an unguessable token whose page lets anyone holding it top up the account. The token is shown once; a parent-billed account is refused (its partner tops up).',
         params: IdParams,
         body: CreateLink,
         optionalBody: true,
         responses: { '201': ['created', ChargeLink], '409': 'invalid_state (parent-billed account)' },
       },
     },
-    '/v1/charge-links/{token}': { delete: { summary: 'Revoke a charge link; its page answers 404 from then on', params: TokenParams, responses: { '204': ['revoked'] } } },
-    '/v1/admin/events': { get: { summary: 'Admin: recent admin events (missed confirmation targets, overdue reviews, …), newest first', query: EventsQuery, responses: { '200': ['events', list('events', AdminEvent)], '403': 'forbidden' } } },
+    '/v1/charge-links/{token}': {
+      delete: { summary: 'Revoke a charge link; its page answers 404 from then on', params: TokenParams, responses: { '204': ['revoked'] } },
+    },
+    '/v1/admin/events': {
+      get: {
+        summary: 'Admin: recent admin events (missed confirmation targets, overdue reviews, …), newest first',
+        query: EventsQuery,
+        responses: { '200': ['events', list('events', AdminEvent)], '403': 'forbidden' },
+      },
+    },
     '/v1/admin/decisions': {
       get: {
-        summary: "Admin: recent decisions, newest first: deposits confirmed, bank transfers rejected, reviewed refunds approved or rejected (with the business's name, amounts and memo)",
+        summary:
+          "Admin: recent decisions, newest first: deposits confirmed, bank transfers rejected, reviewed refunds approved or rejected (with the business's name, amounts and memo)",
         query: DecisionsQuery,
         responses: { '200': ['decisions', list('decisions', AdminDecision)], '403': 'forbidden' },
       },
     },
     '/v1/admin/notifications': {
-      get: { summary: 'Admin: the deliveries of admin notifications to ADMIN_WEBHOOK_URL ({text}), newest first, with their attempts', query: DeliveriesQuery, responses: { '200': ['a page', page('notifications', AdminNotification)], '403': 'forbidden' } },
+      get: {
+        summary: 'Admin: the deliveries of admin notifications to ADMIN_WEBHOOK_URL ({text}), newest first, with their attempts',
+        query: DeliveriesQuery,
+        responses: { '200': ['a page', page('notifications', AdminNotification)], '403': 'forbidden' },
+      },
     },
     '/v1/webhook-endpoints': {
       post: {
@@ -254,23 +345,40 @@ export function openApiDocument(config: Config) {
         body: CreateEndpoint,
         responses: { '201': ['created, with its secret', WebhookEndpointWithSecret] },
       },
-      get: { summary: "The webhook endpoints the caller may see (a partner also its sub-accounts'; the admin all)", responses: { '200': ['endpoints', list('endpoints', WebhookEndpoint)] } },
+      get: {
+        summary: "The webhook endpoints the caller may see (a partner also its sub-accounts'; the admin all)",
+        responses: { '200': ['endpoints', list('endpoints', WebhookEndpoint)] },
+      },
     },
     '/v1/webhook-endpoints/{id}': {
       get: { summary: 'A webhook endpoint (without its secret)', params: IdParams, responses: { '200': ['the endpoint', WebhookEndpoint] } },
-      delete: { summary: 'Delete a webhook endpoint; its pending deliveries give up at their next attempt', params: IdParams, responses: { '204': ['deleted'] } },
+      delete: {
+        summary: 'Delete a webhook endpoint; its pending deliveries give up at their next attempt',
+        params: IdParams,
+        responses: { '204': ['deleted'] },
+      },
     },
     '/v1/webhook-endpoints/{id}/rotate-secret': {
       post: {
-        summary: 'Rotate the signing secret. The new one is returned once; for overlapHours (default 24, at most 168) deliveries carry both signatures, the new first.',
+        summary:
+          'Rotate the signing secret. The new one is returned once; for overlapHours (default 24, at most 168) deliveries carry both signatures, the new first.',
         params: IdParams,
         body: Rotate,
         optionalBody: true,
         responses: { '200': ['rotated, with the new secret', WebhookEndpointWithSecret] },
       },
     },
-    '/v1/webhook-endpoints/{id}/deliveries': { get: { summary: 'The delivery log of an endpoint, newest first: each delivery with its attempts', params: IdParams, query: DeliveriesQuery, responses: { '200': ['a page', page('deliveries', WebhookDelivery)] } } },
-    '/v1/events/{id}': { get: { summary: 'An event (of an account the caller acts for; the admin: any)', params: IdParams, responses: { '200': ['the event', WebhookEvent] } } },
+    '/v1/webhook-endpoints/{id}/deliveries': {
+      get: {
+        summary: 'The delivery log of an endpoint, newest first: each delivery with its attempts',
+        params: IdParams,
+        query: DeliveriesQuery,
+        responses: { '200': ['a page', page('deliveries', WebhookDelivery)] },
+      },
+    },
+    '/v1/events/{id}': {
+      get: { summary: 'An event (of an account the caller acts for; the admin: any)', params: IdParams, responses: { '200': ['the event', WebhookEvent] } },
+    },
     '/v1/events/{id}/redeliver': {
       post: {
         summary: "Send an event again (same id, same body) to one of the caller's endpoints that receives it, or to all of them",
@@ -288,17 +396,32 @@ export function openApiDocument(config: Config) {
         summary:
           'Admin: report a deposit on the operator account, once per bankTransactionId. Exactly one bank-transfer charge awaiting a deposit of this amount from this depositor (names compared without spaces, case, (주)/주식회사 and full-width forms) → confirmed at once (confirmedBy bank_feed, status matched); none or several → unmatched and an admin event.',
         body: BankDepositBody,
-        responses: { '200': ['already received (the same body)', BankDeposit], '201': ['received and settled', BankDeposit], '403': 'forbidden (admin key only)', '409': 'idempotency_key_reused: the same bankTransactionId with other data' },
+        responses: {
+          '200': ['already received (the same body)', BankDeposit],
+          '201': ['received and settled', BankDeposit],
+          '403': 'forbidden (admin key only)',
+          '409': 'idempotency_key_reused: the same bankTransactionId with other data',
+        },
       },
-      get: { summary: 'Admin: bank deposits (status=unmatched: the queue to assign, oldest first)', query: BankDepositListQuery, responses: { '200': ['deposits', list('deposits', BankDeposit)], '403': 'forbidden (admin key only)' } },
+      get: {
+        summary: 'Admin: bank deposits (status=unmatched: the queue to assign, oldest first)',
+        query: BankDepositListQuery,
+        responses: { '200': ['deposits', list('deposits', BankDeposit)], '403': 'forbidden (admin key only)' },
+      },
     },
-    '/v1/bank-deposits/{id}': { get: { summary: 'Admin: one bank deposit', params: IdParams, responses: { '200': ['the deposit', BankDeposit], '403': 'forbidden (admin key only)' } } },
+    '/v1/bank-deposits/{id}': {
+      get: { summary: 'Admin: one bank deposit', params: IdParams, responses: { '200': ['the deposit', BankDeposit], '403': 'forbidden (admin key only)' } },
+    },
     '/v1/bank-deposits/{id}/assign': {
       post: {
         summary: 'Admin: assign an unmatched deposit to a bank-transfer charge, which is confirmed with the deposited amount',
         params: IdParams,
         body: Assign,
-        responses: { '200': ['assigned; the charge succeeded', BankDeposit], '403': 'forbidden (admin key only)', '409': 'invalid_state: the deposit is no longer unmatched, or the charge refused' },
+        responses: {
+          '200': ['assigned; the charge succeeded', BankDeposit],
+          '403': 'forbidden (admin key only)',
+          '409': 'invalid_state: the deposit is no longer unmatched, or the charge refused',
+        },
       },
     },
     '/v1/sandbox/virtual-accounts/{accountNumber}/deposits': {
@@ -308,7 +431,13 @@ export function openApiDocument(config: Config) {
         params: z.object({ accountNumber: AccountNumber }),
         body: SandboxDeposit,
         responses: {
-          '201': ['deposited; the notification and what the webhook answered', z.object({ deposit: Json, notification: z.object({ url: z.string(), status: z.number().int().optional(), body: z.unknown().optional(), error: z.string().optional() }) })],
+          '201': [
+            'deposited; the notification and what the webhook answered',
+            z.object({
+              deposit: Json,
+              notification: z.object({ url: z.string(), status: z.number().int().optional(), body: z.unknown().optional(), error: z.string().optional() }),
+            }),
+          ],
           '403': 'forbidden (admin key only)',
           '422': 'deposit_refused',
         },
@@ -316,12 +445,16 @@ export function openApiDocument(config: Config) {
     },
     '/webhooks/gateway': {
       post: {
-        summary: "The payment gateway's signed deposit notification for a virtual account (the raw body is verified before parsing). The same transaction twice credits once.",
+        summary:
+          "The payment gateway's signed deposit notification for a virtual account (the raw body is verified before parsing). The same transaction twice credits once.",
         open: true,
         headers: [signature(GATEWAY_SIGNATURE_HEADER, 'GATEWAY_WEBHOOK_SECRET')],
         body: GatewayNotification,
         responses: {
-          '200': ['credited (also for a repeated notification)', z.object({ received: z.literal(true), transactionId: z.string(), chargeId: Id, status: z.literal('succeeded') })],
+          '200': [
+            'credited (also for a repeated notification)',
+            z.object({ received: z.literal(true), transactionId: z.string(), chargeId: Id, status: z.literal('succeeded') }),
+          ],
           '400': 'validation_error',
           '401': 'unauthorized: missing, wrong or stale signature; nothing changed',
           '404': 'not_found: no such virtual account for the order',
@@ -335,12 +468,19 @@ export function openApiDocument(config: Config) {
         open: true,
         headers: [signature(BANK_SIGNATURE_HEADER, 'BANK_WEBHOOK_SECRET')],
         body: BankDepositBody,
-        responses: { '200': ['already received', BankDeposit], '201': ['received and settled', BankDeposit], '400': 'validation_error', '401': 'unauthorized: missing, wrong or stale signature', '409': 'idempotency_key_reused' },
+        responses: {
+          '200': ['already received', BankDeposit],
+          '201': ['received and settled', BankDeposit],
+          '400': 'validation_error',
+          '401': 'unauthorized: missing, wrong or stale signature',
+          '409': 'idempotency_key_reused',
+        },
       },
     },
     '/pay/{token}': {
       get: {
-        summary: 'The charge-link page (HTML, Korean; ?method=&amount= prefills a form; JSON with Accept: application/json). Unknown, expired and revoked links are the same 404.',
+        summary:
+          'The charge-link page (HTML, Korean; ?method=&amount= prefills a form; JSON with Accept: application/json). Unknown, expired and revoked links are the same 404.',
         open: true,
         params: TokenParams,
         responses: { '200': ['the page, or its JSON', PayLink], '404': 'not_found' },
@@ -348,7 +488,8 @@ export function openApiDocument(config: Config) {
     },
     '/pay/{token}/charges/{chargeId}': {
       get: {
-        summary: "Charge link: the receipt of one of the link's account's charges (HTML: where to deposit, or the outcome; JSON with Accept: application/json). Form posts redirect here (303). Any other charge is 404.",
+        summary:
+          "Charge link: the receipt of one of the link's account's charges (HTML: where to deposit, or the outcome; JSON with Accept: application/json). Form posts redirect here (303). Any other charge is 404.",
         open: true,
         params: z.object({ token: z.string(), chargeId: Id }),
         responses: { '200': ['the receipt, or its JSON', LinkCharge], '404': 'not_found' },
@@ -356,24 +497,39 @@ export function openApiDocument(config: Config) {
     },
     '/pay/{token}/card': {
       post: {
-        summary: "Charge link: store the card and charge it (origin charge_link). Form or JSON; idempotent per form render (hidden idempotencyKey) or Idempotency-Key header. A form is redirected (303) to the charge's receipt, or shown again (200) with Korean messages on its fields.",
+        summary:
+          "Charge link: store the card and charge it (origin charge_link). Form or JSON; idempotent per form render (hidden idempotencyKey) or Idempotency-Key header. A form is redirected (303) to the charge's receipt, or shown again (200) with Korean messages on its fields.",
         open: true,
         params: TokenParams,
         headers: [OPTIONAL_IDEMPOTENCY_KEY],
         body: CardTopUp,
         forms: true,
-        responses: { '201': ['charged', LinkCharge], '202': ['outcome not known yet', LinkCharge], '400': 'validation_error', '404': 'not_found', '409': 'idempotency_key_reused', '422': 'amount_below_minimum, amount_above_maximum, card_declined' },
+        responses: {
+          '201': ['charged', LinkCharge],
+          '202': ['outcome not known yet', LinkCharge],
+          '400': 'validation_error',
+          '404': 'not_found',
+          '409': 'idempotency_key_reused',
+          '422': 'amount_below_minimum, amount_above_maximum, card_declined',
+        },
       },
     },
     '/pay/{token}/bank-transfer': {
       post: {
-        summary: 'Charge link: request a bank transfer (origin charge_link); answers the bank account, processingStartsAt, expectedBy and expiresAt. Idempotent like /card.',
+        summary:
+          'Charge link: request a bank transfer (origin charge_link); answers the bank account, processingStartsAt, expectedBy and expiresAt. Idempotent like /card.',
         open: true,
         params: TokenParams,
         headers: [OPTIONAL_IDEMPOTENCY_KEY],
         body: BankTopUp,
         forms: true,
-        responses: { '202': ['awaiting deposit', LinkCharge], '400': 'validation_error', '404': 'not_found', '409': 'idempotency_key_reused', '422': 'amount_below_minimum, amount_above_maximum' },
+        responses: {
+          '202': ['awaiting deposit', LinkCharge],
+          '400': 'validation_error',
+          '404': 'not_found',
+          '409': 'idempotency_key_reused',
+          '422': 'amount_below_minimum, amount_above_maximum',
+        },
       },
     },
     '/pay/{token}/virtual-account': {
@@ -385,10 +541,22 @@ export function openApiDocument(config: Config) {
         headers: [OPTIONAL_IDEMPOTENCY_KEY],
         body: VirtualAccountTopUp,
         forms: true,
-        responses: { '202': ['awaiting the deposit', LinkCharge], '400': 'validation_error', '404': 'not_found', '409': 'idempotency_key_reused', '422': 'amount_below_minimum, amount_above_maximum' },
+        responses: {
+          '202': ['awaiting the deposit', LinkCharge],
+          '400': 'validation_error',
+          '404': 'not_found',
+          '409': 'idempotency_key_reused',
+          '422': 'amount_below_minimum, amount_above_maximum',
+        },
       },
     },
-    '/admin': { get: { summary: 'The admin page (HTML): deposit confirmation queue, refunds awaiting review, recent events; the admin key is entered on the page', open: true, responses: { '200': ['the page', undefined, 'text/html'] } } },
+    '/admin': {
+      get: {
+        summary: 'The admin page (HTML): deposit confirmation queue, refunds awaiting review, recent events; the admin key is entered on the page',
+        open: true,
+        responses: { '200': ['the page', undefined, 'text/html'] },
+      },
+    },
     '/healthz': { get: { summary: 'Liveness', open: true, responses: { '200': ['alive', z.object({ status: z.literal('ok') })] } } },
     '/readyz': {
       get: {
@@ -400,7 +568,9 @@ export function openApiDocument(config: Config) {
     '/metrics': { get: { summary: 'Prometheus metrics', open: true, responses: { '200': ['text exposition format', undefined, 'text/plain'] } } },
   };
 
-  const paths = Object.fromEntries(Object.entries(ops).map(([path, item]) => [path, Object.fromEntries(Object.entries(item).map(([method, op]) => [method, operation(op)]))]));
+  const paths = Object.fromEntries(
+    Object.entries(ops).map(([path, item]) => [path, Object.fromEntries(Object.entries(item).map(([method, op]) => [method, operation(op)]))]),
+  );
   return {
     openapi: '3.1.0',
     info: {
@@ -411,7 +581,9 @@ export function openApiDocument(config: Config) {
     },
     security: [{ bearer: [] }],
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An account API key, a partner key (also acts for its sub-accounts) or the admin key.' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'An account API key, a partner key (also acts for its sub-accounts) or the admin key.' },
+      },
       schemas: c.schemas,
     },
     paths,

@@ -13,7 +13,14 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   const createdAt = new Date(at ?? '');
   // Exactly what encodeCursor writes: a canonical ISO instant (years 0000-9999, which PostgreSQL's
   // timestamptz holds; '+275760-09-13' or '-100000-01-01' parse in JavaScript but overflow there) and a UUID.
-  if (parts.length !== 2 || !id || !Id.safeParse(id).success || Number.isNaN(createdAt.getTime()) || !/^\d{4}-/.test(at ?? '') || createdAt.toISOString() !== at) {
+  if (
+    parts.length !== 2 ||
+    !id ||
+    !Id.safeParse(id).success ||
+    Number.isNaN(createdAt.getTime()) ||
+    !/^\d{4}-/.test(at ?? '') ||
+    createdAt.toISOString() !== at
+  ) {
     throw new HttpProblem('validation_error', 'cursor: not a cursor returned by this endpoint');
   }
   return { createdAt, id };
@@ -23,7 +30,7 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
 export function afterCursor(cursor: string | undefined, dir: 'asc' | 'desc') {
   if (!cursor) return {};
   const after = decodeCursor(cursor);
-  const beyond = <T,>(v: T) => (dir === 'asc' ? { gt: v } : { lt: v });
+  const beyond = <T>(v: T) => (dir === 'asc' ? { gt: v } : { lt: v });
   return { OR: [{ createdAt: beyond(after.createdAt) }, { createdAt: after.createdAt, id: beyond(after.id) }] };
 }
 

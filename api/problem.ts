@@ -32,7 +32,10 @@ export function problemBody(code: Code, detail: string, extra: Record<string, un
 }
 
 export function sendProblem(res: Response, code: Code, detail: string, extra: Record<string, unknown> = {}) {
-  res.status(ErrorCode[code]).type('application/problem+json').send(JSON.stringify(problemBody(code, detail, extra)));
+  res
+    .status(ErrorCode[code])
+    .type('application/problem+json')
+    .send(JSON.stringify(problemBody(code, detail, extra)));
 }
 
 export function zodProblem(err: ZodError): HttpProblem {

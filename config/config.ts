@@ -8,7 +8,14 @@ import { assertValidCalendar, defaultCalendar, type BusinessCalendar } from '../
 const csv = z
   .string()
   .optional()
-  .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []));
+  .transform((v) =>
+    v
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [],
+  );
 
 const intFrom = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
 
@@ -28,7 +35,11 @@ const EnvSchema = z.object({
   EXTRA_CLOSED_DATES: csv,
   /** JSON: ISO weekday (1=Mon) → {"open":"HH:mm","close":"HH:mm"} or null; replaces the default hours. */
   BUSINESS_HOURS: z.string().optional(),
-  BANK_TRANSFER_CUTOFF: z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/).or(z.literal('none')).default('16:00'),
+  BANK_TRANSFER_CUTOFF: z
+    .string()
+    .regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/)
+    .or(z.literal('none'))
+    .default('16:00'),
   CONFIRM_WITHIN_BUSINESS_HOURS: z.coerce.number().positive().default(1),
   EXPIRE_AFTER_BUSINESS_DAYS: z.coerce.number().int().positive().default(5),
   REFUND_REMIND_AFTER_BUSINESS_DAYS: z.coerce.number().int().positive().default(1),
@@ -58,7 +69,11 @@ const EnvSchema = z.object({
   AUTO_REFUND_WINDOW_DAYS: z.coerce.number().int().min(0).max(3650).default(7),
   WEBHOOK_ALLOW_HTTP: z.enum(['true', 'false']).default('false'),
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: z.enum(['true', 'false']).default('false'),
-  ADMIN_WEBHOOK_URL: z.string().url().optional().or(z.literal('').transform(() => undefined)),
+  ADMIN_WEBHOOK_URL: z
+    .string()
+    .url()
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   WEBHOOK_ENCRYPTION_KEY: z.string().optional(),
   WEBHOOK_ATTEMPT_TIMEOUT_SECONDS: z.coerce.number().positive().default(10),
   WEBHOOK_RETRY_INITIAL_SECONDS: z.coerce.number().positive().default(10),
@@ -74,9 +89,16 @@ const EnvSchema = z.object({
   /** Connections in this process's PostgreSQL pool (each API and worker process has its own). */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   /** host:port where a worker process serves the Temporal SDK's Prometheus metrics (unset: not exported). */
-  WORKER_METRICS_ADDRESS: z.string().regex(/^[^\s:]+:[0-9]{1,5}$/, 'host:port').optional(),
+  WORKER_METRICS_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:[0-9]{1,5}$/, 'host:port')
+    .optional(),
   /** Virtual accounts (SPEC §6.2): hours from the request to dueAt, and the per-charge minimum. */
-  VIRTUAL_ACCOUNT_VALID_HOURS: z.coerce.number().positive().max(24 * 365).default(72),
+  VIRTUAL_ACCOUNT_VALID_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 365)
+    .default(72),
   CHARGE_MIN_VIRTUAL_ACCOUNT: intFrom(50_000),
   /** Shared secrets of the signed webhooks; unset: a random one per process (fine for npm start). */
   GATEWAY_WEBHOOK_SECRET: z.string().min(16, 'GATEWAY_WEBHOOK_SECRET must be at least 16 characters').optional(),
@@ -169,7 +191,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       refundRemindAfterBusinessDays: e.REFUND_REMIND_AFTER_BUSINESS_DAYS,
       refundOverdueAfterBusinessDays: e.REFUND_OVERDUE_AFTER_BUSINESS_DAYS,
     },
-    chargeLimits: { minimum: { card: e.CHARGE_MIN_CARD, bank_transfer: e.CHARGE_MIN_BANK_TRANSFER, virtual_account: e.CHARGE_MIN_VIRTUAL_ACCOUNT }, maximum: e.CHARGE_MAX },
+    chargeLimits: {
+      minimum: { card: e.CHARGE_MIN_CARD, bank_transfer: e.CHARGE_MIN_BANK_TRANSFER, virtual_account: e.CHARGE_MIN_VIRTUAL_ACCOUNT },
+      maximum: e.CHARGE_MAX,
+    },
     bankAccount: { bank: e.BANK_NAME, accountNumber: e.BANK_ACCOUNT_NUMBER, holder: e.BANK_ACCOUNT_HOLDER },
     prices,
     itemNames: { ...DEFAULT_ITEM_NAMES, ...(e.ITEM_NAMES ? z.record(z.string(), z.string().trim().min(1).max(40)).parse(JSON.parse(e.ITEM_NAMES)) : {}) },
@@ -226,7 +251,9 @@ function buildCalendar(e: z.infer<typeof EnvSchema>): BusinessCalendar {
       throw new ConfigError(`BUSINESS_HOURS is not valid (${why}); expected JSON like {"1":{"open":"09:30","close":"18:30"},"6":null}`);
     }
     if (([1, 2, 3, 4, 5, 6, 7] as const).every((day) => cal.hours[day] === null)) {
-      throw new ConfigError('BUSINESS_HOURS opens on no day of the week: bank transfers would never be picked up. Give at least one ISO weekday (1 = Monday) {"open":"HH:mm","close":"HH:mm"}.');
+      throw new ConfigError(
+        'BUSINESS_HOURS opens on no day of the week: bank transfers would never be picked up. Give at least one ISO weekday (1 = Monday) {"open":"HH:mm","close":"HH:mm"}.',
+      );
     }
   }
   assertValidCalendar(cal);

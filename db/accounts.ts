@@ -42,8 +42,16 @@ export async function createAccount(db: Db, input: NewAccount): Promise<{ accoun
       }
     }
     const created = await tx.account.create({
-      data: { id, name: input.name, parentId: input.parentId ?? null, billingMode, apiKeyHash: hashApiKey(apiKey), apiKeyHint: apiKey.slice(-4),
-        businessRegistrationNumber: input.businessRegistrationNumber ?? null, taxDocument: input.taxDocument ?? 'none' },
+      data: {
+        id,
+        name: input.name,
+        parentId: input.parentId ?? null,
+        billingMode,
+        apiKeyHash: hashApiKey(apiKey),
+        apiKeyHint: apiKey.slice(-4),
+        businessRegistrationNumber: input.businessRegistrationNumber ?? null,
+        taxDocument: input.taxDocument ?? 'none',
+      },
     });
     await tx.wallet.create({ data: { accountId: id } });
     return created;

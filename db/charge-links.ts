@@ -20,13 +20,17 @@ export function newChargeLinkToken(): string {
   return `${CHARGE_LINK_PREFIX}${randomBytes(24).toString('base64url')}`;
 }
 
-export async function createChargeLink(
-  db: Db,
-  input: { accountId: string; expiresAt: Date; createdBy: string },
-): Promise<{ link: ChargeLink; token: string }> {
+export async function createChargeLink(db: Db, input: { accountId: string; expiresAt: Date; createdBy: string }): Promise<{ link: ChargeLink; token: string }> {
   const token = newChargeLinkToken();
   const link = await db.chargeLink.create({
-    data: { id: randomUUID(), accountId: input.accountId, tokenHash: hashChargeLinkToken(token), tokenHint: token.slice(-4), createdBy: input.createdBy, expiresAt: input.expiresAt },
+    data: {
+      id: randomUUID(),
+      accountId: input.accountId,
+      tokenHash: hashChargeLinkToken(token),
+      tokenHint: token.slice(-4),
+      createdBy: input.createdBy,
+      expiresAt: input.expiresAt,
+    },
   });
   return { link, token };
 }

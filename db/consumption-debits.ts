@@ -81,7 +81,17 @@ export async function debitWallets(tx: Tx, requestsByWallet: ReadonlyMap<string,
   const ids = [...new Set([...requestsByWallet.values()].flatMap((rs) => rs.map((r) => r.consumptionId)))];
   // One statement for both kinds: a refused consumption waits on the lock too, so keep it short.
   const earlier = await tx.$queryRaw<
-    { refused: boolean; id: string; accountId: string; fundingAccountId: string; amount: bigint | null; createdAt: Date; balanceAfter: bigint | null; balance: bigint | null; required: bigint | null }[]
+    {
+      refused: boolean;
+      id: string;
+      accountId: string;
+      fundingAccountId: string;
+      amount: bigint | null;
+      createdAt: Date;
+      balanceAfter: bigint | null;
+      balance: bigint | null;
+      required: bigint | null;
+    }[]
   >`
       SELECT false AS "refused", c."id", c."accountId", c."fundingAccountId", c."amount", c."createdAt", e."balanceAfter",
              NULL::bigint AS "balance", NULL::bigint AS "required"
@@ -108,7 +118,13 @@ export async function debitWallets(tx: Tx, requestsByWallet: ReadonlyMap<string,
   }
   for (const r of earlier) {
     if (r.refused && !decided.has(r.id)) {
-      decided.set(r.id, { status: 'insufficient_balance', balance: toPoints(r.balance!), required: toPoints(r.required!), fundingAccountId: r.fundingAccountId, replayed: true });
+      decided.set(r.id, {
+        status: 'insufficient_balance',
+        balance: toPoints(r.balance!),
+        required: toPoints(r.required!),
+        fundingAccountId: r.fundingAccountId,
+        replayed: true,
+      });
     }
   }
 
@@ -277,5 +293,8 @@ export async function consumerOf(tx: Tx, accountId: string) {
     WHERE a."id" = ${accountId}::uuid`;
   const row = rows[0];
   if (!row) return null;
-  return { account: { id: row.id, parentId: row.parentId, billingMode: row.billingMode }, setting: row.enabled === null ? null : { enabled: row.enabled, threshold: row.threshold! } };
+  return {
+    account: { id: row.id, parentId: row.parentId, billingMode: row.billingMode },
+    setting: row.enabled === null ? null : { enabled: row.enabled, threshold: row.threshold! },
+  };
 }

@@ -108,7 +108,13 @@ export async function emitChargeEvent(
       failureCode: c.failureCode,
       failureReason: c.failureReason,
       ...(status === 'awaiting_deposit'
-        ? { bankAccount: c.bankAccount, virtualAccount: c.virtualAccount, processingStartsAt: c.processingStartsAt?.toISOString() ?? null, expectedBy: c.expectedBy?.toISOString() ?? null, expiresAt: c.expiresAt?.toISOString() ?? null }
+        ? {
+            bankAccount: c.bankAccount,
+            virtualAccount: c.virtualAccount,
+            processingStartsAt: c.processingStartsAt?.toISOString() ?? null,
+            expectedBy: c.expectedBy?.toISOString() ?? null,
+            expiresAt: c.expiresAt?.toISOString() ?? null,
+          }
         : {}),
       createdAt: c.createdAt.toISOString(),
       completedAt: c.completedAt?.toISOString() ?? null,
@@ -162,7 +168,13 @@ export function emitBankDepositUnmatched(
     type: 'bank_deposit.unmatched',
     accountId: null,
     key: `bank-deposit:${deposit.id}/event:unmatched`,
-    data: { bankDepositId: deposit.id, bankTransactionId: deposit.bankTransactionId, amount: deposit.amount, depositorName: deposit.depositorName, depositedAt: deposit.depositedAt },
+    data: {
+      bankDepositId: deposit.id,
+      bankTransactionId: deposit.bankTransactionId,
+      amount: deposit.amount,
+      depositorName: deposit.depositorName,
+      depositedAt: deposit.depositedAt,
+    },
   });
 }
 

@@ -110,7 +110,8 @@ export async function postEntry(tx: Tx, input: EntryInput): Promise<PostedEntry>
       memo: input.memo ?? null,
     },
   });
-  if (updated.crossed) await detectBalanceCrossings(tx, { walletId: input.walletId, before: updated.balance - delta, after: updated.balance, cause: input.businessKey });
+  if (updated.crossed)
+    await detectBalanceCrossings(tx, { walletId: input.walletId, before: updated.balance - delta, after: updated.balance, cause: input.businessKey });
   return entryView(row);
 }
 
@@ -192,7 +193,11 @@ export async function checkLedgerIntegrity(db: Db): Promise<IntegrityProblem[]> 
       FROM "LedgerEntry") t
     WHERE "balanceAfter" <> "running" LIMIT 100`;
   for (const c of chain) {
-    problems.push({ walletId: c.walletId, problem: 'balance_after_chain_broken', detail: `entry ${c.id}: balanceAfter ${c.balanceAfter}, running sum ${c.running}` });
+    problems.push({
+      walletId: c.walletId,
+      problem: 'balance_after_chain_broken',
+      detail: `entry ${c.id}: balanceAfter ${c.balanceAfter}, running sum ${c.running}`,
+    });
   }
   return problems;
 }

@@ -124,12 +124,14 @@ function poolConfig(url: string): pg.PoolConfig {
 }
 
 // The project's lib (ES2023, no DOM) has no WebAssembly typings; Node has the global.
-const Wasm = (globalThis as unknown as {
-  WebAssembly: {
-    Module: new (bytes: Uint8Array) => object;
-    Instance: new (module: object, imports: Record<string, object>) => { exports: Record<string, unknown> };
-  };
-}).WebAssembly;
+const Wasm = (
+  globalThis as unknown as {
+    WebAssembly: {
+      Module: new (bytes: Uint8Array) => object;
+      Instance: new (module: object, imports: Record<string, object>) => { exports: Record<string, unknown> };
+    };
+  }
+).WebAssembly;
 
 let loaded = false;
 function loadWasm(): void {
@@ -158,11 +160,7 @@ export async function openSchemaEngine(url: string): Promise<Engine> {
   const factory = new CharAwarePg(new PrismaPg(poolConfig(url)));
   const adapter = bindMigrationAwareSqlAdapterFactory(factory);
   const schema = readFileSync(schemaPath, 'utf8');
-  const engine = await bg.SchemaEngine.new(
-    { datamodels: [[schemaPath, schema]] },
-    (log: unknown) => void logs.push(String(log)),
-    adapter,
-  );
+  const engine = await bg.SchemaEngine.new({ datamodels: [[schemaPath, schema]] }, (log: unknown) => void logs.push(String(log)), adapter);
   return {
     engine,
     logs,

@@ -20,7 +20,8 @@ export function checkBusinessRegistrationNumber(input: string): BusinessNumberCh
   for (let i = 0; i < 9; i++) sum += d[i]! * WEIGHTS[i]!;
   sum += Math.floor((d[8]! * 5) / 10);
   const check = (10 - (sum % 10)) % 10;
-  if (check !== d[9]) return { ok: false, reason: `the check digit of ${formatBusinessRegistrationNumber(digits)} does not match (expected ${check}): check for a typo` };
+  if (check !== d[9])
+    return { ok: false, reason: `the check digit of ${formatBusinessRegistrationNumber(digits)} does not match (expected ${check}): check for a typo` };
   return { ok: true, digits };
 }
 

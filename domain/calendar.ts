@@ -202,16 +202,8 @@ export function chargeSchedule(
   const processingStartsAt = pickupAt(cal, requestedAt);
   return {
     processingStartsAt,
-    expectedBy: addBusinessHours(
-      cal,
-      processingStartsAt,
-      opts?.confirmWithinBusinessHours ?? DEFAULT_CONFIRM_WITHIN_BUSINESS_HOURS,
-    ),
-    expiresAt: addBusinessDays(
-      cal,
-      processingStartsAt,
-      opts?.expireAfterBusinessDays ?? DEFAULT_EXPIRE_AFTER_BUSINESS_DAYS,
-    ),
+    expectedBy: addBusinessHours(cal, processingStartsAt, opts?.confirmWithinBusinessHours ?? DEFAULT_CONFIRM_WITHIN_BUSINESS_HOURS),
+    expiresAt: addBusinessDays(cal, processingStartsAt, opts?.expireAfterBusinessDays ?? DEFAULT_EXPIRE_AFTER_BUSINESS_DAYS),
   };
 }
 
@@ -319,7 +311,7 @@ function isoDateOf(day: DayNumber): string {
 
 function isoWeekdayOf(day: DayNumber): IsoWeekday {
   // 1970-01-01 was a Thursday (ISO 4).
-  return ((((day + 3) % 7) + 7) % 7) + 1 as IsoWeekday;
+  return (((((day + 3) % 7) + 7) % 7) + 1) as IsoWeekday;
 }
 
 function instantOf(t: Date): number {

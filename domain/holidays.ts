@@ -15,18 +15,7 @@
  *
  * Package version 5.2027.1 covers 2018–2027 (inclusive).
  */
-import {
-  y2018,
-  y2019,
-  y2020,
-  y2021,
-  y2022,
-  y2023,
-  y2024,
-  y2025,
-  y2026,
-  y2027,
-} from '@hyunbinseo/holidays-kr/all';
+import { y2018, y2019, y2020, y2021, y2022, y2023, y2024, y2025, y2026, y2027 } from '@hyunbinseo/holidays-kr/all';
 
 type Preset = Readonly<Record<string, readonly string[]>>;
 
@@ -44,9 +33,7 @@ const PRESETS: ReadonlyMap<number, Preset> = new Map<number, Preset>([
 ]);
 
 /** Years for which the installed package ships holiday data, ascending. */
-export const KOREAN_HOLIDAY_YEARS: readonly number[] = Object.freeze(
-  [...PRESETS.keys()].sort((a, b) => a - b),
-);
+export const KOREAN_HOLIDAY_YEARS: readonly number[] = Object.freeze([...PRESETS.keys()].sort((a, b) => a - b));
 
 /**
  * Korean public holidays (including substitute / temporary / election holidays)

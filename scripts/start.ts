@@ -35,7 +35,12 @@ let embedded: EmbeddedTemporal | undefined;
 if (!config.temporal.address) {
   logger.info('starting the embedded Temporal dev server');
   try {
-    embedded = await startEmbeddedTemporal({ dataDir: config.dataDir, namespace: config.temporal.namespace, port: config.temporalDevPort, uiPort: config.temporal.uiPort });
+    embedded = await startEmbeddedTemporal({
+      dataDir: config.dataDir,
+      namespace: config.temporal.namespace,
+      port: config.temporalDevPort,
+      uiPort: config.temporal.uiPort,
+    });
   } catch (err) {
     if (!(err instanceof PortInUseError)) throw err;
     logger.fatal(err.message);
@@ -46,7 +51,12 @@ if (!config.temporal.address) {
 const temporalAddress = config.temporal.address ?? embedded!.address;
 
 logger.info(config.databaseUrl ? 'connecting to PostgreSQL and applying migrations' : `opening embedded PostgreSQL (PGlite) in ${config.pgliteDir}`);
-const db = await openDatabase({ url: config.databaseUrl, dataDir: config.pgliteDir, migrate: true, onIdleError: (err) => logger.warn({ err }, 'idle database connection lost') });
+const db = await openDatabase({
+  url: config.databaseUrl,
+  dataDir: config.pgliteDir,
+  migrate: true,
+  onIdleError: (err) => logger.warn({ err }, 'idle database connection lost'),
+});
 
 const workerConnection = await connectWorker(temporalAddress);
 // The API's client shares the worker's native connection, so the server can hand a new workflow's first
@@ -57,11 +67,12 @@ const worker = await createWorker({
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
   ...serviceActivityDeps(db.prisma, config, logger, client),
-  workflowBundlePath: config.workflowBundlePath, maxCachedWorkflows: config.workerMaxCachedWorkflows,
+  workflowBundlePath: config.workflowBundlePath,
+  maxCachedWorkflows: config.workerMaxCachedWorkflows,
 });
 const workerRun = worker.run();
-await ensureIdempotencyRetentionSchedule(client, { taskQueue: config.temporal.taskQueue, retentionDays: config.idempotencyRetentionDays }).catch((err: unknown) =>
-  logger.error({ err }, 'could not create the idempotency retention schedule; old idempotency records are not deleted'),
+await ensureIdempotencyRetentionSchedule(client, { taskQueue: config.temporal.taskQueue, retentionDays: config.idempotencyRetentionDays }).catch(
+  (err: unknown) => logger.error({ err }, 'could not create the idempotency retention schedule; old idempotency records are not deleted'),
 );
 // Starts the delivery workflow of each webhook delivery committed with its event (webhooks/dispatcher.ts).
 const dispatcher = startWebhookDispatcher({ db: db.prisma, temporal: client, taskQueue: config.temporal.taskQueue, settings: config.webhooks, logger });

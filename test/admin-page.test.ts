@@ -95,9 +95,26 @@ describe('GET /v1/admin/decisions', () => {
     expect(res.status).toBe(200);
     const mine = (res.body.decisions as { accountId: string; subjectId: string }[]).filter((d) => d.accountId === a.id);
     expect(mine).toEqual([
-      expect.objectContaining({ kind: 'refund_approved', subject: 'refund', subjectId: reviewed.body.id, accountName: '결정 상점', amount: 200, reason: 'other', note: '확인함' }),
+      expect.objectContaining({
+        kind: 'refund_approved',
+        subject: 'refund',
+        subjectId: reviewed.body.id,
+        accountName: '결정 상점',
+        amount: 200,
+        reason: 'other',
+        note: '확인함',
+      }),
       expect.objectContaining({ kind: 'charge_rejected', subject: 'charge', subjectId: rejected.body.id, amount: 60_000, note: '입금 없음' }),
-      expect.objectContaining({ kind: 'deposit_confirmed', subject: 'charge', subjectId: confirmed.body.id, accountName: '결정 상점', amount: 95_000, requestedAmount: 100_000, note: '수수료 차감', by: 'admin' }),
+      expect.objectContaining({
+        kind: 'deposit_confirmed',
+        subject: 'charge',
+        subjectId: confirmed.body.id,
+        accountName: '결정 상점',
+        amount: 95_000,
+        requestedAmount: 100_000,
+        note: '수수료 차감',
+        by: 'admin',
+      }),
     ]);
     // The automatic refund (send_failed) was nobody's decision.
     expect(mine.map((d) => d.subjectId)).not.toContain(automatic.body.id);

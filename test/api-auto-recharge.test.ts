@@ -18,7 +18,6 @@ afterAll(async () => {
 let keySeq = 0;
 const idemKey = () => `consume-${Date.now()}-${keySeq++}`;
 
-
 async function storedCard(account: { id: string; apiKey: string }, cardToken = 'tok_visa'): Promise<string> {
   const res = await svc.as(account.apiKey).post(`/v1/accounts/${account.id}/payment-methods`, { cardToken });
   expect(res.status).toBe(201);
@@ -92,7 +91,10 @@ describe('PUT/GET /v1/accounts/{id}/auto-recharge', () => {
     expect((await svc.as(a.apiKey).put(path(a.id), settings)).body).toMatchObject({ status: 404, code: 'not_found' });
     expect((await svc.as(a.apiKey).put(path(b.id), settings)).status).toBe(404);
     expect((await svc.as(b.apiKey).put(path(a.id), { ...settings, paymentMethodId: cardA })).status).toBe(404);
-    await svc.as(a.apiKey).put(path(a.id), { ...settings, paymentMethodId: cardA }).expect(200);
+    await svc
+      .as(a.apiKey)
+      .put(path(a.id), { ...settings, paymentMethodId: cardA })
+      .expect(200);
     expect((await svc.as(b.apiKey).get(path(a.id))).status).toBe(404);
     expect((await svc.admin.get(path(a.id))).status).toBe(200);
 
@@ -140,7 +142,9 @@ describe('auto-recharge through consumptions', () => {
     const card = await storedCard(a);
     await svc.as(a.apiKey).put(path(a.id), { enabled: true, amount: 50_000, paymentMethodId: card }).expect(200);
 
-    const responses = await Promise.all(Array.from({ length: 20 }, () => svc.as(a.apiKey).post('/v1/consumptions', { accountId: a.id, amount: 100 }, idemKey())));
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => svc.as(a.apiKey).post('/v1/consumptions', { accountId: a.id, amount: 100 }, idemKey())),
+    );
     expect(responses.map((r) => r.status)).toEqual(Array(20).fill(201));
     // Every answer is the debit's own balance (the recharge may credit between two debits: the service
     // never promised an order between them, only that each answer is its own entry's balance).

@@ -48,7 +48,11 @@ describe('Temporal unreachable', () => {
       const app = createApp({ db: svc.db.prisma, temporal: temporal.client, config: svc.config, logger });
       const shop = await svc.account({ balance: 1_000 });
       const consume = (key: string) =>
-        request(app).post('/v1/consumptions').set('Authorization', `Bearer ${shop.apiKey}`).set('Idempotency-Key', key).send({ accountId: shop.id, amount: 70 });
+        request(app)
+          .post('/v1/consumptions')
+          .set('Authorization', `Bearer ${shop.apiKey}`)
+          .set('Idempotency-Key', key)
+          .send({ accountId: shop.id, amount: 70 });
 
       expect((await consume(`ok-${randomUUID()}`)).status).toBe(201);
       await proxy.cut();
@@ -61,10 +65,14 @@ describe('Temporal unreachable', () => {
 
       await proxy.restore();
       // The same connection recovers by itself: no new client, no restart.
-      const retried = await until(async () => {
-        const res = await consume(key);
-        return res.status === 201 ? res : undefined;
-      }, 'a 201 once Temporal is reachable again', 60_000);
+      const retried = await until(
+        async () => {
+          const res = await consume(key);
+          return res.status === 201 ? res : undefined;
+        },
+        'a 201 once Temporal is reachable again',
+        60_000,
+      );
       expect(retried.body.id).toBe(record.resourceId);
       expect(retried.body.balanceAfter).toBe(860);
       expect((await consume(key)).body).toEqual(retried.body);
@@ -83,7 +91,8 @@ describe('Temporal unreachable', () => {
     const app = createApp({ db: svc.db.prisma, temporal: svc.env.client, config, logger });
     const shop = await svc.account({ balance: 500 });
     const key = `unknown-${randomUUID()}`;
-    const consume = () => request(app).post('/v1/consumptions').set('Authorization', `Bearer ${shop.apiKey}`).set('Idempotency-Key', key).send({ accountId: shop.id, amount: 120 });
+    const consume = () =>
+      request(app).post('/v1/consumptions').set('Authorization', `Bearer ${shop.apiKey}`).set('Idempotency-Key', key).send({ accountId: shop.id, amount: 120 });
 
     expectUnavailable(await consume(), 'temporal');
     const record = await svc.db.prisma.idempotencyRecord.findFirstOrThrow({ where: { key } });
@@ -95,10 +104,14 @@ describe('Temporal unreachable', () => {
     const worker = await createWorker({ connection: svc.env.nativeConnection, taskQueue, db: svc.db.prisma, temporal: svc.env.client, charging: config });
     const running = worker.run();
     try {
-      const res = await until(async () => {
-        const r = await consume();
-        return r.status === 201 ? r : undefined;
-      }, 'the consumption to finish once a worker polls', 60_000);
+      const res = await until(
+        async () => {
+          const r = await consume();
+          return r.status === 201 ? r : undefined;
+        },
+        'the consumption to finish once a worker polls',
+        60_000,
+      );
       expect(res.body).toMatchObject({ id: record.resourceId, amount: 120, balanceAfter: 380 });
       expect(await svc.db.prisma.ledgerEntry.count({ where: { consumptionId: record.resourceId } })).toBe(1);
       expect(await checkLedgerIntegrity(svc.db.prisma)).toEqual([]);
@@ -126,14 +139,22 @@ describe('PostgreSQL unreachable', () => {
 
       await proxy.cut();
       expectUnavailable(await balance(), 'database');
-      const consumption = await request(app).post('/v1/consumptions').set('Authorization', `Bearer ${shop.apiKey}`).set('Idempotency-Key', `db-${randomUUID()}`).send({ accountId: shop.id, amount: 10 });
+      const consumption = await request(app)
+        .post('/v1/consumptions')
+        .set('Authorization', `Bearer ${shop.apiKey}`)
+        .set('Idempotency-Key', `db-${randomUUID()}`)
+        .send({ accountId: shop.id, amount: 10 });
       expectUnavailable(consumption, 'database');
 
       await proxy.restore();
-      const back = await until(async () => {
-        const res = await balance();
-        return res.status === 200 ? res : undefined;
-      }, 'the balance once the database is reachable again', 60_000);
+      const back = await until(
+        async () => {
+          const res = await balance();
+          return res.status === 200 ? res : undefined;
+        },
+        'the balance once the database is reachable again',
+        60_000,
+      );
       expect(back.body.balance).toBe(300);
     } finally {
       await proxy.cut();
@@ -148,7 +169,11 @@ describe('a dependency that neither answers nor refuses', () => {
     // Accepts TCP connections and never says a word, like a host behind a broken network.
     const silent = net.createServer(() => {});
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
-    const db = await openDatabase({ url: `postgresql://postgres@127.0.0.1:${(silent.address() as net.AddressInfo).port}/x`, migrate: false, connectTimeoutMs: 3_000 });
+    const db = await openDatabase({
+      url: `postgresql://postgres@127.0.0.1:${(silent.address() as net.AddressInfo).port}/x`,
+      migrate: false,
+      connectTimeoutMs: 3_000,
+    });
     try {
       const app = createApp({ db: db.prisma, temporal: svc.env.client, config: { ...svc.config, apiRequestTimeoutMs: 2_000 }, logger });
       const res = await request(app).get('/v1/accounts/00000000-0000-4000-8000-000000000000/balance').set('Authorization', 'Bearer pk_whatever');
@@ -157,7 +182,10 @@ describe('a dependency that neither answers nor refuses', () => {
       expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
       expect(res.body.code).toBe('service_unavailable');
       // The pool's connection timeout ends the wait itself, with an error the API maps to "database".
-      const err = await db.runner.query('SELECT 1').then(() => undefined, (e: unknown) => e);
+      const err = await db.runner.query('SELECT 1').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(unavailableDependency(err)).toBe('database');
     } finally {
       await db.close().catch(() => {});

@@ -158,7 +158,9 @@ describe('top-ups through the link', () => {
       expect(res.headers.location).toMatch(new RegExp(`^/pay/${link.token}/charges/[0-9a-f-]{36}$`));
     }
     expect(second.headers.location).toBe(first.headers.location);
-    const receipt = await request(svc.app).get(first.headers.location as string).set('Accept', 'text/html');
+    const receipt = await request(svc.app)
+      .get(first.headers.location as string)
+      .set('Accept', 'text/html');
     expect(receipt.status).toBe(200);
     expect(receipt.text).toContain('충전 완료');
     expect(receipt.text).toContain('50,000 P');
@@ -199,7 +201,9 @@ describe('top-ups through the link', () => {
     const link = await newLink(a);
     const res = await form(link.token, 'card', { amount: '50000', cardToken: 'tok_declined', idempotencyKey: 'declined-1' });
     expect(res.status).toBe(303);
-    const receipt = await request(svc.app).get(res.headers.location as string).set('Accept', 'text/html');
+    const receipt = await request(svc.app)
+      .get(res.headers.location as string)
+      .set('Accept', 'text/html');
     expect(receipt.text).toContain('결제 실패');
     expect(receipt.text).toContain('카드사에서 결제를 거절했습니다');
     const viaJson = await json(link.token, 'card', { amount: 50_000, cardToken: 'tok_declined' }, 'declined-json');
@@ -214,7 +218,9 @@ describe('top-ups through the link', () => {
     const key = formKey((await page(link.token)).text, 'bank-transfer');
     const res = await form(link.token, 'bank-transfer', { amount: '100000', depositorName: '<b>홍길동</b>', idempotencyKey: key });
     expect(res.status).toBe(303);
-    const receipt = await request(svc.app).get(res.headers.location as string).set('Accept', 'text/html');
+    const receipt = await request(svc.app)
+      .get(res.headers.location as string)
+      .set('Accept', 'text/html');
     expect(receipt.status).toBe(200);
     expect(receipt.text).toContain(svc.config.bankAccount.accountNumber);
     expect(receipt.text).toContain(svc.config.bankAccount.bank);
@@ -287,7 +293,9 @@ describe('GET /pay/{token}/charges/{id}', () => {
     const link = await newLink(a);
     const mine = await json(link.token, 'bank-transfer', { amount: 70_000, depositorName: '영수증' }, 'receipt-1');
     expect(mine.status).toBe(202);
-    const theirs = await svc.as(other.apiKey).post('/v1/charges', { accountId: other.id, amount: 70_000, method: 'bank_transfer', depositorName: '남' }, 'receipt-theirs');
+    const theirs = await svc
+      .as(other.apiKey)
+      .post('/v1/charges', { accountId: other.id, amount: 70_000, method: 'bank_transfer', depositorName: '남' }, 'receipt-theirs');
     expect(theirs.status).toBe(202);
 
     const html = await request(svc.app).get(`/pay/${link.token}/charges/${mine.body.id}`).set('Accept', 'text/html');
@@ -331,7 +339,9 @@ describe('GET /pay/{token}/charges/{id}', () => {
     const first = await form(link.token, 'bank-transfer', { amount: '100,000', depositorName: '홍길동', idempotencyKey: 'twin-1' });
     expect(first.status).toBe(303);
     // The same form sent again (a double submit) replays its answer; it is not a duplicate.
-    expect((await form(link.token, 'bank-transfer', { amount: '100,000', depositorName: '홍길동', idempotencyKey: 'twin-1' })).headers.location).toBe(first.headers.location);
+    expect((await form(link.token, 'bank-transfer', { amount: '100,000', depositorName: '홍길동', idempotencyKey: 'twin-1' })).headers.location).toBe(
+      first.headers.location,
+    );
     const warned = await form(link.token, 'bank-transfer', { amount: '100000', depositorName: '홍길동', idempotencyKey: 'twin-2' });
     expect(warned.status).toBe(200);
     expect(warned.text).toContain('같은 금액(<span class="amount">100,000원</span>)의 입금 요청이 이미 있습니다');

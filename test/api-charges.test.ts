@@ -19,7 +19,6 @@ afterAll(async () => {
 let keySeq = 0;
 const idemKey = () => `charge-${Date.now()}-${keySeq++}`;
 
-
 async function storedCard(account: { id: string; apiKey: string }, cardToken: string): Promise<string> {
   const res = await svc.as(account.apiKey).post(`/v1/accounts/${account.id}/payment-methods`, { cardToken });
   expect(res.status).toBe(201);
@@ -109,7 +108,15 @@ describe('card charges', () => {
     const body = { accountId: a.id, amount: 50_000, method: 'card', paymentMethodId: pm };
     const res = await svc.as(a.apiKey).post('/v1/charges', body, 'card-visa');
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ accountId: a.id, amount: 50_000, method: 'card', status: 'succeeded', creditedAmount: 50_000, paymentMethodId: pm, origin: 'api' });
+    expect(res.body).toMatchObject({
+      accountId: a.id,
+      amount: 50_000,
+      method: 'card',
+      status: 'succeeded',
+      creditedAmount: 50_000,
+      paymentMethodId: pm,
+      origin: 'api',
+    });
     expect(res.body.timeline.map((e: { type: string }) => e.type)).toEqual(['requested', 'card_captured', 'succeeded']);
     const again = await svc.as(a.apiKey).post('/v1/charges', body, 'card-visa');
     expect(again.status).toBe(201);
@@ -156,10 +163,14 @@ describe('card charges', () => {
     const replay = await svc.as(a.apiKey).post('/v1/charges', body, key);
     expect(replay.status).toBe(202);
     expect(replay.body.id).toBe(res.body.id);
-    const done = await until(async () => {
-      const read = (await svc.as(a.apiKey).get(`/v1/charges/${res.body.id}`)).body;
-      return read.status !== 'pending' && read;
-    }, 'the charge to settle', 60_000);
+    const done = await until(
+      async () => {
+        const read = (await svc.as(a.apiKey).get(`/v1/charges/${res.body.id}`)).body;
+        return read.status !== 'pending' && read;
+      },
+      'the charge to settle',
+      60_000,
+    );
     expect(done).toMatchObject({ status: 'succeeded', creditedAmount: 80_000 });
     expect(done.timeline.filter((e: { type: string }) => e.type === 'capture_attempt_failed').length).toBeGreaterThan(0);
     expect(await svc.db.prisma.simulatedCardCapture.count({ where: { idempotencyKey: res.body.id } })).toBe(1);
@@ -227,7 +238,9 @@ describe('bank transfers', () => {
     expect(lost.status).toBe(409);
     expect(lost.body).toMatchObject({ code: 'invalid_state', depositedAmount: won.body.depositedAmount, requestedDepositedAmount: expect.any(Number) });
     expect(lost.body.detail).toContain(String(won.body.depositedAmount));
-    const after = await svc.admin.post(`/v1/charges/${charge.id}/confirm-deposit`, { depositedAmount: won.body.depositedAmount === 100_000 ? 90_000 : 100_000 });
+    const after = await svc.admin.post(`/v1/charges/${charge.id}/confirm-deposit`, {
+      depositedAmount: won.body.depositedAmount === 100_000 ? 90_000 : 100_000,
+    });
     expect(after.status).toBe(409);
     expect(after.body).toMatchObject({ code: 'invalid_state', depositedAmount: won.body.depositedAmount });
     expect((await svc.admin.post(`/v1/charges/${charge.id}/confirm-deposit`, { depositedAmount: won.body.depositedAmount })).status).toBe(200);

@@ -50,7 +50,13 @@ describe('results in item order', () => {
     ]);
     expect(res.status).toBe(200);
     const results = res.body.results as Result[];
-    expect(results.map((r) => [r.key, r.status])).toEqual([[`${p}-1`, 201], [`${p}-2`, 402], [`${p}-3`, 201], [`${p}-4`, 201], [`${p}-5`, 402]]);
+    expect(results.map((r) => [r.key, r.status])).toEqual([
+      [`${p}-1`, 201],
+      [`${p}-2`, 402],
+      [`${p}-3`, 201],
+      [`${p}-4`, 201],
+      [`${p}-5`, 402],
+    ]);
     expect(results[0]!.consumption).toMatchObject({ accountId: a.id, fundingAccountId: a.id, amount: 40, balanceAfter: 60, reference: 'r1' });
     expect(results[1]!.problem).toMatchObject({ code: 'insufficient_balance', status: 402, balance: 60, required: 90, fundingAccountId: a.id });
     expect(results[2]!.consumption).toMatchObject({ amount: 30, balanceAfter: 30 });
@@ -102,7 +108,13 @@ describe('results in item order', () => {
   it('a malformed envelope is one 400 and changes nothing', async () => {
     const a = await svc.account({ balance: 100 });
     const item = { key: `k-${uid()}`, accountId: a.id, amount: 1 };
-    const bad: unknown[] = [{}, { items: [] }, { items: 'x' }, { items: [item], extra: 1 }, { items: Array.from({ length: 1_001 }, (_, i) => ({ ...item, key: `k-${i}` })) }];
+    const bad: unknown[] = [
+      {},
+      { items: [] },
+      { items: 'x' },
+      { items: [item], extra: 1 },
+      { items: Array.from({ length: 1_001 }, (_, i) => ({ ...item, key: `k-${i}` })) },
+    ];
     for (const body of bad) {
       const res = await svc.as(a.apiKey).post('/v1/consumptions/batch', body as object);
       expect(res.status, JSON.stringify(body).slice(0, 80)).toBe(400);
@@ -176,8 +188,14 @@ describe('one key space with POST /v1/consumptions', () => {
     expect((inBatch.body.results as Result[])[0]).toMatchObject({ status: 402, problem: { balance: 10, required: 60 } });
     await post(svc.db.prisma, { walletId: a.id, accountId: a.id, kind: 'adjustment', amount: 1_000, businessKey: `topup:${a.id}` });
     // As if each key's answer had not been stored yet (a twin still running): the recorded decision holds.
-    await svc.db.prisma.idempotencyRecord.updateMany({ where: { principal: `account:${a.id}` }, data: { responseStatus: null, responseBody: undefined, completedAt: null } });
-    const b = await batch(a, [{ key: k1, accountId: a.id, amount: 50 }, { key: k2, accountId: a.id, amount: 60 }]);
+    await svc.db.prisma.idempotencyRecord.updateMany({
+      where: { principal: `account:${a.id}` },
+      data: { responseStatus: null, responseBody: undefined, completedAt: null },
+    });
+    const b = await batch(a, [
+      { key: k1, accountId: a.id, amount: 50 },
+      { key: k2, accountId: a.id, amount: 60 },
+    ]);
     expect((b.body.results as Result[]).map((r) => r.status)).toEqual([402, 402]);
     expect((b.body.results as Result[])[0]!.problem).toEqual(alone.body);
     const s = await single(a, { accountId: a.id, amount: 60 }, k2);
@@ -196,14 +214,20 @@ describe('exactly once under races', () => {
     const p = uid();
     const item = (i: number) => ({ key: `${p}-${i}`, accountId: i % 3 === 0 ? other.id : i % 2 ? child.id : partner.id, amount: 1 + (i % 7) });
     // Four batches over overlapping windows of 60 keys (0–59, 20–79, 40–99, 0–99 reversed) and 30 single requests.
-    const windows = [[0, 60], [20, 80], [40, 100]].map(([from, to]) => Array.from({ length: to! - from! }, (_, j) => item(from! + j)));
+    const windows = [
+      [0, 60],
+      [20, 80],
+      [40, 100],
+    ].map(([from, to]) => Array.from({ length: to! - from! }, (_, j) => item(from! + j)));
     windows.push(Array.from({ length: 100 }, (_, j) => item(99 - j)));
     const [batches, singles] = await Promise.all([
       Promise.all(windows.map((items, n) => batch(n % 2 ? partner : ADMIN_KEY, items))),
-      Promise.all(Array.from({ length: 30 }, (_, j) => {
-        const { key, ...body } = item(j * 3 + 1);
-        return svc.as(ADMIN_KEY).post('/v1/consumptions', body, key);
-      })),
+      Promise.all(
+        Array.from({ length: 30 }, (_, j) => {
+          const { key, ...body } = item(j * 3 + 1);
+          return svc.as(ADMIN_KEY).post('/v1/consumptions', body, key);
+        }),
+      ),
     ]);
     // Keys are scoped to the caller: the admin's and the partner's key spaces are separate, so each key
     // is consumed at most twice (once per caller that used it) and every answer for one (caller, key) agrees.
@@ -248,7 +272,13 @@ describe('a batch retried after the worker was killed mid-way', () => {
     const app = createApp({ db: svc.db.prisma, temporal: svc.env.client, config, logger: pino({ level: 'silent' }) });
     const script = fileURLToPath(new URL('./fixtures/batch-worker.ts', import.meta.url));
     child = spawn(process.execPath, ['--import', 'tsx', script], {
-      env: { ...process.env, BATCH_WORKER_TEMPORAL: svc.env.address, BATCH_WORKER_DB: svc.db.url, BATCH_WORKER_QUEUE: taskQueue, BATCH_WORKER_DELAY_MS: '5000' },
+      env: {
+        ...process.env,
+        BATCH_WORKER_TEMPORAL: svc.env.address,
+        BATCH_WORKER_DB: svc.db.url,
+        BATCH_WORKER_QUEUE: taskQueue,
+        BATCH_WORKER_DELAY_MS: '5000',
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     await new Promise<void>((resolve, reject) => {
@@ -262,10 +292,14 @@ describe('a batch retried after the worker was killed mid-way', () => {
     const send = () => request(app).post('/v1/consumptions/batch').set('Authorization', `Bearer ${ADMIN_KEY}`).send({ items });
     const original = send().then((r) => r);
     const walletIds = wallets.map((w) => w.id);
-    const debitedAtKill = await until(async () => {
-      const n = await svc.db.prisma.consumption.count({ where: { fundingAccountId: { in: walletIds } } });
-      return n > 0 && n;
-    }, "the batch's debits committed", 60_000);
+    const debitedAtKill = await until(
+      async () => {
+        const n = await svc.db.prisma.consumption.count({ where: { fundingAccountId: { in: walletIds } } });
+        return n > 0 && n;
+      },
+      "the batch's debits committed",
+      60_000,
+    );
     child.kill('SIGKILL');
     await new Promise((r) => child!.once('exit', r));
     child = undefined;
@@ -316,7 +350,10 @@ describe('batched consumptions are consumptions', () => {
     const card = (await svc.as(a.apiKey).post(`/v1/accounts/${a.id}/payment-methods`, { cardToken: 'tok_visa' })).body.id as string;
     await svc.as(a.apiKey).put(`/v1/accounts/${a.id}/auto-recharge`, { enabled: true, amount: 50_000, paymentMethodId: card }).expect(200);
     const p = uid();
-    const res = await batch(a, Array.from({ length: 10 }, (_, i) => ({ key: `${p}-${i}`, accountId: a.id, amount: 100 })));
+    const res = await batch(
+      a,
+      Array.from({ length: 10 }, (_, i) => ({ key: `${p}-${i}`, accountId: a.id, amount: 100 })),
+    );
     expect((res.body.results as Result[]).map((r) => r.status)).toEqual(Array(10).fill(201));
     const charge = await until(() => svc.db.prisma.charge.findFirst({ where: { accountId: a.id, status: 'succeeded' } }), 'the auto-recharge charge');
     expect(charge).toMatchObject({ origin: 'auto_recharge', method: 'card', amount: 50_000n });

@@ -20,7 +20,8 @@ type Key = { id: string; apiKey: string };
 
 const consume = (as: Key, body: object, key = `c-${randomUUID()}`) => svc.as(as.apiKey).post('/v1/consumptions', body, key);
 const balanceOf = async (as: Key, accountId: string) => (await svc.as(as.apiKey).get(`/v1/accounts/${accountId}/balance`)).body;
-const ledgerOf = async (as: Key, accountId: string) => (await svc.as(as.apiKey).get(`/v1/accounts/${accountId}/ledger?limit=200`)).body.entries as Array<Record<string, unknown>>;
+const ledgerOf = async (as: Key, accountId: string) =>
+  (await svc.as(as.apiKey).get(`/v1/accounts/${accountId}/ledger?limit=200`)).body.entries as Array<Record<string, unknown>>;
 
 describe('partner billing', () => {
   it("a parent-billed child's consumption debits its partner and shows in the partner's ledger with the child's accountId; an own-billed child pays itself", async () => {
@@ -94,7 +95,10 @@ describe('insufficient balance', () => {
     const first = await consume(a, { accountId: a.id, amount: 50 }, 'refused-twin');
     expect(first.status).toBe(402);
     // As if a racing twin's handler runs only now: the answer is not stored yet and the balance has grown.
-    await svc.db.prisma.idempotencyRecord.updateMany({ where: { principal: `account:${a.id}`, key: 'refused-twin' }, data: { responseStatus: null, completedAt: null } });
+    await svc.db.prisma.idempotencyRecord.updateMany({
+      where: { principal: `account:${a.id}`, key: 'refused-twin' },
+      data: { responseStatus: null, completedAt: null },
+    });
     await post(svc.db.prisma, { walletId: a.id, accountId: a.id, kind: 'adjustment', amount: 1_000, businessKey: `topup:${a.id}` });
     const twin = await consume(a, { accountId: a.id, amount: 50 }, 'refused-twin');
     expect(twin.status).toBe(402);
@@ -119,7 +123,12 @@ describe('price-list items', () => {
     const got = await svc.as(a.apiKey).get(`/v1/consumptions/${lms.body.id}`);
     expect(got.body).toMatchObject({ amount: 90, item: 'lms', quantity: 3, reference: 'campaign-7', refundedAmount: 0, refunds: [] });
 
-    for (const body of [{ accountId: a.id, item: 'fax', quantity: 1 }, { accountId: a.id, item: 'sms', amount: 9 }, { accountId: a.id, amount: 5, quantity: 2 }, { accountId: a.id }]) {
+    for (const body of [
+      { accountId: a.id, item: 'fax', quantity: 1 },
+      { accountId: a.id, item: 'sms', amount: 9 },
+      { accountId: a.id, amount: 5, quantity: 2 },
+      { accountId: a.id },
+    ]) {
       const bad = await consume(a, body);
       expect(bad.status).toBe(400);
       expect(bad.body.code).toBe('validation_error');

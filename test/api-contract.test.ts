@@ -38,7 +38,9 @@ describe('real answers validate against /openapi.json', () => {
     expect((await as.get(`/v1/accounts/${a.id}/balance-alerts`)).status).toBe(200);
     const card = await as.post(`/v1/accounts/${a.id}/payment-methods`, { cardToken: 'tok_visa' });
     expect(card.status).toBe(201);
-    const auto = await svc.as(a.apiKey).put(`/v1/accounts/${a.id}/auto-recharge`, { enabled: false, amount: 50_000, paymentMethodId: card.body.id, monthlyLimit: null });
+    const auto = await svc
+      .as(a.apiKey)
+      .put(`/v1/accounts/${a.id}/auto-recharge`, { enabled: false, amount: 50_000, paymentMethodId: card.body.id, monthlyLimit: null });
     expect(auto.status).toBe(200);
     expect((await as.get(`/v1/accounts/${a.id}/auto-recharge`)).body).toMatchObject({ enabled: false, amount: 50_000 });
     const charge = await as.post('/v1/charges', { accountId: a.id, amount: 60_000, method: 'card', paymentMethodId: card.body.id }, key());
@@ -106,7 +108,8 @@ describe('real answers validate against /openapi.json', () => {
     const link = await svc.as(a.apiKey).post(`/v1/accounts/${a.id}/charge-links`, { expiresInDays: 3 });
     expect(link.status).toBe(201);
     const token = link.body.token as string;
-    const pay = (path: string, body: object) => checked(request(svc.app).post(`/pay/${token}/${path}`).set('Accept', 'application/json').set('Idempotency-Key', key()).send(body));
+    const pay = (path: string, body: object) =>
+      checked(request(svc.app).post(`/pay/${token}/${path}`).set('Accept', 'application/json').set('Idempotency-Key', key()).send(body));
     const card = await pay('card', { amount: 50_000, cardToken: 'tok_visa' });
     expect(card.status).toBe(201);
     expect((await pay('bank-transfer', { amount: 50_000, depositorName: '홍길동' })).status).toBe(202);
@@ -123,7 +126,12 @@ describe('real answers validate against /openapi.json', () => {
   it('bank deposits: reported unmatched, listed, read and assigned; the signed bank webhook', async () => {
     const a = await svc.account();
     const amount = 123_456;
-    const deposit = await svc.admin.post('/v1/bank-deposits', { bankTransactionId: `tx-${randomUUID()}`, amount, depositorName: '아무개', depositedAt: new Date().toISOString() });
+    const deposit = await svc.admin.post('/v1/bank-deposits', {
+      bankTransactionId: `tx-${randomUUID()}`,
+      amount,
+      depositorName: '아무개',
+      depositedAt: new Date().toISOString(),
+    });
     expect(deposit.status).toBe(201);
     expect(deposit.body.status).toBe('unmatched');
     expect((await svc.admin.get('/v1/bank-deposits?status=unmatched')).status).toBe(200);
@@ -132,7 +140,13 @@ describe('real answers validate against /openapi.json', () => {
     const assigned = await svc.admin.post(`/v1/bank-deposits/${deposit.body.id}/assign`, { chargeId: charge.body.id });
     expect(assigned.body).toMatchObject({ status: 'assigned', chargeId: charge.body.id });
     const raw = JSON.stringify({ bankTransactionId: `tx-${randomUUID()}`, amount: 99_999, depositorName: '아무개', depositedAt: new Date().toISOString() });
-    const signed = await checked(request(svc.app).post('/webhooks/bank').set('content-type', 'application/json').set('Bank-Signature', signatureHeader(svc.config.webhookSecrets.bank, raw)).send(raw));
+    const signed = await checked(
+      request(svc.app)
+        .post('/webhooks/bank')
+        .set('content-type', 'application/json')
+        .set('Bank-Signature', signatureHeader(svc.config.webhookSecrets.bank, raw))
+        .send(raw),
+    );
     expect(signed.status).toBe(201);
     const unsigned = await checked(request(svc.app).post('/webhooks/bank').set('content-type', 'application/json').send(raw));
     expect(unsigned.status).toBe(401);
@@ -149,10 +163,18 @@ describe('real answers validate against /openapi.json', () => {
     expect((await as.post(`/v1/webhook-endpoints/${endpoint.body.id}/rotate-secret`, { overlapHours: 1 })).body.secret).toEqual(expect.any(String));
     const charge = await as.post('/v1/charges', { accountId: a.id, amount: 50_000, method: 'bank_transfer' }, key());
     await svc.admin.post(`/v1/charges/${charge.body.id}/confirm-deposit`, { depositedAmount: 50_000 });
-    const event = await until(() => svc.db.prisma.webhookEvent.findFirst({ where: { accountId: a.id, type: 'charge.succeeded' } }), 'the charge.succeeded event', 30_000);
+    const event = await until(
+      () => svc.db.prisma.webhookEvent.findFirst({ where: { accountId: a.id, type: 'charge.succeeded' } }),
+      'the charge.succeeded event',
+      30_000,
+    );
     expect((await as.get(`/v1/events/${event.id}`)).body.type).toBe('charge.succeeded');
     expect((await as.post(`/v1/events/${event.id}/redeliver`, {})).status).toBe(202);
-    await until(async () => ((await svc.db.prisma.webhookAttempt.count({ where: { delivery: { endpointId: endpoint.body.id } } })) > 0 ? true : undefined), 'a delivery attempt', 30_000);
+    await until(
+      async () => ((await svc.db.prisma.webhookAttempt.count({ where: { delivery: { endpointId: endpoint.body.id } } })) > 0 ? true : undefined),
+      'a delivery attempt',
+      30_000,
+    );
     const log = await as.get(`/v1/webhook-endpoints/${endpoint.body.id}/deliveries?limit=1`);
     expect(log.body.deliveries).toHaveLength(1);
     expect((await svc.admin.get('/v1/admin/notifications')).status).toBe(200);
@@ -166,7 +188,6 @@ describe('the check', () => {
   it('compiles every schema of the document: each $ref resolves, each schema is valid JSON Schema 2020-12', () => {
     expect(svc.contract!.compileAll()).toBeGreaterThan(150);
   });
-
 
   it('refuses an answer the document does not allow, naming the operation, the field and the rule', async () => {
     const a = await svc.account();

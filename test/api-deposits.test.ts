@@ -46,14 +46,20 @@ async function virtualAccountCharge(a: Acc, amount = 100_000) {
 }
 
 async function bankTransfer(a: Acc, amount: number, depositorName?: string) {
-  const res = await svc.as(a.apiKey).post('/v1/charges', { accountId: a.id, amount, method: 'bank_transfer', ...(depositorName ? { depositorName } : {}) }, key());
+  const res = await svc
+    .as(a.apiKey)
+    .post('/v1/charges', { accountId: a.id, amount, method: 'bank_transfer', ...(depositorName ? { depositorName } : {}) }, key());
   expect(res.status).toBe(202);
   return res.body as { id: string };
 }
 
 function signedPost(path: string, header: string, secret: string, payload: object, at = Math.floor(Date.now() / 1000)) {
   const raw = JSON.stringify(payload);
-  return request(svc.app).post(path).set('content-type', 'application/json').set(header, signatureHeader(secret, raw, at)).send(raw);
+  return request(svc.app)
+    .post(path)
+    .set('content-type', 'application/json')
+    .set(header, signatureHeader(secret, raw, at))
+    .send(raw);
 }
 
 const gatewayNotification = (charge: { id: string; amount: number; virtualAccount: { accountNumber: string } }, transactionId: string) => ({
@@ -73,15 +79,27 @@ describe('virtual accounts over HTTP', () => {
   it('202 with the issued account; the sandbox deposit notifies /webhooks/gateway over HTTP and credits once', async () => {
     const a = await svc.account({ name: '(주)에이비씨' });
     const charge = await virtualAccountCharge(a);
-    expect(charge).toMatchObject({ method: 'virtual_account', status: 'awaiting_deposit', virtualAccount: { bank: 'Simulated Bank', accountNumber: expect.any(String), holder: expect.any(String), dueAt: expect.any(String) } });
+    expect(charge).toMatchObject({
+      method: 'virtual_account',
+      status: 'awaiting_deposit',
+      virtualAccount: { bank: 'Simulated Bank', accountNumber: expect.any(String), holder: expect.any(String), dueAt: expect.any(String) },
+    });
     const hours = (Date.parse(charge.virtualAccount.dueAt) - Date.parse(charge.createdAt)) / 3_600_000;
     expect(hours).toBe(72);
     expect(charge.expiresAt).toBe(charge.virtualAccount.dueAt);
 
-    const dep = await svc.admin.post(`/v1/sandbox/virtual-accounts/${charge.virtualAccount.accountNumber}/deposits`, { amount: 100_000, depositorName: '에이비씨' });
+    const dep = await svc.admin.post(`/v1/sandbox/virtual-accounts/${charge.virtualAccount.accountNumber}/deposits`, {
+      amount: 100_000,
+      depositorName: '에이비씨',
+    });
     expect(dep.status).toBe(201);
     expect(dep.body.notification).toMatchObject({ status: 200, body: { received: true, chargeId: charge.id, status: 'succeeded' } });
-    expect(await chargeOf(charge.id)).toMatchObject({ status: 'succeeded', creditedAmount: 100_000, confirmedBy: 'gateway', gatewayReference: dep.body.deposit.transactionId });
+    expect(await chargeOf(charge.id)).toMatchObject({
+      status: 'succeeded',
+      creditedAmount: 100_000,
+      confirmedBy: 'gateway',
+      gatewayReference: dep.body.deposit.transactionId,
+    });
     expect(await balance(a)).toBe(100_000);
 
     // The account took its one deposit: a second is refused at the bank, and nothing more is credited.
@@ -115,7 +133,11 @@ describe('virtual accounts over HTTP', () => {
     expect((await signedPost('/webhooks/gateway', 'Gateway-Signature', secret, body, Math.floor(Date.now() / 1000) - 301)).status).toBe(401);
     // Signed, then the body changed on the way.
     const raw = JSON.stringify(body);
-    const tampered = await request(svc.app).post('/webhooks/gateway').set('content-type', 'application/json').set('Gateway-Signature', signatureHeader(secret, raw)).send(raw.replace('"amount":100000', '"amount":900000'));
+    const tampered = await request(svc.app)
+      .post('/webhooks/gateway')
+      .set('content-type', 'application/json')
+      .set('Gateway-Signature', signatureHeader(secret, raw))
+      .send(raw.replace('"amount":100000', '"amount":900000'));
     expect(tampered.status).toBe(401);
     expect(await svc.db.prisma.gatewayNotification.count({ where: { chargeId: charge.id } })).toBe(0);
     expect((await chargeOf(charge.id)).status).toBe('awaiting_deposit');
@@ -187,7 +209,12 @@ describe('bank deposit feed', () => {
     const amount = uniqueAmount();
     const a = await svc.account({ name: 'ＡＢＣ Messaging' });
     const charge = await bankTransfer(a, amount);
-    const res = await svc.admin.post('/v1/bank-deposits', { bankTransactionId: txId(), amount, depositorName: 'abc messaging', depositedAt: new Date().toISOString() });
+    const res = await svc.admin.post('/v1/bank-deposits', {
+      bankTransactionId: txId(),
+      amount,
+      depositorName: 'abc messaging',
+      depositedAt: new Date().toISOString(),
+    });
     expect(res.body).toMatchObject({ status: 'matched', chargeId: charge.id });
   });
 
@@ -197,10 +224,20 @@ describe('bank deposit feed', () => {
     const b = await svc.account();
     const c1 = await bankTransfer(a, amount, '홍길동');
     const c2 = await bankTransfer(b, amount, '홍 길동');
-    const several = await svc.admin.post('/v1/bank-deposits', { bankTransactionId: txId(), amount, depositorName: '홍길동', depositedAt: new Date().toISOString() });
+    const several = await svc.admin.post('/v1/bank-deposits', {
+      bankTransactionId: txId(),
+      amount,
+      depositorName: '홍길동',
+      depositedAt: new Date().toISOString(),
+    });
     expect(several.status).toBe(201);
     expect(several.body).toMatchObject({ status: 'unmatched', note: expect.stringContaining('2 charges') });
-    const none = await svc.admin.post('/v1/bank-deposits', { bankTransactionId: txId(), amount: amount + 500, depositorName: '홍길동', depositedAt: new Date().toISOString() });
+    const none = await svc.admin.post('/v1/bank-deposits', {
+      bankTransactionId: txId(),
+      amount: amount + 500,
+      depositorName: '홍길동',
+      depositedAt: new Date().toISOString(),
+    });
     expect(none.body).toMatchObject({ status: 'unmatched', note: expect.stringContaining('no charge') });
     const events = await svc.db.prisma.adminEvent.findMany({ where: { type: BANK_DEPOSIT_UNMATCHED, subjectId: { in: [several.body.id, none.body.id] } } });
     expect(events).toHaveLength(2);
@@ -214,7 +251,13 @@ describe('bank deposit feed', () => {
     const assigned = await svc.admin.post(`/v1/bank-deposits/${none.body.id}/assign`, { chargeId: c1.id });
     expect(assigned.status).toBe(200);
     expect(assigned.body).toMatchObject({ status: 'assigned', chargeId: c1.id });
-    expect(await chargeOf(c1.id)).toMatchObject({ status: 'succeeded', depositedAmount: amount + 500, creditedAmount: amount + 500, difference: 500, confirmedBy: 'admin' });
+    expect(await chargeOf(c1.id)).toMatchObject({
+      status: 'succeeded',
+      depositedAmount: amount + 500,
+      creditedAmount: amount + 500,
+      difference: 500,
+      confirmedBy: 'admin',
+    });
     // No longer unmatched: 409, also onto another charge.
     const twice = await svc.admin.post(`/v1/bank-deposits/${none.body.id}/assign`, { chargeId: c2.id });
     expect(twice.status).toBe(409);
@@ -231,7 +274,8 @@ describe('bank deposit feed', () => {
     const amount = uniqueAmount();
     const a = await svc.account();
     const charge = await bankTransfer(a, amount, '김철수');
-    const post = () => svc.admin.post('/v1/bank-deposits', { bankTransactionId: txId(), amount, depositorName: '김철수', depositedAt: new Date().toISOString() });
+    const post = () =>
+      svc.admin.post('/v1/bank-deposits', { bankTransactionId: txId(), amount, depositorName: '김철수', depositedAt: new Date().toISOString() });
     const [x, y] = await Promise.all([post(), post()]);
     expect([x!.body.status, y!.body.status].sort()).toEqual(['matched', 'unmatched']);
     expect(await credits(charge.id)).toHaveLength(1);
@@ -271,12 +315,22 @@ describe('bank deposit feed', () => {
     const a = await svc.account();
     const charge = await bankTransfer(a, amount, '오세훈');
     expect((await svc.admin.post(`/v1/charges/${charge.id}/confirm-deposit`, { depositedAmount: amount })).status).toBe(200);
-    const res = await svc.admin.post('/v1/bank-deposits', { bankTransactionId: txId(), amount, depositorName: '오세훈', depositedAt: new Date().toISOString() });
+    const res = await svc.admin.post('/v1/bank-deposits', {
+      bankTransactionId: txId(),
+      amount,
+      depositorName: '오세훈',
+      depositedAt: new Date().toISOString(),
+    });
     expect(res.body).toMatchObject({ status: 'matched', chargeId: charge.id });
     expect(await chargeOf(charge.id)).toMatchObject({ status: 'succeeded', confirmedBy: 'admin', creditedAmount: amount });
     expect(await credits(charge.id)).toHaveLength(1);
     // A second such deposit finds the charge taken: unmatched.
-    const second = await svc.admin.post('/v1/bank-deposits', { bankTransactionId: txId(), amount, depositorName: '오세훈', depositedAt: new Date().toISOString() });
+    const second = await svc.admin.post('/v1/bank-deposits', {
+      bankTransactionId: txId(),
+      amount,
+      depositorName: '오세훈',
+      depositedAt: new Date().toISOString(),
+    });
     expect(second.body.status).toBe('unmatched');
   });
 
@@ -285,16 +339,38 @@ describe('bank deposit feed', () => {
     const a = await svc.account();
     const charge = await bankTransfer(a, amount, '정수민');
     const claimed = await svc.db.prisma.bankDeposit.create({
-      data: { id: randomUUID(), bankTransactionId: txId(), amount: BigInt(amount), depositorName: '정수민', depositedAt: new Date(), status: 'matched', chargeId: charge.id, source: 'api' },
+      data: {
+        id: randomUUID(),
+        bankTransactionId: txId(),
+        amount: BigInt(amount),
+        depositorName: '정수민',
+        depositedAt: new Date(),
+        status: 'matched',
+        chargeId: charge.id,
+        source: 'api',
+      },
     });
-    const out = await svc.env.client.workflow.execute<BankDepositWorkflow>(bankDepositWorkflowType, { workflowId: bankDepositWorkflowId(claimed.id), taskQueue: svc.taskQueue, args: [{ depositId: claimed.id }] });
+    const out = await svc.env.client.workflow.execute<BankDepositWorkflow>(bankDepositWorkflowType, {
+      workflowId: bankDepositWorkflowId(claimed.id),
+      taskQueue: svc.taskQueue,
+      args: [{ depositId: claimed.id }],
+    });
     expect(out).toMatchObject({ status: 'matched', chargeId: charge.id });
     expect(await chargeOf(charge.id)).toMatchObject({ status: 'succeeded', confirmedBy: 'bank_feed', creditedAmount: amount });
     expect((await svc.db.prisma.bankDeposit.findUniqueOrThrow({ where: { id: claimed.id } })).settledAt).not.toBeNull();
 
     const other = await bankTransfer(a, amount, '정수민');
     const assigned = await svc.db.prisma.bankDeposit.create({
-      data: { id: randomUUID(), bankTransactionId: txId(), amount: BigInt(amount + 10), depositorName: '정수민', depositedAt: new Date(), status: 'assigned', chargeId: other.id, source: 'api' },
+      data: {
+        id: randomUUID(),
+        bankTransactionId: txId(),
+        amount: BigInt(amount + 10),
+        depositorName: '정수민',
+        depositedAt: new Date(),
+        status: 'assigned',
+        chargeId: other.id,
+        source: 'api',
+      },
     });
     const resumed = await svc.admin.post(`/v1/bank-deposits/${assigned.id}/assign`, { chargeId: other.id });
     expect(resumed.status).toBe(200);
@@ -309,11 +385,20 @@ describe('bank deposit feed', () => {
     const a = await svc.account();
     const charge = await bankTransfer(a, amount, '한지민');
     const row = (status: 'matched' | 'unmatched', chargeId: string | null) => ({
-      id: randomUUID(), bankTransactionId: txId(), amount: BigInt(amount), depositorName: '한지민', depositedAt: new Date(), status, chargeId, source: 'api',
+      id: randomUUID(),
+      bankTransactionId: txId(),
+      amount: BigInt(amount),
+      depositorName: '한지민',
+      depositedAt: new Date(),
+      status,
+      chargeId,
+      source: 'api',
     });
     await svc.db.prisma.bankDeposit.create({ data: row('matched', charge.id) });
     const second = await svc.db.prisma.bankDeposit.create({ data: row('unmatched', null) });
-    await expect(svc.db.prisma.bankDeposit.updateMany({ where: { id: second.id }, data: { status: 'assigned', chargeId: charge.id } })).rejects.toMatchObject({ code: 'P2002' });
+    await expect(svc.db.prisma.bankDeposit.updateMany({ where: { id: second.id }, data: { status: 'assigned', chargeId: charge.id } })).rejects.toMatchObject({
+      code: 'P2002',
+    });
   });
 
   it('the signed bank webhook records deposits like the admin API; a bad signature is 401 and records nothing', async () => {
@@ -339,7 +424,11 @@ describe('tax documents', () => {
     expect(created.body).toMatchObject({ businessRegistrationNumber: '124-81-00998', taxDocument: 'tax_invoice' });
     const typo = await svc.admin.post('/v1/accounts', { name: 'Acme', businessRegistrationNumber: '124-81-00997' });
     expect(typo.status).toBe(400);
-    expect(typo.body).toMatchObject({ code: 'validation_error', detail: expect.stringContaining('check digit'), errors: [{ path: 'businessRegistrationNumber' }] });
+    expect(typo.body).toMatchObject({
+      code: 'validation_error',
+      detail: expect.stringContaining('check digit'),
+      errors: [{ path: 'businessRegistrationNumber' }],
+    });
     const missing = await svc.admin.post('/v1/accounts', { name: 'Acme', taxDocument: 'cash_receipt' });
     expect(missing.status).toBe(400);
     expect(missing.body.errors[0].path).toBe('businessRegistrationNumber');
@@ -403,7 +492,9 @@ describe('pages', () => {
     expect(again.text).toContain(`id="open-${charge.id}"`);
     expect(again.text).toContain(va.accountNumber);
     // A double submit of the same form issues nothing more.
-    expect((await request(svc.app).post(`/pay/${link.token}/virtual-account`).type('form').send({ amount: '100,000', idempotencyKey: formKey })).headers.location).toBe(issued.headers.location);
+    expect(
+      (await request(svc.app).post(`/pay/${link.token}/virtual-account`).type('form').send({ amount: '100,000', idempotencyKey: formKey })).headers.location,
+    ).toBe(issued.headers.location);
     // Below the virtual account's minimum: the form again, with a Korean message and the amount as typed.
     const low = await request(svc.app).post(`/pay/${link.token}/virtual-account`).type('form').send({ amount: '1,000', idempotencyKey: formKey });
     expect(low.status).toBe(200);
@@ -413,7 +504,11 @@ describe('pages', () => {
 
     const viaJson = await request(svc.app).post(`/pay/${link.token}/virtual-account`).set('Idempotency-Key', `va-json-${seq++}`).send({ amount: 60_000 });
     expect(viaJson.status).toBe(202);
-    expect(viaJson.body).toMatchObject({ method: 'virtual_account', status: 'awaiting_deposit', virtualAccount: { accountNumber: expect.any(String), dueAt: expect.any(String) } });
+    expect(viaJson.body).toMatchObject({
+      method: 'virtual_account',
+      status: 'awaiting_deposit',
+      virtualAccount: { accountNumber: expect.any(String), dueAt: expect.any(String) },
+    });
     expect(JSON.stringify(viaJson.body)).not.toContain(a.id);
   });
 

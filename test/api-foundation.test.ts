@@ -26,7 +26,13 @@ describe('authentication and scopes', () => {
   it('the admin creates an account and gets its API key once; the key is stored hashed', async () => {
     const res = await svc.admin.post('/v1/accounts', { name: '마케팅 플랫폼' });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ id: expect.any(String), name: '마케팅 플랫폼', billingMode: 'own', parentId: null, apiKey: expect.stringMatching(/^pk_/) });
+    expect(res.body).toMatchObject({
+      id: expect.any(String),
+      name: '마케팅 플랫폼',
+      billingMode: 'own',
+      parentId: null,
+      apiKey: expect.stringMatching(/^pk_/),
+    });
     const stored = await svc.db.prisma.account.findUniqueOrThrow({ where: { id: res.body.id } });
     expect(stored.apiKeyHash).not.toContain(res.body.apiKey);
     const again = await svc.as(res.body.apiKey).get(`/v1/accounts/${res.body.id}`);
@@ -69,7 +75,11 @@ describe('validation', () => {
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('validation_error');
     expect(res.body.errors.length).toBeGreaterThan(0);
-    const malformed = await request(svc.app).post('/v1/accounts').set('Authorization', 'Bearer test-admin-key-0123456789').set('content-type', 'application/json').send('{"name":');
+    const malformed = await request(svc.app)
+      .post('/v1/accounts')
+      .set('Authorization', 'Bearer test-admin-key-0123456789')
+      .set('content-type', 'application/json')
+      .send('{"name":');
     expect(malformed.status).toBe(400);
     expect(malformed.body.code).toBe('validation_error');
     expect(await svc.db.prisma.account.count()).toBe(before);
@@ -122,7 +132,13 @@ describe('balances, prices and the ledger', () => {
     expect(p3.body.entries.map((e: { amount: number }) => e.amount)).toEqual([-10]);
     expect(p3.body.nextCursor).toBeNull();
     const all = await svc.as(a.apiKey).get(`/v1/accounts/${a.id}/ledger`);
-    expect(all.body.entries[0]).toMatchObject({ kind: 'consumption', amount: -14, balanceAfter: 1_000 - 60, accountId: a.id, consumptionId: expect.any(String) });
+    expect(all.body.entries[0]).toMatchObject({
+      kind: 'consumption',
+      amount: -14,
+      balanceAfter: 1_000 - 60,
+      accountId: a.id,
+      consumptionId: expect.any(String),
+    });
     expect(all.body.entries.at(-1)).toMatchObject({ kind: 'adjustment', amount: 1_000, balanceAfter: 1_000 });
   });
 });
@@ -192,7 +208,17 @@ describe('operations endpoints', () => {
     const doc = await request(svc.app).get('/openapi.json');
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toBe('3.1.0');
-    for (const path of ['/v1/accounts', '/v1/accounts/{id}/balance', '/v1/accounts/{id}/ledger', '/v1/charges', '/v1/charges/{id}/confirm-deposit', '/v1/consumptions', '/v1/consumptions/{id}/refunds', '/v1/refunds/{id}/approve', '/v1/prices']) {
+    for (const path of [
+      '/v1/accounts',
+      '/v1/accounts/{id}/balance',
+      '/v1/accounts/{id}/ledger',
+      '/v1/charges',
+      '/v1/charges/{id}/confirm-deposit',
+      '/v1/consumptions',
+      '/v1/consumptions/{id}/refunds',
+      '/v1/refunds/{id}/approve',
+      '/v1/prices',
+    ]) {
       expect(doc.body.paths[path], path).toBeDefined();
     }
     const routes: string[] = [];
@@ -206,7 +232,11 @@ describe('operations endpoints', () => {
     };
     walk(stack);
     expect(routes.length).toBeGreaterThan(15);
-    const documented = new Set(Object.entries(doc.body.paths as Record<string, object>).flatMap(([p, item]) => Object.keys(item).map((m) => `${m} ${p.replace(/^\/v1/, '').replace(/\{(\w+)\}/g, ':$1')}`)));
+    const documented = new Set(
+      Object.entries(doc.body.paths as Record<string, object>).flatMap(([p, item]) =>
+        Object.keys(item).map((m) => `${m} ${p.replace(/^\/v1/, '').replace(/\{(\w+)\}/g, ':$1')}`),
+      ),
+    );
     const missing = routes.filter((r) => !documented.has(r) && !documented.has(r.replace(' /', ' /')));
     expect(missing.filter((r) => !/\/(openapi\.json|docs)$/.test(r))).toEqual([]);
     const docs = await request(svc.app).get('/docs');

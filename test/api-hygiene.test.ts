@@ -62,7 +62,9 @@ describe('records hashed by the spelled path (before this change)', () => {
     const key = `legacy-${randomUUID()}`;
     const first = await svc.as(a.apiKey).post('/v1/consumptions', { accountId: a.id, amount: 100 }, key);
     expect(first.status).toBe(201);
-    const legacy = createHash('sha256').update(`POST /v1/consumptions\n{"accountId":${JSON.stringify(a.id)},"amount":100}`).digest('hex');
+    const legacy = createHash('sha256')
+      .update(`POST /v1/consumptions\n{"accountId":${JSON.stringify(a.id)},"amount":100}`)
+      .digest('hex');
     await svc.db.prisma.idempotencyRecord.update({ where: { principal_key: { principal: `account:${a.id}`, key } }, data: { requestHash: legacy } });
     const again = await svc.as(a.apiKey).post('/v1/consumptions', { accountId: a.id, amount: 100 }, key);
     expect(again.status).toBe(201);
@@ -111,7 +113,8 @@ describe('hostile cursors, limits and ids are 400, never 500', () => {
         // by each, and nothing ever reaches PostgreSQL as an out-of-range value.
         const ledgerAccepts = list.endsWith('/ledger') && /^cursor=\d{1,18}$/.test(q);
         const expected = ledgerAccepts ? 200 : 400;
-        if (res.status !== expected || (expected === 400 && res.body.code !== 'validation_error')) failures.push(`${list}?${q} → ${res.status} ${JSON.stringify(res.body)}`);
+        if (res.status !== expected || (expected === 400 && res.body.code !== 'validation_error'))
+          failures.push(`${list}?${q} → ${res.status} ${JSON.stringify(res.body)}`);
       }
     }
     expect(failures).toEqual([]);
@@ -119,7 +122,15 @@ describe('hostile cursors, limits and ids are 400, never 500', () => {
 
   it('every :id parameter refuses non-UUIDs and malformed escapes with validation_error', async () => {
     const a = await svc.account({ balance: 100 });
-    const bad = ['not-a-uuid', '1', '00000000-0000-4000-8000-00000000000', "00000000-0000-4000-8000-000000000000'--", 'x'.repeat(5000), '%E0%A4%A', '..%2F..%2Fetc'];
+    const bad = [
+      'not-a-uuid',
+      '1',
+      '00000000-0000-4000-8000-00000000000',
+      "00000000-0000-4000-8000-000000000000'--",
+      'x'.repeat(5000),
+      '%E0%A4%A',
+      '..%2F..%2Fetc',
+    ];
     const routes: [string, (id: string) => string][] = [
       ['get', (id) => `/v1/accounts/${id}`],
       ['get', (id) => `/v1/accounts/${id}/balance`],
@@ -192,7 +203,9 @@ describe('names refuse control, zero-width and bidirectional characters', () => 
       expect(res.status, JSON.stringify(depositorName)).toBe(400);
       expect(res.body.errors[0].path).toBe('depositorName');
     }
-    const charge = await svc.as(a.apiKey).post('/v1/charges', { accountId: a.id, amount: 100_000, method: 'bank_transfer', depositorName: '홍길동' }, `k-${randomUUID()}`);
+    const charge = await svc
+      .as(a.apiKey)
+      .post('/v1/charges', { accountId: a.id, amount: 100_000, method: 'bank_transfer', depositorName: '홍길동' }, `k-${randomUUID()}`);
     expect(charge.status).toBe(202);
     const confirm = await svc.admin.post(`/v1/charges/${charge.body.id}/confirm-deposit`, { depositedAmount: 100_000, depositorName: '홍길\u202E동' });
     expect(confirm.status).toBe(400);
@@ -267,7 +280,10 @@ describe('after the idempotency retention', () => {
     expect(within.body.id).toBe(first.body.id);
     // The retention's delete, with a cut-off after this record was made.
     const { createIdempotencyRetentionActivities } = await import('../activities/idempotency-retention.ts');
-    await createIdempotencyRetentionActivities({ db: svc.db.prisma }).deleteIdempotencyRecordsBefore({ before: new Date(Date.now() + 60_000).toISOString(), limit: 10_000 });
+    await createIdempotencyRetentionActivities({ db: svc.db.prisma }).deleteIdempotencyRecordsBefore({
+      before: new Date(Date.now() + 60_000).toISOString(),
+      limit: 10_000,
+    });
     const after = await svc.as(a.apiKey).post('/v1/consumptions', { accountId: a.id, amount: 100 }, key);
     expect(after.status).toBe(201);
     expect(after.headers['idempotent-replayed']).toBeUndefined();

@@ -35,18 +35,41 @@ describe('automatic refunds', () => {
 
     const res = await refund(child, c.id, { amount: 40, reason: 'send_failed', memo: '3 of 10 failed' });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ id: expect.any(String), consumptionId: c.id, accountId: child.id, fundingAccountId: partner.id, amount: 40, reason: 'send_failed', memo: '3 of 10 failed', status: 'succeeded', overdue: false });
+    expect(res.body).toMatchObject({
+      id: expect.any(String),
+      consumptionId: c.id,
+      accountId: child.id,
+      fundingAccountId: partner.id,
+      amount: 40,
+      reason: 'send_failed',
+      memo: '3 of 10 failed',
+      status: 'succeeded',
+      overdue: false,
+    });
     expect(await balance(partner, partner.id)).toBe(940);
 
     const ledger = await svc.as(partner.apiKey).get(`/v1/accounts/${partner.id}/ledger?kind=refund`);
     expect(ledger.body.entries).toEqual([
-      expect.objectContaining({ kind: 'refund', amount: 40, balanceAfter: 940, accountId: child.id, fundingAccountId: partner.id, refundId: res.body.id, consumptionId: c.id }),
+      expect.objectContaining({
+        kind: 'refund',
+        amount: 40,
+        balanceAfter: 940,
+        accountId: child.id,
+        fundingAccountId: partner.id,
+        refundId: res.body.id,
+        consumptionId: c.id,
+      }),
     ]);
     const childLedger = await svc.as(child.apiKey).get(`/v1/accounts/${child.id}/ledger?kind=refund`);
     expect(childLedger.body.entries).toHaveLength(1);
 
     const consumption = await svc.as(child.apiKey).get(`/v1/consumptions/${c.id}`);
-    expect(consumption.body).toMatchObject({ amount: 100, refundedAmount: 40, pendingRefundAmount: 0, refunds: [expect.objectContaining({ id: res.body.id, status: 'succeeded', amount: 40 })] });
+    expect(consumption.body).toMatchObject({
+      amount: 100,
+      refundedAmount: 40,
+      pendingRefundAmount: 0,
+      refunds: [expect.objectContaining({ id: res.body.id, status: 'succeeded', amount: 40 })],
+    });
     const got = await svc.as(partner.apiKey).get(`/v1/refunds/${res.body.id}`);
     expect(got.status).toBe(200);
     expect(got.body).toEqual(res.body);
@@ -55,7 +78,11 @@ describe('automatic refunds', () => {
   it('a consumption is refunded in parts up to its amount; beyond it 422 refund_exceeds_consumption, stored for the key', async () => {
     const a = await svc.account({ balance: 500 });
     const c = await consume(a, a.id, 100);
-    for (const [amount, reason] of [[30, 'send_failed'], [30, 'unreachable_number'], [40, 'duplicate_order']] as const) {
+    for (const [amount, reason] of [
+      [30, 'send_failed'],
+      [30, 'unreachable_number'],
+      [40, 'duplicate_order'],
+    ] as const) {
       expect((await refund(a, c.id, { amount, reason })).status).toBe(201);
     }
     const over = await refund(a, c.id, { amount: 1, reason: 'send_failed' }, 'one-too-many');
@@ -142,7 +169,9 @@ describe('races and idempotency', () => {
   it('10 racing partial refunds of 30 on a consumption of 100: exactly 3 succeed, 7 are 422, the refunds never exceed it', async () => {
     const a = await svc.account({ balance: 1_000 });
     const c = await consume(a, a.id, 100);
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => refund(a, c.id, { amount: 30, reason: i % 2 ? 'send_failed' : 'unreachable_number' })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => refund(a, c.id, { amount: 30, reason: i % 2 ? 'send_failed' : 'unreachable_number' })),
+    );
     const statuses = results.map((r) => r.status).sort();
     expect(statuses).toEqual([201, 201, 201, 422, 422, 422, 422, 422, 422, 422]);
     for (const r of results.filter((r) => r.status === 422)) expect(r.body.code).toBe('refund_exceeds_consumption');
@@ -180,7 +209,12 @@ describe('races and idempotency', () => {
     expect(reused.body.code).toBe('idempotency_key_reused');
     const noKey = await svc.as(a.apiKey).post(`/v1/consumptions/${c.id}/refunds`, { amount: 5, reason: 'send_failed' });
     expect(noKey.status).toBe(400);
-    for (const body of [{ amount: 0, reason: 'send_failed' }, { amount: 5, reason: 'because' }, { amount: 1.5, reason: 'other' }, { amount: 5, reason: 'other', extra: 1 }]) {
+    for (const body of [
+      { amount: 0, reason: 'send_failed' },
+      { amount: 5, reason: 'because' },
+      { amount: 1.5, reason: 'other' },
+      { amount: 5, reason: 'other', extra: 1 },
+    ]) {
       const bad = await refund(a, c.id, body);
       expect(bad.status).toBe(400);
       expect(bad.body.code).toBe('validation_error');

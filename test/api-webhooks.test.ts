@@ -29,7 +29,9 @@ beforeAll(async () => {
 afterAll(async () => {
   if (latencies.length) {
     const sorted = [...latencies].sort((a, b) => a - b);
-    console.log(`[figures] event committed → received: n=${sorted.length}, median ${sorted[Math.floor(sorted.length / 2)]} ms, max ${sorted[sorted.length - 1]} ms (dispatcher polls every 100 ms)`);
+    console.log(
+      `[figures] event committed → received: n=${sorted.length}, median ${sorted[Math.floor(sorted.length / 2)]} ms, max ${sorted[sorted.length - 1]} ms (dispatcher polls every 100 ms)`,
+    );
   }
   await svc?.stop();
   await receiver?.close();
@@ -59,7 +61,8 @@ async function endpointFor(owner: Key | 'admin', path: string, body: object = {}
 }
 
 const at = (path: string) => receiver.received.filter((r) => r.path === `/hooks/${path}`);
-const events = (path: string) => at(path).map((r) => JSON.parse(r.rawBody) as { id: string; type: string; accountId: string; data: Record<string, unknown>; createdAt: string });
+const events = (path: string) =>
+  at(path).map((r) => JSON.parse(r.rawBody) as { id: string; type: string; accountId: string; data: Record<string, unknown>; createdAt: string });
 
 async function received(path: string, pred: (e: { id: string; type: string; data: Record<string, unknown> }) => boolean, what: string): Promise<Received> {
   const r = await until(async () => at(path).find((x) => pred(JSON.parse(x.rawBody))), what);
@@ -77,9 +80,16 @@ async function bankCharge(as: Key, accountId: string, amount = 60_000) {
 describe('webhook endpoints', () => {
   it('creation shows the secret once; it is stored encrypted, and listed views carry only its hint', async () => {
     const a = await svc.account();
-    const created = await svc.as(a.apiKey).post('/v1/webhook-endpoints', { url: `${receiver.url}/once`, events: ['charge.succeeded', 'balance.low'], description: 'ops' });
+    const created = await svc
+      .as(a.apiKey)
+      .post('/v1/webhook-endpoints', { url: `${receiver.url}/once`, events: ['charge.succeeded', 'balance.low'], description: 'ops' });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ id: expect.any(String), accountId: a.id, events: ['charge.succeeded', 'balance.low'], secret: expect.stringMatching(/^whsec_[A-Za-z0-9_-]{43}$/) });
+    expect(created.body).toMatchObject({
+      id: expect.any(String),
+      accountId: a.id,
+      events: ['charge.succeeded', 'balance.low'],
+      secret: expect.stringMatching(/^whsec_[A-Za-z0-9_-]{43}$/),
+    });
     const { id, secret } = created.body;
     expect(created.body.secretHint).toBe(secret.slice(-4));
     const one = await svc.as(a.apiKey).get(`/v1/webhook-endpoints/${id}`);
@@ -99,7 +109,12 @@ describe('webhook endpoints', () => {
   });
 
   it('without the flags: https only, and private, loopback and link-local addresses (also by name) are refused', async () => {
-    const strict = createApp({ db: svc.db.prisma, temporal: svc.env.client, config: { ...svc.config, webhooks: { ...svc.config.webhooks, allowHttp: false, allowPrivateNetworks: false } }, logger: pino({ level: 'silent' }) });
+    const strict = createApp({
+      db: svc.db.prisma,
+      temporal: svc.env.client,
+      config: { ...svc.config, webhooks: { ...svc.config.webhooks, allowHttp: false, allowPrivateNetworks: false } },
+      logger: pino({ level: 'silent' }),
+    });
     const a = await svc.account();
     const create = (url: string) => request(strict).post('/v1/webhook-endpoints').set('Authorization', `Bearer ${a.apiKey}`).send({ url });
     const refused: [string, RegExp][] = [
@@ -155,8 +170,18 @@ describe('tenant isolation', () => {
     const subEvent = events(`s-${tag}`)[0]!;
     const partnerEvent = events(`p-${tag}`).find(isPartner)!;
     const rows = await svc.db.prisma.webhookDelivery.findMany({ where: { eventId: { in: [subEvent.id, partnerEvent.id] } } });
-    expect(rows.filter((r) => r.eventId === subEvent.id).map((r) => r.endpointId).sort()).toEqual([ep.sub.id, ep.partner.id, ep.admin.id].sort());
-    expect(rows.filter((r) => r.eventId === partnerEvent.id).map((r) => r.endpointId).sort()).toEqual([ep.partner.id, ep.admin.id].sort());
+    expect(
+      rows
+        .filter((r) => r.eventId === subEvent.id)
+        .map((r) => r.endpointId)
+        .sort(),
+    ).toEqual([ep.sub.id, ep.partner.id, ep.admin.id].sort());
+    expect(
+      rows
+        .filter((r) => r.eventId === partnerEvent.id)
+        .map((r) => r.endpointId)
+        .sort(),
+    ).toEqual([ep.partner.id, ep.admin.id].sort());
     expect(events(`s-${tag}`).some(isPartner)).toBe(false);
     expect(at(`sib-${tag}`)).toHaveLength(0);
     expect(at(`x-${tag}`)).toHaveLength(0);
@@ -168,7 +193,8 @@ describe('tenant isolation', () => {
     expect(verify(toPartner.headers['points-signature'], toPartner.rawBody, [ep.sub.secret, ep.partner.secret])).toBe(1);
 
     // Listing.
-    const ids = async (k: Key | 'admin') => ((await (k === 'admin' ? svc.admin : svc.as(k.apiKey)).get('/v1/webhook-endpoints')).body.endpoints as { id: string }[]).map((e) => e.id).sort();
+    const ids = async (k: Key | 'admin') =>
+      ((await (k === 'admin' ? svc.admin : svc.as(k.apiKey)).get('/v1/webhook-endpoints')).body.endpoints as { id: string }[]).map((e) => e.id).sort();
     expect(await ids(sub)).toEqual([ep.sub.id]);
     expect(await ids(sibling)).toEqual([ep.sibling.id]);
     expect(await ids(stranger)).toEqual([ep.stranger.id]);
@@ -190,7 +216,13 @@ describe('tenant isolation', () => {
       for (const k of outsiders) for (const call of routes(owner.id)) expect((await call(k)).status).toBe(404);
     }
     expect((await svc.as(partner.apiKey).get(`/v1/webhook-endpoints/${ep.sub.id}/deliveries`)).body.deliveries).toEqual([
-      expect.objectContaining({ eventId: subEvent.id, eventType: 'charge.awaiting_deposit', status: 'succeeded', attemptCount: 1, attempts: [expect.objectContaining({ attempt: 1, statusCode: 200 })] }),
+      expect.objectContaining({
+        eventId: subEvent.id,
+        eventType: 'charge.awaiting_deposit',
+        status: 'succeeded',
+        attemptCount: 1,
+        attempts: [expect.objectContaining({ attempt: 1, statusCode: 200 })],
+      }),
     ]);
 
     // Events: visible to the account, its partner and the admin; redelivery likewise.
@@ -201,7 +233,11 @@ describe('tenant isolation', () => {
     expect((await svc.as(sub.apiKey).get(`/v1/events/${partnerEvent.id}`)).status).toBe(404);
     expect((await svc.as(sibling.apiKey).post(`/v1/events/${subEvent.id}/redeliver`, { endpointId: ep.sibling.id })).status).toBe(404);
     expect((await svc.as(sub.apiKey).post(`/v1/events/${subEvent.id}/redeliver`, { endpointId: ep.partner.id })).status).toBe(404);
-    expect((await svc.as(partner.apiKey).get(`/v1/events/${subEvent.id}`)).body).toMatchObject({ id: subEvent.id, type: 'charge.awaiting_deposit', accountId: sub.id });
+    expect((await svc.as(partner.apiKey).get(`/v1/events/${subEvent.id}`)).body).toMatchObject({
+      id: subEvent.id,
+      type: 'charge.awaiting_deposit',
+      accountId: sub.id,
+    });
     expect((await svc.admin.get(`/v1/events/${subEvent.id}`)).status).toBe(200);
   });
 });
@@ -218,7 +254,9 @@ describe('events as they happen', () => {
     const cancelled = await bankCharge(a, a.id);
     expect((await svc.as(a.apiKey).post(`/v1/charges/${cancelled.id}/cancel`, {})).status).toBe(200);
     const pm = await svc.as(a.apiKey).post(`/v1/accounts/${a.id}/payment-methods`, { cardToken: 'tok_declined' });
-    const declined = await svc.as(a.apiKey).post('/v1/charges', { accountId: a.id, amount: 50_000, method: 'card', paymentMethodId: pm.body.id }, `k-${randomUUID()}`);
+    const declined = await svc
+      .as(a.apiKey)
+      .post('/v1/charges', { accountId: a.id, amount: 50_000, method: 'card', paymentMethodId: pm.body.id }, `k-${randomUUID()}`);
     expect(declined.status).toBe(422);
     const c = await svc.as(a.apiKey).post('/v1/consumptions', { accountId: a.id, amount: 1_000 }, `c-${randomUUID()}`);
     const auto = await svc.as(a.apiKey).post(`/v1/consumptions/${c.body.id}/refunds`, { amount: 300, reason: 'send_failed' }, `r-${randomUUID()}`);
@@ -243,9 +281,19 @@ describe('events as they happen', () => {
     }
     const got = events(`life-${tag}`);
     expect(got).toHaveLength(want.length);
-    expect(got.find((e) => e.type === 'charge.succeeded')!.data).toMatchObject({ chargeId: confirmed.id, status: 'succeeded', creditedAmount: 70_000, depositedAmount: 70_000 });
+    expect(got.find((e) => e.type === 'charge.succeeded')!.data).toMatchObject({
+      chargeId: confirmed.id,
+      status: 'succeeded',
+      creditedAmount: 70_000,
+      depositedAmount: 70_000,
+    });
     expect(got.find((e) => e.type === 'charge.failed')!.data).toMatchObject({ status: 'failed', failureCode: 'card_declined' });
-    expect(got.find((e) => e.type === 'refund.succeeded')!.data).toMatchObject({ refundId: auto.body.id, amount: 300, reason: 'send_failed', status: 'succeeded' });
+    expect(got.find((e) => e.type === 'refund.succeeded')!.data).toMatchObject({
+      refundId: auto.body.id,
+      amount: 300,
+      reason: 'send_failed',
+      status: 'succeeded',
+    });
     for (const r of at(`life-${tag}`)) expect(verify(r.headers['points-signature'], r.rawBody, [ep.secret])).toBe(0);
     expect(await checkLedgerIntegrity(svc.db.prisma)).toEqual([]);
   });
@@ -319,10 +367,14 @@ describe('events as they happen', () => {
     } finally {
       receiver.answer = 200;
     }
-    const log = await until(async () => {
-      const r = await svc.as(a.apiKey).get(`/v1/webhook-endpoints/${ep.id}/deliveries?status=succeeded`);
-      return r.body.deliveries[0];
-    }, 'delivered after the endpoint recovered', 30_000);
+    const log = await until(
+      async () => {
+        const r = await svc.as(a.apiKey).get(`/v1/webhook-endpoints/${ep.id}/deliveries?status=succeeded`);
+        return r.body.deliveries[0];
+      },
+      'delivered after the endpoint recovered',
+      30_000,
+    );
     expect(log.attemptCount).toBeGreaterThanOrEqual(3);
     expect(log.attempts[0]).toMatchObject({ statusCode: 200 });
     expect(log.attempts.slice(1).every((x: { statusCode: number }) => x.statusCode === 503)).toBe(true);
@@ -363,7 +415,13 @@ describe('admin notifications', () => {
   it('an admin event goes to ADMIN_WEBHOOK_URL once, as Slack-compatible {text}, Korean first', async () => {
     const acts = createActivities({ db: svc.db.prisma, webhooks: svc.config.webhooks });
     const chargeId = randomUUID();
-    const event = { type: 'charge_confirmation_overdue', subjectId: chargeId, accountId: null, data: { chargeId, amount: 120_000, depositorName: '(주)가나다', expectedBy: '2026-12-01T01:30:00.000Z' }, key: `test:${chargeId}/overdue` };
+    const event = {
+      type: 'charge_confirmation_overdue',
+      subjectId: chargeId,
+      accountId: null,
+      data: { chargeId, amount: 120_000, depositorName: '(주)가나다', expectedBy: '2026-12-01T01:30:00.000Z' },
+      key: `test:${chargeId}/overdue`,
+    };
     await Promise.all([acts.raiseAdminEvent(event), acts.raiseAdminEvent(event)]);
     await acts.raiseAdminEvent(event);
     const r = await until(async () => receiver.received.find((x) => x.path === '/hooks/slack' && x.rawBody.includes(chargeId)), 'the admin notification');

@@ -28,7 +28,10 @@ async function funded(balance: number, opts: { parentId?: string; billingMode?: 
   return (await seedFundedAccount(h.db.prisma, balance, opts)).account.id;
 }
 
-async function autoRecharge(accountId: string, opts: { token?: string; enabled?: boolean; threshold?: number; amount?: number; monthlyLimit?: number | null } = {}) {
+async function autoRecharge(
+  accountId: string,
+  opts: { token?: string; enabled?: boolean; threshold?: number; amount?: number; monthlyLimit?: number | null } = {},
+) {
   const pm = await h.db.prisma.paymentMethod.create({ data: { id: randomUUID(), accountId, brand: 'visa', last4: '4242', token: opts.token ?? 'tok_visa' } });
   await h.db.prisma.autoRecharge.create({
     data: {
@@ -114,7 +117,11 @@ describe('auto-recharge workflow', () => {
     expect(credits).toHaveLength(1);
     expect(credits[0]).toMatchObject({ amount: 50_000n, balanceAfter: 64_000n, chargeId: charges[0]!.id });
     expect(await balanceOf(id)).toBe(64_000);
-    expect(await h.db.prisma.autoRecharge.findUniqueOrThrow({ where: { accountId: id } })).toMatchObject({ enabled: true, consecutiveFailures: 0, lastChargeId: charges[0]!.id });
+    expect(await h.db.prisma.autoRecharge.findUniqueOrThrow({ where: { accountId: id } })).toMatchObject({
+      enabled: true,
+      consecutiveFailures: 0,
+      lastChargeId: charges[0]!.id,
+    });
     expect(await checkLedgerIntegrity(h.db.prisma)).toEqual([]);
   });
 
@@ -160,7 +167,17 @@ describe('auto-recharge workflow', () => {
     // jump ahead by years while a client waits on a finished workflow, so one run's month is not the next's).
     const now = new Date(await h.env.currentTimeMs());
     await h.db.prisma.charge.create({
-      data: { id: randomUUID(), accountId: id, amount: 50_000n, method: 'card', status: 'succeeded', origin: 'auto_recharge', creditedAmount: 50_000n, createdAt: now, completedAt: now },
+      data: {
+        id: randomUUID(),
+        accountId: id,
+        amount: 50_000n,
+        method: 'card',
+        status: 'succeeded',
+        origin: 'auto_recharge',
+        creditedAmount: 50_000n,
+        createdAt: now,
+        completedAt: now,
+      },
     });
 
     await consume(id, 2_000); // 14,000: another 50,000 would make 100,000 > 60,000
@@ -222,12 +239,18 @@ describe('auto-recharge workflow', () => {
         // What the consumption workflow does with a debit that won the claim.
         if (debited.autoRechargeDue) {
           requests++;
-          await requestAutoRecharge(h.env.client, { accountId: id, taskQueue: slowQueue, charging: loadConfig({}) }, { consumptionId, balanceAfter: debited.balanceAfter });
+          await requestAutoRecharge(
+            h.env.client,
+            { accountId: id, taskQueue: slowQueue, charging: loadConfig({}) },
+            { consumptionId, balanceAfter: debited.balanceAfter },
+          );
         }
       };
-      await Promise.all(Array.from({ length: 25 }, async () => {
-        while (next++ < DEBITS) await one();
-      }));
+      await Promise.all(
+        Array.from({ length: 25 }, async () => {
+          while (next++ < DEBITS) await one();
+        }),
+      );
       expect(await balanceOf(id)).toBe(15_000 - DEBITS);
       await until(async () => gate.waiting > 0, 'the recharge to reach the gateway', 60_000);
       expect(requests).toBe(1);

@@ -54,7 +54,8 @@ describe('balance alerts', () => {
   it('a debit crossing a threshold emits balance.low once; a credit back above emits balance.recovered once; staying on one side emits nothing', async () => {
     const id = await wallet(30_000);
     await setBalanceAlerts(db.prisma, id, [20_000, 10_000]);
-    const debit = (amount: number, k: string = randomUUID()) => post(db.prisma, { walletId: id, accountId: id, kind: 'consumption', amount: -amount, businessKey: k });
+    const debit = (amount: number, k: string = randomUUID()) =>
+      post(db.prisma, { walletId: id, accountId: id, kind: 'consumption', amount: -amount, businessKey: k });
     await debit(5_000); // 25,000: above both
     expect(await emitted(id)).toEqual([]);
     await debit(6_000, 'd-cross'); // 19,000: below 20,000

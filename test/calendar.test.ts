@@ -339,9 +339,7 @@ describe('chargeSchedule', () => {
   });
 
   it('options override defaults', () => {
-    expect(
-      chargeSchedule(cal, kst('2026-09-11T12:00'), { confirmWithinBusinessHours: 2, expireAfterBusinessDays: 1 }),
-    ).toEqual({
+    expect(chargeSchedule(cal, kst('2026-09-11T12:00'), { confirmWithinBusinessHours: 2, expireAfterBusinessDays: 1 })).toEqual({
       processingStartsAt: kst('2026-09-11T12:00'),
       expectedBy: kst('2026-09-14T10:00'),
       expiresAt: kst('2026-09-14T12:00'),
@@ -384,9 +382,10 @@ describe('reviewSchedule', () => {
   });
 
   it('options override defaults', () => {
-    expect(
-      reviewSchedule(cal, kst('2026-09-07T10:00'), { remindAfterBusinessDays: 2, overdueAfterBusinessDays: 10 }),
-    ).toEqual({ remindAt: kst('2026-09-09T10:00'), overdueAt: kst('2026-09-21T10:00') });
+    expect(reviewSchedule(cal, kst('2026-09-07T10:00'), { remindAfterBusinessDays: 2, overdueAfterBusinessDays: 10 })).toEqual({
+      remindAt: kst('2026-09-09T10:00'),
+      overdueAt: kst('2026-09-21T10:00'),
+    });
   });
 });
 
@@ -409,21 +408,13 @@ describe('other time zones', () => {
   it('uses New York wall time, across the DST start (2026-03-08)', () => {
     expect(pickupAt(ny, new Date('2026-03-06T14:59:00-05:00'))).toEqual(new Date('2026-03-06T14:59:00-05:00'));
     expect(pickupAt(ny, new Date('2026-03-06T15:00:00-05:00'))).toEqual(new Date('2026-03-09T09:00:00-04:00'));
-    expect(addBusinessHours(ny, new Date('2026-03-06T16:30:00-05:00'), 1)).toEqual(
-      new Date('2026-03-09T09:30:00-04:00'),
-    );
-    expect(addBusinessDays(ny, new Date('2026-03-06T10:00:00-05:00'), 1)).toEqual(
-      new Date('2026-03-09T10:00:00-04:00'),
-    );
+    expect(addBusinessHours(ny, new Date('2026-03-06T16:30:00-05:00'), 1)).toEqual(new Date('2026-03-09T09:30:00-04:00'));
+    expect(addBusinessDays(ny, new Date('2026-03-06T10:00:00-05:00'), 1)).toEqual(new Date('2026-03-09T10:00:00-04:00'));
   });
 
   it('across the DST end (2026-11-01) and a closed date', () => {
-    expect(addBusinessDays(ny, new Date('2026-10-30T10:00:00-04:00'), 1)).toEqual(
-      new Date('2026-11-02T10:00:00-05:00'),
-    );
-    expect(addBusinessDays(ny, new Date('2026-11-25T10:00:00-05:00'), 1)).toEqual(
-      new Date('2026-11-27T10:00:00-05:00'),
-    );
+    expect(addBusinessDays(ny, new Date('2026-10-30T10:00:00-04:00'), 1)).toEqual(new Date('2026-11-02T10:00:00-05:00'));
+    expect(addBusinessDays(ny, new Date('2026-11-25T10:00:00-05:00'), 1)).toEqual(new Date('2026-11-27T10:00:00-05:00'));
     // 09:00 Seoul Thursday is still Wednesday evening in New York
     expect(isBusinessDay(ny, '2026-11-26')).toBe(false);
     expect(pickupAt(ny, kst('2026-11-26T09:00'))).toEqual(new Date('2026-11-27T09:00:00-05:00'));
@@ -441,9 +432,7 @@ describe('other time zones', () => {
   it('half-hour offset zone (Asia/Kolkata)', () => {
     const kolkata: BusinessCalendar = { ...cal, timeZone: 'Asia/Kolkata', closedDates: [] };
     expect(pickupAt(kolkata, new Date('2026-09-11T17:00:00+05:30'))).toEqual(new Date('2026-09-14T09:30:00+05:30'));
-    expect(addBusinessHours(kolkata, new Date('2026-09-11T13:00:00+05:30'), 1)).toEqual(
-      new Date('2026-09-14T10:00:00+05:30'),
-    );
+    expect(addBusinessHours(kolkata, new Date('2026-09-11T13:00:00+05:30'), 1)).toEqual(new Date('2026-09-14T10:00:00+05:30'));
   });
 });
 
@@ -451,12 +440,8 @@ describe('validation', () => {
   it('rejects malformed calendars', () => {
     expect(() => assertValidCalendar({ ...cal, timeZone: 'Mars/Olympus' })).toThrow(RangeError);
     expect(() => assertValidCalendar({ ...cal, cutoff: '4pm' })).toThrow(RangeError);
-    expect(() => assertValidCalendar({ ...cal, hours: { ...cal.hours, 1: { open: '18:30', close: '09:30' } } })).toThrow(
-      RangeError,
-    );
-    expect(() => assertValidCalendar({ ...cal, hours: { ...cal.hours, 1: { open: '9:30', close: '18:30' } } })).toThrow(
-      RangeError,
-    );
+    expect(() => assertValidCalendar({ ...cal, hours: { ...cal.hours, 1: { open: '18:30', close: '09:30' } } })).toThrow(RangeError);
+    expect(() => assertValidCalendar({ ...cal, hours: { ...cal.hours, 1: { open: '9:30', close: '18:30' } } })).toThrow(RangeError);
     expect(() => assertValidCalendar({ ...cal, closedDates: ['2026-02-30'] })).toThrow(RangeError);
     expect(() => pickupAt(cal, new Date(Number.NaN))).toThrow(RangeError);
   });

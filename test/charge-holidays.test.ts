@@ -42,9 +42,15 @@ async function requestBankTransfer(requestedAtKst: string) {
   };
   await goto(kst(requestedAtKst));
   return worker.runUntil(async () => {
-    const handle = await h.env.client.workflow.start<ChargeWorkflow>(chargeWorkflowType, { taskQueue, workflowId: chargeWorkflowId(input.chargeId), args: [input] });
+    const handle = await h.env.client.workflow.start<ChargeWorkflow>(chargeWorkflowType, {
+      taskQueue,
+      workflowId: chargeWorkflowId(input.chargeId),
+      args: [input],
+    });
     const accepted = await handle.executeUpdate(awaitAcceptedUpdate);
-    const confirmed = await handle.executeUpdate(confirmDepositUpdate, { args: [{ depositedAmount: 80_000, depositorName: '김영희', memo: null, by: 'admin' }] });
+    const confirmed = await handle.executeUpdate(confirmDepositUpdate, {
+      args: [{ depositedAmount: 80_000, depositorName: '김영희', memo: null, by: 'admin' }],
+    });
     return { accountId: account.id, accepted, confirmed };
   });
 }

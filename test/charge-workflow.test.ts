@@ -69,7 +69,6 @@ async function quietFriday(cal: BusinessCalendar = defaultCalendar()): Promise<n
   }
 }
 
-
 /** Runs `fn` with a fresh worker on a fresh task queue (real activities, the given gateway). */
 function withWorker<T>(fn: (taskQueue: string) => Promise<T>, gateway?: PaymentGateway): Promise<T> {
   return h.withWorker(fn, { deps: { gateway } });
@@ -125,7 +124,11 @@ function expectNear(actual: string | undefined, expected: number) {
 const ledgerOf = (accountId: string) => h.db.prisma.ledgerEntry.findMany({ where: { walletId: accountId }, orderBy: { id: 'asc' } });
 const balanceOf = async (accountId: string) => Number((await h.db.prisma.wallet.findUniqueOrThrow({ where: { accountId } })).balance);
 const timeline = async (chargeId: string) =>
-  (await h.db.prisma.chargeEvent.findMany({ where: { chargeId }, orderBy: [{ at: 'asc' }, { id: 'asc' }] })).map((e) => ({ type: e.type, at: e.at.toISOString(), data: e.data as Record<string, unknown> }));
+  (await h.db.prisma.chargeEvent.findMany({ where: { chargeId }, orderBy: [{ at: 'asc' }, { id: 'asc' }] })).map((e) => ({
+    type: e.type,
+    at: e.at.toISOString(),
+    data: e.data as Record<string, unknown>,
+  }));
 const overdueEvents = (chargeId: string) => h.db.prisma.adminEvent.findMany({ where: { type: CHARGE_CONFIRMATION_OVERDUE, subjectId: chargeId } });
 
 function failureType(err: unknown): string | undefined {
@@ -236,7 +239,9 @@ describe('bank transfer on the business calendar', () => {
       expect((await handle.query(chargeStateQuery)).status).toBe('awaiting_deposit');
 
       // 1,000 points short: credit what was deposited, record the difference.
-      const confirmed = await handle.executeUpdate(confirmDepositUpdate, { args: [{ depositedAmount: 299_000, depositorName: '홍길동', memo: 'short by 1,000' }] });
+      const confirmed = await handle.executeUpdate(confirmDepositUpdate, {
+        args: [{ depositedAmount: 299_000, depositorName: '홍길동', memo: 'short by 1,000' }],
+      });
       expect(confirmed).toMatchObject({ status: 'succeeded', amount: 300_000, depositedAmount: 299_000, creditedAmount: 299_000 });
       expect((await settle(handle)).status).toBe('succeeded');
 
@@ -247,7 +252,12 @@ describe('bank transfer on the business calendar', () => {
       expect(await balanceOf(account.id)).toBe(299_000);
       const events = await timeline(charge.chargeId);
       expect(events.map((e) => e.type)).toEqual(['requested', 'awaiting_deposit', 'confirmation_overdue', 'deposit_confirmed', 'succeeded']);
-      expect(events.find((e) => e.type === 'deposit_confirmed')?.data).toMatchObject({ requestedAmount: 300_000, depositedAmount: 299_000, difference: -1_000, memo: 'short by 1,000' });
+      expect(events.find((e) => e.type === 'deposit_confirmed')?.data).toMatchObject({
+        requestedAmount: 300_000,
+        depositedAmount: 299_000,
+        difference: -1_000,
+        memo: 'short by 1,000',
+      });
       expect(await overdueEvents(charge.chargeId)).toHaveLength(1);
       expect(await checkLedgerIntegrity(h.db.prisma)).toEqual([]);
     });
@@ -434,7 +444,10 @@ describe('card charges through the simulated gateway', () => {
       expect(gateway.captures).toHaveLength(1);
       const row = await h.db.prisma.charge.findUniqueOrThrow({ where: { id: charge.chargeId } });
       expect(row).toMatchObject({ status: 'failed', failureReason: expect.stringContaining('declined'), creditedAmount: null });
-      expect((await timeline(charge.chargeId)).at(-1)).toMatchObject({ type: 'failed', data: expect.objectContaining({ code: 'card_declined', declineCode: 'do_not_honor' }) });
+      expect((await timeline(charge.chargeId)).at(-1)).toMatchObject({
+        type: 'failed',
+        data: expect.objectContaining({ code: 'card_declined', declineCode: 'do_not_honor' }),
+      });
       expect(await ledgerOf(account.id)).toHaveLength(0);
     }, gateway);
   });
@@ -448,7 +461,13 @@ describe('card charges through the simulated gateway', () => {
       expect((await handle.executeUpdate(awaitAcceptedUpdate)).status).toBe('succeeded');
       expect(gateway.captures.map((c) => c.idempotencyKey)).toEqual([charge.chargeId, charge.chargeId, charge.chargeId]);
       expect(await h.db.prisma.simulatedCardCapture.count({ where: { idempotencyKey: charge.chargeId } })).toBe(1);
-      expect((await timeline(charge.chargeId)).map((e) => e.type)).toEqual(['requested', 'capture_attempt_failed', 'capture_attempt_failed', 'card_captured', 'succeeded']);
+      expect((await timeline(charge.chargeId)).map((e) => e.type)).toEqual([
+        'requested',
+        'capture_attempt_failed',
+        'capture_attempt_failed',
+        'card_captured',
+        'succeeded',
+      ]);
       expect((await ledgerOf(account.id)).map((e) => Number(e.amount))).toEqual([100_000]);
     }, gateway);
   });
@@ -472,7 +491,9 @@ describe('card charges through the simulated gateway', () => {
     const again = await new SimulatedGateway(h.db.prisma).capture({ idempotencyKey: key, token: 'tok_visa', amount: 70_000 });
     expect(first.replayed).toBe(false);
     expect(again).toEqual({ ...first, replayed: true });
-    const twins = await Promise.all(Array.from({ length: 5 }, () => new SimulatedGateway(h.db.prisma).capture({ idempotencyKey: `${key}-twin`, token: 'tok_visa', amount: 1 })));
+    const twins = await Promise.all(
+      Array.from({ length: 5 }, () => new SimulatedGateway(h.db.prisma).capture({ idempotencyKey: `${key}-twin`, token: 'tok_visa', amount: 1 })),
+    );
     expect(new Set(twins.map((t) => t.reference)).size).toBe(1);
     const misuse = await new SimulatedGateway(h.db.prisma).capture({ idempotencyKey: key, token: 'tok_visa', amount: 70_001 }).catch((e) => e);
     expect(misuse.code).toBe('idempotency_key_reused');

@@ -42,10 +42,20 @@ describe('docker-compose.yml', () => {
     expect(steps).toContain('temporal-sql-tool --db "$$db" update-schema -d "/etc/temporal/schema/postgresql/v12/$$schema/versioned"');
     // the stack runs the same three steps
     const stack = readFileSync(new URL('../scripts/stack/temporal.ts', import.meta.url), 'utf8');
-    for (const step of ["tool('create-database')", "tool('setup-schema', '-v', '0.0')", "tool('update-schema', '-d', join(bin.schemaDir, schema, 'versioned'))"]) expect(stack).toContain(step);
+    for (const step of [
+      "tool('create-database')",
+      "tool('setup-schema', '-v', '0.0')",
+      "tool('update-schema', '-d', join(bin.schemaDir, schema, 'versioned'))",
+    ])
+      expect(stack).toContain(step);
     expect(steps).toContain('temporal:temporal temporal_visibility:visibility');
     expect(services['temporal-schema']!.environment).toMatchObject({ SQL_PLUGIN: 'postgres12' });
-    expect(services.temporal!.environment).toMatchObject({ DB: 'postgres12', DBNAME: 'temporal', VISIBILITY_DBNAME: 'temporal_visibility', NUM_HISTORY_SHARDS: '4' });
+    expect(services.temporal!.environment).toMatchObject({
+      DB: 'postgres12',
+      DBNAME: 'temporal',
+      VISIBILITY_DBNAME: 'temporal_visibility',
+      NUM_HISTORY_SHARDS: '4',
+    });
     expect(services.temporal!.depends_on?.['temporal-schema']?.condition).toBe('service_completed_successfully');
   });
 
@@ -61,7 +71,12 @@ describe('docker-compose.yml', () => {
     expect(services.worker!.deploy?.replicas).toBe(2);
     expect(services.worker!.environment?.WORKER_METRICS_ADDRESS).toMatch(/:\d+$/);
     expect(services.proxy!.environment?.API_UPSTREAMS).toBe('api-1=http://api-1:3000,api-2=http://api-2:3000');
-    for (const [name, want] of [['worker', 'worker'], ['api-1', 'api'], ['api-2', 'api'], ['proxy', 'proxy']] as const) {
+    for (const [name, want] of [
+      ['worker', 'worker'],
+      ['api-1', 'api'],
+      ['api-2', 'api'],
+      ['proxy', 'proxy'],
+    ] as const) {
       expect(services[name]!.command).toEqual(['npm', 'run', want]);
       expect(pkg.scripts[want], `npm run ${want}`).toBeDefined();
     }
@@ -74,11 +89,22 @@ describe('docker-compose.yml', () => {
   });
 });
 
-describe('the stack\'s Temporal config template', () => {
+describe("the stack's Temporal config template", () => {
   it('renders to YAML with both stores on the postgres12 plugin and every port filled in', () => {
     const dir = mkdtempSync(join(tmpdir(), 'temporal-config-'));
     try {
-      const ports = { frontend: 1, frontendMembership: 2, frontendHttp: 3, history: 4, historyMembership: 5, matching: 6, matchingMembership: 7, worker: 8, workerMembership: 9, metrics: 10 };
+      const ports = {
+        frontend: 1,
+        frontendMembership: 2,
+        frontendHttp: 3,
+        history: 4,
+        historyMembership: 5,
+        matching: 6,
+        matchingMembership: 7,
+        worker: 8,
+        workerMembership: 9,
+        metrics: 10,
+      };
       const path = writeTemporalConfig({
         dir,
         binaries: { version: TEMPORAL_SERVER_VERSION, server: '', sqlTool: '', moduleDir: '', schemaDir: '', buildSeconds: 0 },
@@ -90,7 +116,11 @@ describe('the stack\'s Temporal config template', () => {
       expect(text).not.toContain('${');
       const config = parse(text);
       expect(config.persistence.numHistoryShards).toBe(4);
-      expect(config.persistence.datastores['postgres-default'].sql).toMatchObject({ pluginName: 'postgres12', databaseName: 'temporal', connectAddr: '127.0.0.1:5432' });
+      expect(config.persistence.datastores['postgres-default'].sql).toMatchObject({
+        pluginName: 'postgres12',
+        databaseName: 'temporal',
+        connectAddr: '127.0.0.1:5432',
+      });
       expect(config.persistence.datastores['postgres-visibility'].sql).toMatchObject({ pluginName: 'postgres12', databaseName: 'temporal_visibility' });
       expect(config.services.frontend.rpc).toMatchObject({ grpcPort: 1, membershipPort: 2, httpPort: 3 });
       expect(config.clusterMetadata.clusterInformation.active.rpcAddress).toBe('127.0.0.1:1');

@@ -42,7 +42,11 @@ describe('consumption workflow', () => {
     const worker = await h.createWorker({ taskQueue, options: { activities: flaky } });
     const args = input(accountId, 300);
     const result = await worker.runUntil(
-      h.env.client.workflow.execute<ConsumptionWorkflow>(consumptionWorkflowType, { workflowId: consumptionWorkflowId(args.consumptionId), taskQueue, args: [args] }),
+      h.env.client.workflow.execute<ConsumptionWorkflow>(consumptionWorkflowType, {
+        workflowId: consumptionWorkflowId(args.consumptionId),
+        taskQueue,
+        args: [args],
+      }),
     );
     expect(attempts).toBe(3);
     expect(result).toMatchObject({ status: 'succeeded', consumption: { id: args.consumptionId, amount: 300, balanceAfter: 700 } });
@@ -68,7 +72,11 @@ describe('consumption workflow', () => {
     const worker = await h.createWorker({ taskQueue });
     const args = input(accountId, 101);
     const result = await worker.runUntil(
-      h.env.client.workflow.execute<ConsumptionWorkflow>(consumptionWorkflowType, { workflowId: consumptionWorkflowId(args.consumptionId), taskQueue, args: [args] }),
+      h.env.client.workflow.execute<ConsumptionWorkflow>(consumptionWorkflowType, {
+        workflowId: consumptionWorkflowId(args.consumptionId),
+        taskQueue,
+        args: [args],
+      }),
     );
     expect(result).toEqual({ status: 'insufficient_balance', balance: 100, required: 101, fundingAccountId: accountId });
     expect(await h.db.prisma.consumption.count({ where: { id: args.consumptionId } })).toBe(0);
@@ -82,9 +90,13 @@ describe('consumption workflow', () => {
     const a = input(accountId, 100);
     const b = input(accountId, 200);
     const w1 = await h.createWorker({ taskQueue, options: { maxCachedWorkflows: 0 } });
-    await w1.runUntil(h.env.client.workflow.execute<ConsumptionWorkflow>(consumptionWorkflowType, { workflowId: consumptionWorkflowId(a.consumptionId), taskQueue, args: [a] }));
+    await w1.runUntil(
+      h.env.client.workflow.execute<ConsumptionWorkflow>(consumptionWorkflowType, { workflowId: consumptionWorkflowId(a.consumptionId), taskQueue, args: [a] }),
+    );
     const w2 = await h.createWorker({ taskQueue });
-    const rb = await w2.runUntil(h.env.client.workflow.execute<ConsumptionWorkflow>(consumptionWorkflowType, { workflowId: consumptionWorkflowId(b.consumptionId), taskQueue, args: [b] }));
+    const rb = await w2.runUntil(
+      h.env.client.workflow.execute<ConsumptionWorkflow>(consumptionWorkflowType, { workflowId: consumptionWorkflowId(b.consumptionId), taskQueue, args: [b] }),
+    );
     expect(rb).toMatchObject({ status: 'succeeded', consumption: { balanceAfter: 700 } });
     expect(await balanceOf(accountId)).toBe(700);
     expect(await checkLedgerIntegrity(h.db.prisma)).toEqual([]);

@@ -69,7 +69,10 @@ describe('webhook signatures', () => {
   it('refuse a missing, malformed, stale, re-keyed or tampered signature', () => {
     expect(verifySignature(undefined, body, secret, now)).toMatchObject({ ok: false, reason: 'missing signature header' });
     expect(verifySignature('v1=abc', body, secret, now)).toMatchObject({ ok: false, reason: expect.stringContaining('malformed') });
-    expect(verifySignature(signatureHeader(secret, body, now - 301), body, secret, now)).toMatchObject({ ok: false, reason: expect.stringContaining('tolerance') });
+    expect(verifySignature(signatureHeader(secret, body, now - 301), body, secret, now)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('tolerance'),
+    });
     expect(verifySignature(signatureHeader('another-secret', body, now), body, secret, now)).toMatchObject({ ok: false, reason: 'signature does not match' });
     const tampered = Buffer.from(body.toString().replace('100000', '900000'));
     expect(verifySignature(signatureHeader(secret, body, now), tampered, secret, now).ok).toBe(false);

@@ -20,12 +20,22 @@ const { taskQueue } = h;
 async function record(principal: string, ageMs: number) {
   const key = `k-${randomUUID()}`;
   await h.db.prisma.idempotencyRecord.create({
-    data: { principal, key, requestHash: 'h', resourceId: randomUUID(), responseStatus: 201, responseBody: {}, createdAt: new Date(Date.now() - ageMs), completedAt: new Date(Date.now() - ageMs) },
+    data: {
+      principal,
+      key,
+      requestHash: 'h',
+      resourceId: randomUUID(),
+      responseStatus: 201,
+      responseBody: {},
+      createdAt: new Date(Date.now() - ageMs),
+      completedAt: new Date(Date.now() - ageMs),
+    },
   });
   return key;
 }
 
-const keysOf = async (principal: string) => (await h.db.prisma.idempotencyRecord.findMany({ where: { principal }, select: { key: true } })).map((r) => r.key).sort();
+const keysOf = async (principal: string) =>
+  (await h.db.prisma.idempotencyRecord.findMany({ where: { principal }, select: { key: true } })).map((r) => r.key).sort();
 
 describe('the retention workflow', () => {
   it('deletes only records older than the retention, in batches, and reports when a run did not finish', async () => {

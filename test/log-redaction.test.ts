@@ -63,7 +63,11 @@ describe('access and error logs of the charge-link routes', () => {
         .set('Origin', `https://shop.example/pay/${token}`);
       expect(page.status).toBe(200);
       expect((await request(app).get(`/pay/${token}/nothing-here`)).status).toBe(404);
-      const refused = await request(app).post(`/pay/${token}/bank-transfer`).set('Accept', 'application/json').set('Referer', `http://localhost/pay/${token}`).send({ amount: 'lots' });
+      const refused = await request(app)
+        .post(`/pay/${token}/bank-transfer`)
+        .set('Accept', 'application/json')
+        .set('Referer', `http://localhost/pay/${token}`)
+        .send({ amount: 'lots' });
       expect(refused.status).toBe(400);
       expect((await request(app).get(`/pay/%63l_${secret}`).set('Accept', 'application/json')).status).toBe(200);
       const revoked = await request(app).delete(`/v1/charge-links/${token}`).set('Authorization', `Bearer ${account.apiKey}`);

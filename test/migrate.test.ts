@@ -12,14 +12,18 @@ describe('migrations', () => {
   it('apply to PGlite, and the ledger core works there', async () => {
     const db = await openDatabase({ dataDir: 'memory://', migrate: true });
     try {
-      const rows = await db.runner.query<{ migration_name: string; checksum: string }>(`SELECT migration_name, checksum FROM "_prisma_migrations" ORDER BY migration_name`);
+      const rows = await db.runner.query<{ migration_name: string; checksum: string }>(
+        `SELECT migration_name, checksum FROM "_prisma_migrations" ORDER BY migration_name`,
+      );
       expect(rows.map((r) => r.migration_name)).toEqual(readMigrations().map((m) => m.name));
       expect(await applyMigrations(db.runner)).toEqual([]);
       const { account } = await createAccount(db.prisma, { name: 'PGlite shop' });
       await post(db.prisma, { walletId: account.id, accountId: account.id, kind: 'adjustment', amount: 100, businessKey: 'seed' });
       const debit = await post(db.prisma, { walletId: account.id, accountId: account.id, kind: 'consumption', amount: -40, businessKey: 'd' });
       expect(debit.balanceAfter).toBe(60);
-      await expect(post(db.prisma, { walletId: account.id, accountId: account.id, kind: 'consumption', amount: -61, businessKey: 'd2' })).rejects.toMatchObject({ code: 'insufficient_balance' });
+      await expect(post(db.prisma, { walletId: account.id, accountId: account.id, kind: 'consumption', amount: -61, businessKey: 'd2' })).rejects.toMatchObject(
+        { code: 'insufficient_balance' },
+      );
       expect(await checkLedgerIntegrity(db.prisma)).toEqual([]);
     } finally {
       await db.close();

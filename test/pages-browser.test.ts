@@ -22,7 +22,15 @@ declare const navigator: any;
 declare function getComputedStyle(e: unknown): any;
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'];
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-quic',
+  '--disable-sync',
+];
 const SIZES = {
   desktop: { viewport: { width: 1280, height: 800 }, isMobile: false },
   phone: { viewport: { width: 375, height: 812 }, isMobile: true },
@@ -203,7 +211,13 @@ for (const size of ['desktop', 'phone'] as const) {
       const receiptUrl = page.url();
       const chargeId = receiptUrl.split('/').pop()!;
       const charge = await svc.db.prisma.charge.findUniqueOrThrow({ where: { id: chargeId } });
-      expect(charge).toMatchObject({ accountId: account.id, status: 'awaiting_deposit', method: 'bank_transfer', origin: 'charge_link', depositorName: '홍길동' });
+      expect(charge).toMatchObject({
+        accountId: account.id,
+        status: 'awaiting_deposit',
+        method: 'bank_transfer',
+        origin: 'charge_link',
+        depositorName: '홍길동',
+      });
       expect(Number(charge.amount)).toBe(150_000);
       const receipt = page.locator('#receipt');
       const text = await receipt.innerText();
@@ -249,7 +263,9 @@ for (const size of ['desktop', 'phone'] as const) {
 
       // Another business's charge is not found through this link.
       const stranger = await svc.account({ name: '다른 상점' });
-      const theirs = await svc.as(stranger.apiKey).post('/v1/charges', { accountId: stranger.id, amount: 50_000, method: 'bank_transfer', depositorName: '김' }, `theirs-${size}`);
+      const theirs = await svc
+        .as(stranger.apiKey)
+        .post('/v1/charges', { accountId: stranger.id, amount: 50_000, method: 'bank_transfer', depositorName: '김' }, `theirs-${size}`);
       expect(theirs.status).toBe(202);
       const foreign = await again.page.request.get(`${base}/pay/${token}/charges/${theirs.body.id}`);
       expect(foreign.status()).toBe(404);
@@ -368,7 +384,14 @@ for (const size of ['desktop', 'phone'] as const) {
           const e = document.activeElement;
           // The amount field draws its ring around its box (the field and its 원 unit).
           const s = getComputedStyle(e.closest('.amount-box') ?? e);
-          return { id: e.id, name: e.getAttribute('name'), text: e.textContent?.trim() ?? '', tag: e.tagName, outline: s.outlineStyle, width: parseFloat(s.outlineWidth) };
+          return {
+            id: e.id,
+            name: e.getAttribute('name'),
+            text: e.textContent?.trim() ?? '',
+            tag: e.tagName,
+            outline: s.outlineStyle,
+            width: parseFloat(s.outlineWidth),
+          };
         });
       // Tab to the card form's amount field; every stop shows a focus ring.
       let stop = await focused();
@@ -439,7 +462,9 @@ for (const size of ['desktop', 'phone'] as const) {
       await tab.shot('pay-virtual-account-receipt');
 
       // The business deposits; the gateway's signed notification credits the charge.
-      const dep = await svc.as(ADMIN_KEY).post(`/v1/sandbox/virtual-accounts/${va.accountNumber}/deposits`, { amount: 120_000, depositorName: '가상계좌 상점' });
+      const dep = await svc
+        .as(ADMIN_KEY)
+        .post(`/v1/sandbox/virtual-accounts/${va.accountNumber}/deposits`, { amount: 120_000, depositorName: '가상계좌 상점' });
       expect(dep.status).toBe(201);
       await page.reload();
       expect(await page.locator('h1').innerText()).toContain('충전 완료');
@@ -455,16 +480,26 @@ for (const size of ['desktop', 'phone'] as const) {
   describe(`/admin at ${size} size`, () => {
     it('shows login errors, confirms a partial deposit only after the warning (with a memo), approves a refund, and lists the decisions', async () => {
       const shop = await svc.account({ name: `김밥천국 강남점 ${size}`, balance: 20_000 });
-      const requested = await svc.as(shop.apiKey).post('/v1/charges', { accountId: shop.id, amount: 100_000, method: 'bank_transfer', depositorName: '김밥천국' }, `deposit-${size}`);
+      const requested = await svc
+        .as(shop.apiKey)
+        .post('/v1/charges', { accountId: shop.id, amount: 100_000, method: 'bank_transfer', depositorName: '김밥천국' }, `deposit-${size}`);
       expect(requested.status).toBe(202);
       const chargeId = requested.body.id as string;
       const consumption = await svc.as(shop.apiKey).post('/v1/consumptions', { accountId: shop.id, item: 'lms', quantity: 100 }, `use-${size}`);
       expect(consumption.status).toBe(201);
-      const refund = await svc.as(shop.apiKey).post(`/v1/consumptions/${consumption.body.id}/refunds`, { amount: 1_500, reason: 'wrong_service', memo: '문자 대신 장문으로 보냄' }, `refund-${size}`);
+      const refund = await svc
+        .as(shop.apiKey)
+        .post(`/v1/consumptions/${consumption.body.id}/refunds`, { amount: 1_500, reason: 'wrong_service', memo: '문자 대신 장문으로 보냄' }, `refund-${size}`);
       expect(refund.status).toBe(202);
       const refundId = refund.body.id as string;
       await svc.db.prisma.adminEvent.create({
-        data: { type: 'charge_confirmation_overdue', subjectId: chargeId, accountId: shop.id, key: `test-overdue-${chargeId}`, data: { chargeId, amount: 100_000, depositorName: '김밥천국', expectedBy: new Date().toISOString() } },
+        data: {
+          type: 'charge_confirmation_overdue',
+          subjectId: chargeId,
+          accountId: shop.id,
+          key: `test-overdue-${chargeId}`,
+          data: { chargeId, amount: 100_000, depositorName: '김밥천국', expectedBy: new Date().toISOString() },
+        },
       });
 
       const tab = await openTab(size);
@@ -543,7 +578,10 @@ for (const size of ['desktop', 'phone'] as const) {
       await until(async () => (await flash.innerText()).includes('환불 1,500원'), 'the refund message');
       expect(await flash.innerText()).toBe(`김밥천국 강남점 ${size}의 환불 1,500원(잘못 신청한 서비스)을 승인했습니다. 포인트를 돌려주었습니다.`);
       await until(async () => (await page.locator('#decisions').innerText()).includes('환불 1,500원 승인'), 'the refund decision in the list');
-      expect(await svc.db.prisma.refund.findUniqueOrThrow({ where: { id: refundId } })).toMatchObject({ status: 'succeeded', decisionReason: '고객 요청 확인' });
+      expect(await svc.db.prisma.refund.findUniqueOrThrow({ where: { id: refundId } })).toMatchObject({
+        status: 'succeeded',
+        decisionReason: '고객 요청 확인',
+      });
       // 20,000 seeded − 3,000 (100 LMS) + 90,000 deposited + 1,500 refunded.
       expect((await ledgerOf(shop.id)).map((e) => [e.kind, Number(e.amount)])).toEqual([
         ['adjustment', 20_000],
@@ -567,14 +605,24 @@ for (const size of ['desktop', 'phone'] as const) {
 
     it('assigns an unmatched bank deposit to the request it belongs to, chosen from the list', async () => {
       const shop = await svc.account({ name: `떡볶이 공방 ${size}` });
-      const requested = await svc.as(shop.apiKey).post('/v1/charges', { accountId: shop.id, amount: 70_000, method: 'bank_transfer', depositorName: '박민수' }, `assign-${size}`);
+      const requested = await svc
+        .as(shop.apiKey)
+        .post('/v1/charges', { accountId: shop.id, amount: 70_000, method: 'bank_transfer', depositorName: '박민수' }, `assign-${size}`);
       expect(requested.status).toBe(202);
       const chargeId = requested.body.id as string;
       // The bank reports the deposit under another name: nothing matches it by itself.
-      const reported = await svc.as(ADMIN_KEY).post('/v1/bank-deposits', { bankTransactionId: `txn-assign-${size}`, amount: 70_000, depositorName: '박민수어머니', depositedAt: new Date().toISOString() });
+      const reported = await svc.as(ADMIN_KEY).post('/v1/bank-deposits', {
+        bankTransactionId: `txn-assign-${size}`,
+        amount: 70_000,
+        depositorName: '박민수어머니',
+        depositedAt: new Date().toISOString(),
+      });
       expect(reported.status).toBe(201);
       const depositId = reported.body.id as string;
-      await until(async () => (await svc.db.prisma.bankDeposit.findUniqueOrThrow({ where: { id: depositId } })).status === 'unmatched', 'the deposit left unmatched');
+      await until(
+        async () => (await svc.db.prisma.bankDeposit.findUniqueOrThrow({ where: { id: depositId } })).status === 'unmatched',
+        'the deposit left unmatched',
+      );
 
       const tab = await openTab(size);
       const { page } = tab;

@@ -60,13 +60,31 @@ describe('the forms in Korean', () => {
   const limits = { minimum: { card: 50_000, bank_transfer: 30_000, virtual_account: 50_000 }, maximum: 1_000_000 };
   it('names each refused field once, in Korean', () => {
     const r = readForm(bankTransferForm(limits), { amount: '1,000', depositorName: ' ', idempotencyKey: 'k' });
-    expect(r).toEqual({ ok: false, errors: { amount: '무통장 입금은 30,000원부터 충전할 수 있습니다.', depositorName: '입금자명을 입력해 주세요. 통장에 찍히는 이름과 같아야 확인이 빠릅니다.' } });
-    expect(readForm(cardForm(limits), { amount: '2,000,000', cardToken: 'tok_visa', idempotencyKey: 'k' })).toEqual({ ok: false, errors: { amount: '한 번에 1,000,000원까지 충전할 수 있습니다.' } });
-    expect(readForm(cardForm(limits), { amount: '', idempotencyKey: 'k' })).toEqual({ ok: false, errors: { amount: '충전 금액을 입력해 주세요.', cardToken: '결제할 카드를 선택해 주세요.' } });
-    expect(readForm(cardForm(limits), { amount: 'abc', cardToken: 'tok_visa' })).toEqual({ ok: false, errors: { amount: '충전 금액은 숫자로만 입력해 주세요. (예: 100,000)', form: '화면을 새로 고친 뒤 다시 시도해 주세요.' } });
+    expect(r).toEqual({
+      ok: false,
+      errors: {
+        amount: '무통장 입금은 30,000원부터 충전할 수 있습니다.',
+        depositorName: '입금자명을 입력해 주세요. 통장에 찍히는 이름과 같아야 확인이 빠릅니다.',
+      },
+    });
+    expect(readForm(cardForm(limits), { amount: '2,000,000', cardToken: 'tok_visa', idempotencyKey: 'k' })).toEqual({
+      ok: false,
+      errors: { amount: '한 번에 1,000,000원까지 충전할 수 있습니다.' },
+    });
+    expect(readForm(cardForm(limits), { amount: '', idempotencyKey: 'k' })).toEqual({
+      ok: false,
+      errors: { amount: '충전 금액을 입력해 주세요.', cardToken: '결제할 카드를 선택해 주세요.' },
+    });
+    expect(readForm(cardForm(limits), { amount: 'abc', cardToken: 'tok_visa' })).toEqual({
+      ok: false,
+      errors: { amount: '충전 금액은 숫자로만 입력해 주세요. (예: 100,000)', form: '화면을 새로 고친 뒤 다시 시도해 주세요.' },
+    });
   });
   it('accepts a well-formed form', () => {
-    expect(readForm(cardForm(limits), { amount: '50,000', cardToken: ' tok_visa ', idempotencyKey: 'k' })).toEqual({ ok: true, value: { amount: 50_000, cardToken: 'tok_visa', idempotencyKey: 'k' } });
+    expect(readForm(cardForm(limits), { amount: '50,000', cardToken: ' tok_visa ', idempotencyKey: 'k' })).toEqual({
+      ok: true,
+      value: { amount: 50_000, cardToken: 'tok_visa', idempotencyKey: 'k' },
+    });
   });
 });
 
@@ -93,7 +111,11 @@ describe('payPage', () => {
       linkExpiresAt: '2026-12-07T00:00:00Z',
       limits: { minimum: { card: 50_000, bank_transfer: 50_000, virtual_account: 50_000 }, maximum: 100_000_000 },
       calendar: defaultCalendar({ years: [2026] }),
-      bankTransferSchedule: { processingStartsAt: new Date('2026-12-01T00:30:00Z'), expectedBy: new Date('2026-12-01T01:30:00Z'), expiresAt: new Date('2026-12-08T00:30:00Z') },
+      bankTransferSchedule: {
+        processingStartsAt: new Date('2026-12-01T00:30:00Z'),
+        expectedBy: new Date('2026-12-01T01:30:00Z'),
+        expiresAt: new Date('2026-12-08T00:30:00Z'),
+      },
       virtualAccountValidHours: 72,
       now,
       openRequests: [],

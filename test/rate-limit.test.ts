@@ -107,7 +107,10 @@ describe('missing and unknown keys, per client address', () => {
 
     // A client at another address with a real key goes on as usual.
     const { account, apiKey } = await createAccount(db.prisma, { name: `RL ${randomUUID()}` });
-    const ok = await from(someAddress().replace('203.0.113', '198.51.100'))(request(b).get(`/v1/accounts/${account.id}`)).set('Authorization', `Bearer ${apiKey}`);
+    const ok = await from(someAddress().replace('203.0.113', '198.51.100'))(request(b).get(`/v1/accounts/${account.id}`)).set(
+      'Authorization',
+      `Bearer ${apiKey}`,
+    );
     expect(ok.status).toBe(200);
   });
 

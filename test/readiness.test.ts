@@ -59,7 +59,9 @@ describe('BUSINESS_HOURS', () => {
     }
   });
   it('malformed hours name the variable; one open day is enough', () => {
-    expect(() => loadConfig({ BUSINESS_HOURS: '{"1":{"open":"18:00","close":"09:00"}}' })).toThrow(/^BUSINESS_HOURS is not valid \(Weekday 1: open 18:00 must be before close 09:00\)/);
+    expect(() => loadConfig({ BUSINESS_HOURS: '{"1":{"open":"18:00","close":"09:00"}}' })).toThrow(
+      /^BUSINESS_HOURS is not valid \(Weekday 1: open 18:00 must be before close 09:00\)/,
+    );
     expect(() => loadConfig({ BUSINESS_HOURS: 'not json' })).toThrow(/BUSINESS_HOURS is not valid/);
     const config = loadConfig({ BUSINESS_HOURS: '{"3":{"open":"10:00","close":"12:00"}}' });
     expect(config.calendar.hours[3]).toEqual({ open: '10:00', close: '12:00' });
@@ -79,7 +81,11 @@ describe('/readyz', () => {
   it('is 200 ready with a status per dependency when all is well', async () => {
     const res = await request(svc.app).get('/readyz');
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'ready', checks: { database: 'ok', temporal: 'ok', calendar: 'ok' }, calendar: { holidayDataUntil: holidayDataCoveredUntil() } });
+    expect(res.body).toMatchObject({
+      status: 'ready',
+      checks: { database: 'ok', temporal: 'ok', calendar: 'ok' },
+      calendar: { holidayDataUntil: holidayDataCoveredUntil() },
+    });
   });
 
   it('reports a degraded calendar (still 200) and warns at start when the holiday data ends within 90 days', async () => {

@@ -107,12 +107,26 @@ describe('automatic refunds', () => {
     const input = refundInput(c.id, 40, 'send_failed');
     const { handle, first } = await startRefund(input);
     const refund = recorded(first);
-    expect(refund).toMatchObject({ id: input.refundId, status: 'succeeded', amount: 40, accountId: c.accountId, fundingAccountId: c.partnerId, reviewDueAt: null });
+    expect(refund).toMatchObject({
+      id: input.refundId,
+      status: 'succeeded',
+      amount: 40,
+      accountId: c.accountId,
+      fundingAccountId: c.partnerId,
+      reviewDueAt: null,
+    });
     expect(await handle.result()).toEqual({ outcome: 'recorded', refund });
 
     const entries = await h.db.prisma.ledgerEntry.findMany({ where: { refundId: input.refundId } });
     expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatchObject({ kind: 'refund', amount: 40n, walletId: c.partnerId, accountId: c.accountId, consumptionId: c.id, businessKey: refundCreditKey(input.refundId) });
+    expect(entries[0]).toMatchObject({
+      kind: 'refund',
+      amount: 40n,
+      walletId: c.partnerId,
+      accountId: c.accountId,
+      consumptionId: c.id,
+      businessKey: refundCreditKey(input.refundId),
+    });
     expect(entries[0]!.balanceAfter).toBe(BigInt(10_000 - 100 + 40));
     expect(await consumptionRow(c.id)).toMatchObject({ refundedAmount: 40n, reservedAmount: 40n });
     expect(await checkLedgerIntegrity(h.db.prisma)).toEqual([]);
@@ -123,7 +137,11 @@ describe('automatic refunds', () => {
     recorded((await startRefund(refundInput(c.id, 70, 'duplicate_order'))).first);
     const input = refundInput(c.id, 31, 'unreachable_number');
     const { handle, first } = await startRefund(input);
-    expect(first).toMatchObject({ outcome: 'refused', code: 'refund_exceeds_consumption', details: { consumptionAmount: 100, refundableAmount: 30, requested: 31 } });
+    expect(first).toMatchObject({
+      outcome: 'refused',
+      code: 'refund_exceeds_consumption',
+      details: { consumptionAmount: 100, refundableAmount: 30, requested: 31 },
+    });
     expect(await handle.result()).toEqual(first);
     expect(await h.db.prisma.refund.findUnique({ where: { id: input.refundId } })).toBeNull();
     expect(await consumptionRow(c.id)).toMatchObject({ refundedAmount: 70n, reservedAmount: 70n });
@@ -152,7 +170,13 @@ describe('refunds awaiting review follow the business calendar', () => {
 
     const pending = recorded(first);
     expect(pending).toMatchObject({ status: 'pending_review', reviewDueAt: expected.overdueAt.toISOString(), remindedAt: null, overdueAt: null });
-    expect(await handle.query(refundStateQuery)).toMatchObject({ phase: 'pending_review', remindAt: expected.remindAt.toISOString(), overdueAt: expected.overdueAt.toISOString(), reminded: false, overdue: false });
+    expect(await handle.query(refundStateQuery)).toMatchObject({
+      phase: 'pending_review',
+      remindAt: expected.remindAt.toISOString(),
+      overdueAt: expected.overdueAt.toISOString(),
+      reminded: false,
+      overdue: false,
+    });
     expect(await consumptionRow(c.id)).toMatchObject({ reservedAmount: 60n, refundedAmount: 0n });
 
     await skipTo(expected.remindAt, -60_000);
@@ -181,7 +205,12 @@ describe('refunds awaiting review follow the business calendar', () => {
     expect(await events(input.refundId)).toHaveLength(2);
 
     const approved = await handle.executeUpdate(approveRefundUpdate, { args: [{ memo: 'late but fine' }] });
-    expect(approved).toMatchObject({ status: 'succeeded', decisionReason: 'late but fine', remindedAt: expected.remindAt.toISOString(), overdueAt: expected.overdueAt.toISOString() });
+    expect(approved).toMatchObject({
+      status: 'succeeded',
+      decisionReason: 'late but fine',
+      remindedAt: expected.remindAt.toISOString(),
+      overdueAt: expected.overdueAt.toISOString(),
+    });
     expect(await handle.result()).toEqual({ outcome: 'recorded', refund: approved });
     expect(await h.db.prisma.ledgerEntry.count({ where: { refundId: input.refundId, kind: 'refund', amount: 60n } })).toBe(1);
     expect(await consumptionRow(c.id)).toMatchObject({ reservedAmount: 60n, refundedAmount: 60n });
@@ -193,7 +222,12 @@ describe('refunds awaiting review follow the business calendar', () => {
   it('a closed day between moves the reminder and the overdue flag', async () => {
     // Open around the clock every day, so the only thing that can move a deadline is the closed days.
     const allDay = { open: '00:00', close: '24:00' };
-    const open: BusinessCalendar = { timeZone: 'Asia/Seoul', hours: { 1: allDay, 2: allDay, 3: allDay, 4: allDay, 5: allDay, 6: allDay, 7: allDay }, cutoff: null, closedDates: [] };
+    const open: BusinessCalendar = {
+      timeZone: 'Asia/Seoul',
+      hours: { 1: allDay, 2: allDay, 3: allDay, 4: allDay, 5: allDay, 6: allDay, 7: allDay },
+      cutoff: null,
+      closedDates: [],
+    };
     const seoulDate = (ms: number) => new Date(ms + 9 * 60 * 60 * 1000).toISOString().slice(0, 10);
     const now = await h.env.currentTimeMs();
     const closed: BusinessCalendar = { ...open, closedDates: [seoulDate(now + DAY), seoulDate(now + 2 * DAY)] };
@@ -228,10 +262,7 @@ describe('admin decisions', () => {
     const c = await consumption(100, { parentBilled: true });
     const input = refundInput(c.id, 50, 'wrong_service');
     const { handle } = await startRefund(input);
-    const [a, b] = await Promise.all([
-      handle.executeUpdate(approveRefundUpdate, { args: [{}] }),
-      handle.executeUpdate(approveRefundUpdate, { args: [{}] }),
-    ]);
+    const [a, b] = await Promise.all([handle.executeUpdate(approveRefundUpdate, { args: [{}] }), handle.executeUpdate(approveRefundUpdate, { args: [{}] })]);
     expect(a).toMatchObject({ status: 'succeeded' });
     expect(b).toEqual(a);
     const err = await handle.executeUpdate(rejectRefundUpdate, { args: [{ reason: 'changed my mind' }] }).catch((e: unknown) => e);
@@ -323,7 +354,10 @@ describe('races and replays', () => {
 
     const rejected = { refundId: randomUUID(), consumptionId: c.id, amount: 50, reason: 'wrong_service' as const };
     await acts.createRefund(rejected);
-    const rj = await Promise.all([acts.rejectRefund({ refundId: rejected.refundId, reason: 'no' }), acts.rejectRefund({ refundId: rejected.refundId, reason: 'no' })]);
+    const rj = await Promise.all([
+      acts.rejectRefund({ refundId: rejected.refundId, reason: 'no' }),
+      acts.rejectRefund({ refundId: rejected.refundId, reason: 'no' }),
+    ]);
     expect(rj[1]).toEqual(rj[0]);
     expect(failureType(await acts.creditRefund({ refundId: rejected.refundId }).catch((e: unknown) => e))).toBe('invalid_state');
 

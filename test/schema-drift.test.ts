@@ -17,9 +17,6 @@ describe('schema drift', () => {
 
   it('the migrations produce exactly what prisma/schema.prisma describes', async () => {
     const sql = await diffDatabaseToSchema(db.url);
-    expect(
-      sql,
-      `prisma/schema.prisma and prisma/migrations disagree; a migration would need:\n\n${sql}\n`,
-    ).toBe('');
+    expect(sql, `prisma/schema.prisma and prisma/migrations disagree; a migration would need:\n\n${sql}\n`).toBe('');
   });
 });

@@ -2,7 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { freeLayout, MAX_MEMBERSHIP_PORT, portLayout } from '../scripts/stack/ports.ts';
 
-const membership = (p: ReturnType<typeof portLayout>) => [p.temporal.frontendMembership, p.temporal.historyMembership, p.temporal.matchingMembership, p.temporal.workerMembership];
+const membership = (p: ReturnType<typeof portLayout>) => [
+  p.temporal.frontendMembership,
+  p.temporal.historyMembership,
+  p.temporal.matchingMembership,
+  p.temporal.workerMembership,
+];
 const all = (p: ReturnType<typeof portLayout>) => [p.proxy, p.postgres, ...p.apis, ...p.workerMetrics, ...Object.values(p.temporal)];
 
 describe('stack ports', () => {

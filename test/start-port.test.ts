@@ -30,7 +30,6 @@ async function occupy(): Promise<{ port: number; connections: () => number }> {
   return { port: (server.address() as { port: number }).port, connections: () => connections };
 }
 
-
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'points-start-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -83,7 +82,12 @@ function runStart(env: Record<string, string>): Promise<{ code: number | null; o
 describe('npm start', () => {
   it('with its Temporal port taken exits 1 with a clear message and never connects there', async () => {
     const taken = await occupy();
-    const { code, output } = await runStart({ TEMPORAL_DEV_PORT: String(taken.port), TEMPORAL_UI_PORT: String(await freePort()), PORT: String(await freePort()), DATA_DIR: tempDir() });
+    const { code, output } = await runStart({
+      TEMPORAL_DEV_PORT: String(taken.port),
+      TEMPORAL_UI_PORT: String(await freePort()),
+      PORT: String(await freePort()),
+      DATA_DIR: tempDir(),
+    });
     expect(code).toBe(1);
     expect(output).toContain(`The Temporal dev server port ${taken.port} on 127.0.0.1 is already in use`);
     expect(output).not.toContain('Prepaid points service is running');

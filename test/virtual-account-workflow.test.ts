@@ -58,7 +58,11 @@ function withWorker<T>(fn: (taskQueue: string) => Promise<T>): Promise<T> {
 
 async function newAccount(tax: { taxDocument?: 'tax_invoice' | 'cash_receipt' | 'none'; businessRegistrationNumber?: string } = {}) {
   const { account } = await createAccount(h.db.prisma, { name: '(주)에이비씨' });
-  if (tax.taxDocument) await h.db.prisma.account.update({ where: { id: account.id }, data: { taxDocument: tax.taxDocument, businessRegistrationNumber: tax.businessRegistrationNumber ?? null } });
+  if (tax.taxDocument)
+    await h.db.prisma.account.update({
+      where: { id: account.id },
+      data: { taxDocument: tax.taxDocument, businessRegistrationNumber: tax.businessRegistrationNumber ?? null },
+    });
   return account;
 }
 
@@ -80,7 +84,11 @@ function input(accountId: string, over: Partial<ChargeInput> = {}): ChargeInput 
 
 /** Starts the charge and answers once its virtual account is issued: the handle and the account. */
 async function open(taskQueue: string, charge: ChargeInput): Promise<{ handle: WorkflowHandle<ChargeWorkflow>; va: VirtualAccountInfo; requestedAt: number }> {
-  const handle = await h.env.client.workflow.start<ChargeWorkflow>(chargeWorkflowType, { taskQueue, workflowId: chargeWorkflowId(charge.chargeId), args: [charge] });
+  const handle = await h.env.client.workflow.start<ChargeWorkflow>(chargeWorkflowType, {
+    taskQueue,
+    workflowId: chargeWorkflowId(charge.chargeId),
+    args: [charge],
+  });
   started.push(handle);
   const snap = await handle.executeUpdate(awaitAcceptedUpdate);
   expect(snap.status).toBe('awaiting_deposit');
@@ -275,7 +283,13 @@ describe('tax documents', () => {
       await notify(handle, await depositAtGateway(va, 100_000));
       await settle(handle);
       const doc = await h.db.prisma.taxDocument.findUniqueOrThrow({ where: { chargeId: charge.chargeId } });
-      expect(doc).toMatchObject({ type: 'tax_invoice', status: 'issued', businessRegistrationNumber: '1248100998', amount: 100_000n, number: expect.stringMatching(/^\d{8}-41000000-\d{8}$/) });
+      expect(doc).toMatchObject({
+        type: 'tax_invoice',
+        status: 'issued',
+        businessRegistrationNumber: '1248100998',
+        amount: 100_000n,
+        number: expect.stringMatching(/^\d{8}-41000000-\d{8}$/),
+      });
       expect(await h.db.prisma.simulatedTaxIssue.count({ where: { idempotencyKey: charge.chargeId } })).toBe(1);
     });
   });
@@ -284,12 +298,20 @@ describe('tax documents', () => {
     const account = await newAccount({ taxDocument: 'cash_receipt', businessRegistrationNumber: FLAKY_ISSUER_NUMBER });
     await withWorker(async (taskQueue) => {
       const charge = input(account.id, { method: 'bank_transfer', depositorName: '에이비씨', virtualAccountValidHours: undefined });
-      const handle = await h.env.client.workflow.start<ChargeWorkflow>(chargeWorkflowType, { taskQueue, workflowId: chargeWorkflowId(charge.chargeId), args: [charge] });
+      const handle = await h.env.client.workflow.start<ChargeWorkflow>(chargeWorkflowType, {
+        taskQueue,
+        workflowId: chargeWorkflowId(charge.chargeId),
+        args: [charge],
+      });
       started.push(handle);
       await handle.executeUpdate(awaitAcceptedUpdate);
       await handle.executeUpdate(confirmDepositUpdate, { args: [{ depositedAmount: 100_000, by: 'admin' }] });
       await settle(handle);
-      expect(await h.db.prisma.taxDocument.findUniqueOrThrow({ where: { chargeId: charge.chargeId } })).toMatchObject({ type: 'cash_receipt', status: 'issued', number: expect.stringMatching(/^\d{9}$/) });
+      expect(await h.db.prisma.taxDocument.findUniqueOrThrow({ where: { chargeId: charge.chargeId } })).toMatchObject({
+        type: 'cash_receipt',
+        status: 'issued',
+        number: expect.stringMatching(/^\d{9}$/),
+      });
     });
   });
 
@@ -300,7 +322,11 @@ describe('tax documents', () => {
       const { handle, va } = await open(taskQueue, charge);
       await notify(handle, await depositAtGateway(va, 100_000));
       expect((await settle(handle)).status).toBe('succeeded');
-      expect(await h.db.prisma.taxDocument.findUniqueOrThrow({ where: { chargeId: charge.chargeId } })).toMatchObject({ status: 'failed', failureReason: expect.stringContaining('closed'), number: null });
+      expect(await h.db.prisma.taxDocument.findUniqueOrThrow({ where: { chargeId: charge.chargeId } })).toMatchObject({
+        status: 'failed',
+        failureReason: expect.stringContaining('closed'),
+        number: null,
+      });
       expect(await h.db.prisma.adminEvent.count({ where: { type: TAX_DOCUMENT_FAILED, subjectId: charge.chargeId } })).toBe(1);
       expect(await creditsOf(charge.chargeId)).toHaveLength(1);
     });

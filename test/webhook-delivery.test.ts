@@ -82,7 +82,15 @@ async function endpoint(url: string, accountId: string | null = null, opts: { ev
   const id = randomUUID();
   const secret = newWebhookSecret();
   await h.db.prisma.webhookEndpoint.create({
-    data: { id, accountId, url, events: opts.events ?? [], secretEncrypted: encryptSecret(Buffer.from(KEY, 'hex'), id, secret), secretHint: secret.slice(-4), createdBy: 'test' },
+    data: {
+      id,
+      accountId,
+      url,
+      events: opts.events ?? [],
+      secretEncrypted: encryptSecret(Buffer.from(KEY, 'hex'), id, secret),
+      secretHint: secret.slice(-4),
+      createdBy: 'test',
+    },
   });
   return { id, secret };
 }
@@ -92,10 +100,17 @@ async function account() {
 }
 
 async function emit(accountId: string, type: 'balance.low' | 'charge.succeeded' = 'balance.low') {
-  return ledgerTransaction(h.db.prisma, (tx) => emitEvent(tx, { type, accountId, key: `test:${randomUUID()}`, data: { accountId, threshold: 10_000, balance: 9_000 } }));
+  return ledgerTransaction(h.db.prisma, (tx) =>
+    emitEvent(tx, { type, accountId, key: `test:${randomUUID()}`, data: { accountId, threshold: 10_000, balance: 9_000 } }),
+  );
 }
 
-const dispatcherDeps = (schedule: DeliverySchedule = DEFAULT_DELIVERY_SCHEDULE) => ({ db: h.db.prisma, temporal: h.env.client, taskQueue, settings: { ...settings, schedule } });
+const dispatcherDeps = (schedule: DeliverySchedule = DEFAULT_DELIVERY_SCHEDULE) => ({
+  db: h.db.prisma,
+  temporal: h.env.client,
+  taskQueue,
+  settings: { ...settings, schedule },
+});
 
 async function deliveryOf(eventId: string, endpointId: string) {
   return h.db.prisma.webhookDelivery.findFirstOrThrow({ where: { eventId, endpointId }, include: { attempts: { orderBy: { attempt: 'asc' } } } });
@@ -168,15 +183,29 @@ describe('webhook delivery workflow (time-skipping)', () => {
     expect(span).toBeLessThanOrEqual(3 * DAY);
     expect(span).toBeGreaterThan(3 * DAY - 2 * 3_600_000);
     // The delivery log says so.
-    const app = createApp({ db: h.db.prisma, temporal: h.env.client, config: loadConfig({ ADMIN_API_KEY: 'test-admin-key-0123456789', LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0' }), logger: pino({ level: 'silent' }) });
+    const app = createApp({
+      db: h.db.prisma,
+      temporal: h.env.client,
+      config: loadConfig({ ADMIN_API_KEY: 'test-admin-key-0123456789', LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0' }),
+      logger: pino({ level: 'silent' }),
+    });
     const log = await request(app).get(`/v1/webhook-endpoints/${ep.id}/deliveries`).set('Authorization', `Bearer ${apiKey}`);
     expect(log.status).toBe(200);
     expect(log.body.deliveries).toEqual([
-      expect.objectContaining({ eventId: event.id, eventType: 'balance.low', status: 'failed', attemptCount: after.attempts.length, lastStatusCode: 500, lastError: expect.stringMatching(/given up after 72 hours/) }),
+      expect.objectContaining({
+        eventId: event.id,
+        eventType: 'balance.low',
+        status: 'failed',
+        attemptCount: after.attempts.length,
+        lastStatusCode: 500,
+        lastError: expect.stringMatching(/given up after 72 hours/),
+      }),
     ]);
     expect(log.body.deliveries[0].attempts).toHaveLength(20);
     const history = await handleOf(delivery.key).fetchHistory();
-    console.log(`[figures] never-back delivery: ${after.attempts.length} attempts over ${(span / 3_600_000).toFixed(1)} h, history ${history.events?.length} events`);
+    console.log(
+      `[figures] never-back delivery: ${after.attempts.length} attempts over ${(span / 3_600_000).toFixed(1)} h, history ${history.events?.length} events`,
+    );
     expect(history.events!.length).toBeLessThan(25);
   });
 
@@ -241,11 +270,19 @@ describe('webhook delivery workflow (time-skipping)', () => {
     const delivery = await deliveryOf(event.id, ep.id);
     const strict = createWebhookActivities({ db: h.db.prisma, webhooks: { ...settings, allowPrivateNetworks: false } });
     const mock = new MockActivityEnvironment({ attempt: 1 });
-    await expect(mock.run(strict.attemptWebhookDelivery, { deliveryId: delivery.id, attemptTimeoutMs: 1000 })).rejects.toThrow(/URL refused: host 127.0.0.1 resolves to 127.0.0.1/);
+    await expect(mock.run(strict.attemptWebhookDelivery, { deliveryId: delivery.id, attemptTimeoutMs: 1000 })).rejects.toThrow(
+      /URL refused: host 127.0.0.1 resolves to 127.0.0.1/,
+    );
     expect(receiver.received).toHaveLength(0);
-    expect((await deliveryOf(event.id, ep.id)).attempts[0]).toMatchObject({ attempt: 1, statusCode: null, error: expect.stringMatching(/private, loopback or link-local/) });
+    expect((await deliveryOf(event.id, ep.id)).attempts[0]).toMatchObject({
+      attempt: 1,
+      statusCode: null,
+      error: expect.stringMatching(/private, loopback or link-local/),
+    });
     const noHttp = createWebhookActivities({ db: h.db.prisma, webhooks: { ...settings, allowHttp: false } });
-    await expect(new MockActivityEnvironment({ attempt: 2 }).run(noHttp.attemptWebhookDelivery, { deliveryId: delivery.id, attemptTimeoutMs: 1000 })).rejects.toThrow(/must be an https URL/);
+    await expect(
+      new MockActivityEnvironment({ attempt: 2 }).run(noHttp.attemptWebhookDelivery, { deliveryId: delivery.id, attemptTimeoutMs: 1000 }),
+    ).rejects.toThrow(/must be an https URL/);
     await h.db.prisma.webhookDelivery.update({ where: { id: delivery.id }, data: { dispatchedAt: new Date() } });
   });
 });
@@ -256,7 +293,15 @@ describe('events emitted by the workflows’ activities', () => {
     const ep = await endpoint(receiver.url, acc, { events: ['charge.awaiting_deposit', 'charge.cancelled'] });
     const acts = createActivities({ db: h.db.prisma, webhooks: settings });
     const chargeId = randomUUID();
-    const open = { chargeId, accountId: acc, amount: 50_000, method: 'bank_transfer' as const, origin: 'api' as const, depositorName: '홍길동', requestedAt: new Date().toISOString() };
+    const open = {
+      chargeId,
+      accountId: acc,
+      amount: 50_000,
+      method: 'bank_transfer' as const,
+      origin: 'api' as const,
+      depositorName: '홍길동',
+      requestedAt: new Date().toISOString(),
+    };
     await Promise.all([acts.openCharge(open), acts.openCharge(open), acts.openCharge(open)]);
     await acts.openCharge(open);
     const close = { chargeId, status: 'cancelled' as const, at: new Date().toISOString(), reason: 'changed my mind' };
@@ -294,7 +339,13 @@ describe('bank_deposit.unmatched', () => {
     const mine = await endpoint(receiver.url, acc);
     const admin = await endpoint(receiver.url, null, { events: ['bank_deposit.unmatched'] });
     const adminOther = await endpoint(receiver.url, null, { events: ['charge.succeeded'] });
-    const deposit = { id: randomUUID(), bankTransactionId: `tx-${randomUUID()}`, amount: 77_000, depositorName: '(주)가나다', depositedAt: new Date().toISOString() };
+    const deposit = {
+      id: randomUUID(),
+      bankTransactionId: `tx-${randomUUID()}`,
+      amount: 77_000,
+      depositorName: '(주)가나다',
+      depositedAt: new Date().toISOString(),
+    };
     const first = await ledgerTransaction(h.db.prisma, (tx) => emitBankDepositUnmatched(tx, deposit));
     const again = await ledgerTransaction(h.db.prisma, (tx) => emitBankDepositUnmatched(tx, deposit));
     expect(first).toMatchObject({ emitted: true, deliveries: 1 });
@@ -313,7 +364,8 @@ describe('auto_recharge.disabled', () => {
     const pm = await h.db.prisma.paymentMethod.create({ data: { id: randomUUID(), accountId: acc, brand: 'visa', last4: '0002', token: 'tok_declined' } });
     await h.db.prisma.autoRecharge.create({ data: { accountId: acc, amount: 50_000n, paymentMethodId: pm.id } });
     const acts = createActivities({ db: h.db.prisma, webhooks: settings });
-    const outcome = (chargeId: string) => acts.recordAutoRechargeOutcome({ accountId: acc, chargeId, succeeded: false, failureCode: 'card_declined', at: new Date().toISOString() });
+    const outcome = (chargeId: string) =>
+      acts.recordAutoRechargeOutcome({ accountId: acc, chargeId, succeeded: false, failureCode: 'card_declined', at: new Date().toISOString() });
     const charges = [randomUUID(), randomUUID(), randomUUID()];
     for (const c of charges) await outcome(c);
     await outcome(charges[2]!);
@@ -337,7 +389,20 @@ describe('through the charge workflow', () => {
       const handle = await h.env.client.workflow.start<ChargeWorkflow>(chargeWorkflowType, {
         taskQueue,
         workflowId: chargeWorkflowId(chargeId),
-        args: [{ chargeId, accountId: acc, amount: 100_000, method: 'bank_transfer', origin: 'api', depositorName: '홍길동', paymentMethodId: null, calendar: cfg.calendar, schedule: cfg.schedule, bankAccount: cfg.bankAccount }],
+        args: [
+          {
+            chargeId,
+            accountId: acc,
+            amount: 100_000,
+            method: 'bank_transfer',
+            origin: 'api',
+            depositorName: '홍길동',
+            paymentMethodId: null,
+            calendar: cfg.calendar,
+            schedule: cfg.schedule,
+            bankAccount: cfg.bankAccount,
+          },
+        ],
       });
       expect((await handle.result()).status).toBe('expired');
       const events = await h.db.prisma.webhookEvent.findMany({ where: { accountId: acc }, orderBy: { createdAt: 'asc' } });

@@ -24,9 +24,28 @@ afterAll(async () => {
 
 describe('non-public addresses', () => {
   it.each([
-    '127.0.0.1', '127.8.9.10', '10.0.0.1', '172.16.0.1', '172.31.255.255', '192.168.0.1', '169.254.169.254', '0.0.0.0', '100.64.0.1',
-    '224.0.0.1', '255.255.255.255', '::1', '::', 'fe80::1', 'fc00::1', 'fd12:3456::1', 'ff02::1', '::ffff:127.0.0.1', '::ffff:7f00:1',
-    '::ffff:10.0.0.1', '64:ff9b::a9fe:a9fe', '2001:db8::1',
+    '127.0.0.1',
+    '127.8.9.10',
+    '10.0.0.1',
+    '172.16.0.1',
+    '172.31.255.255',
+    '192.168.0.1',
+    '169.254.169.254',
+    '0.0.0.0',
+    '100.64.0.1',
+    '224.0.0.1',
+    '255.255.255.255',
+    '::1',
+    '::',
+    'fe80::1',
+    'fc00::1',
+    'fd12:3456::1',
+    'ff02::1',
+    '::ffff:127.0.0.1',
+    '::ffff:7f00:1',
+    '::ffff:10.0.0.1',
+    '64:ff9b::a9fe:a9fe',
+    '2001:db8::1',
   ])('%s is refused', (address) => {
     expect(isNonPublicAddress(address)).toBe(true);
   });
@@ -46,24 +65,40 @@ describe('checkWebhookUrl', () => {
 
   it('checks every address a name resolves to, and refuses names that do not resolve', async () => {
     const dns = resolver({ 'hooks.example.com': ['93.184.216.34'], 'mixed.example.com': ['93.184.216.34', '10.0.0.7'], 'v6.example.com': ['fe80::1'] });
-    await expect(checkWebhookUrl('https://hooks.example.com/x', strict, dns)).resolves.toMatchObject({ address: '93.184.216.34', family: 4, hostname: 'hooks.example.com' });
+    await expect(checkWebhookUrl('https://hooks.example.com/x', strict, dns)).resolves.toMatchObject({
+      address: '93.184.216.34',
+      family: 4,
+      hostname: 'hooks.example.com',
+    });
     await expect(checkWebhookUrl('https://mixed.example.com/x', strict, dns)).rejects.toThrow(/resolves to 10\.0\.0\.7/);
     await expect(checkWebhookUrl('https://v6.example.com/x', strict, dns)).rejects.toThrow(/fe80::1/);
     await expect(checkWebhookUrl('https://nowhere.example.com/x', strict, dns)).rejects.toThrow(/does not resolve \(ENOTFOUND\)/);
-    await expect(checkWebhookUrl('https://mixed.example.com/x', { allowHttp: false, allowPrivateNetworks: true }, dns)).resolves.toMatchObject({ address: '93.184.216.34' });
+    await expect(checkWebhookUrl('https://mixed.example.com/x', { allowHttp: false, allowPrivateNetworks: true }, dns)).resolves.toMatchObject({
+      address: '93.184.216.34',
+    });
   });
 
   it('an attempt connects to the checked address, whatever the name resolves to later (DNS rebinding)', async () => {
     // The check resolves rebind.test to the receiver's address; the request never asks DNS again (the real
     // resolver would not know rebind.test at all), and the Host header still names the URL's host.
-    const target = await checkWebhookUrl(`http://rebind.test:${receiver.port}/pinned`, { allowHttp: true, allowPrivateNetworks: true }, resolver({ 'rebind.test': ['127.0.0.1'] }));
+    const target = await checkWebhookUrl(
+      `http://rebind.test:${receiver.port}/pinned`,
+      { allowHttp: true, allowPrivateNetworks: true },
+      resolver({ 'rebind.test': ['127.0.0.1'] }),
+    );
     const outcome = await postToTarget(target, '{"ok":true}', { 'x-test': '1' }, 5_000);
     expect(outcome).toMatchObject({ statusCode: 200, error: null });
     const got = receiver.received.find((r) => r.path === '/pinned')!;
     expect(got.headers.host).toBe(`rebind.test:${receiver.port}`);
     expect(got.rawBody).toBe('{"ok":true}');
     // Without the private-network flag, the same name is refused before any connection.
-    await expect(checkWebhookUrl(`http://rebind.test:${receiver.port}/pinned`, { allowHttp: true, allowPrivateNetworks: false }, resolver({ 'rebind.test': ['127.0.0.1'] }))).rejects.toThrow(UrlRefused);
+    await expect(
+      checkWebhookUrl(
+        `http://rebind.test:${receiver.port}/pinned`,
+        { allowHttp: true, allowPrivateNetworks: false },
+        resolver({ 'rebind.test': ['127.0.0.1'] }),
+      ),
+    ).rejects.toThrow(UrlRefused);
   });
 
   it('a refused connection is an outcome with an error, not a throw', async () => {

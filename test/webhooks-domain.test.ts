@@ -1,7 +1,16 @@
 // The pure webhook rules: the signature header's form, event-type filters, delivery ids, and the
 // Korean-first text of every admin notification.
 import { describe, expect, it } from 'vitest';
-import { adminNotificationText, endpointWants, isWebhookEventType, signatureHeader, signedPayload, webhookDeliveryWorkflowId, deliveryKey, adminDeliveryKey } from '../domain/webhooks.ts';
+import {
+  adminNotificationText,
+  endpointWants,
+  isWebhookEventType,
+  signatureHeader,
+  signedPayload,
+  webhookDeliveryWorkflowId,
+  deliveryKey,
+  adminDeliveryKey,
+} from '../domain/webhooks.ts';
 
 describe('webhook rules', () => {
   it('the header is t then one v1 per secret, newest first; the signed string is "<t>.<body>"', () => {
@@ -23,8 +32,16 @@ describe('webhook rules', () => {
   });
 
   it.each([
-    ['charge_confirmation_overdue', { amount: 1_234_000, depositorName: '홍길동', expectedBy: '2026-12-01T00:30:00.000Z' }, /^\[입금 확인 지연\] 충전 s1: 1,234,000원, 입금자 홍길동, 확인 기한 2026-12-01 09:30 KST 경과 · 계정 a1\nDeposit confirmation overdue/],
-    ['refund_review_reminder', { amount: 300, reason: 'other', reviewDueAt: '2026-12-02T09:00:00.000Z' }, /^\[환불 검토 요청\] 환불 s1: 300원 \(other\), 검토 기한 2026-12-02 18:00 KST/],
+    [
+      'charge_confirmation_overdue',
+      { amount: 1_234_000, depositorName: '홍길동', expectedBy: '2026-12-01T00:30:00.000Z' },
+      /^\[입금 확인 지연\] 충전 s1: 1,234,000원, 입금자 홍길동, 확인 기한 2026-12-01 09:30 KST 경과 · 계정 a1\nDeposit confirmation overdue/,
+    ],
+    [
+      'refund_review_reminder',
+      { amount: 300, reason: 'other', reviewDueAt: '2026-12-02T09:00:00.000Z' },
+      /^\[환불 검토 요청\] 환불 s1: 300원 \(other\), 검토 기한 2026-12-02 18:00 KST/,
+    ],
     ['refund_review_overdue', { amount: 300, reason: 'wrong_service' }, /^\[환불 검토 지연\] 환불 s1: 300원 \(wrong_service\)/],
     ['auto_recharge_disabled', { consecutiveFailures: 3, failureCode: 'card_declined' }, /^\[자동 충전 중지\] 계정 s1: 연속 3회 실패 \(card_declined\)/],
     ['bank_deposit_unmatched', { amount: 77_000, depositorName: '(주)가나다' }, /^\[미확인 입금\] 입금 s1: 77,000원, 입금자 \(주\)가나다/],

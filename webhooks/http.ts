@@ -18,7 +18,8 @@ export interface PostOutcome {
 export function postToTarget(target: CheckedTarget, body: string, headers: Record<string, string>, timeoutMs: number): Promise<PostOutcome> {
   const started = performance.now();
   const pinned: LookupFunction = (_hostname, options, callback) => {
-    if ((options as { all?: boolean }).all) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: target.address, family: target.family }]);
+    if ((options as { all?: boolean }).all)
+      (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: target.address, family: target.family }]);
     else callback(null, target.address, target.family);
   };
   const client = target.url.protocol === 'https:' ? https : http;
@@ -36,7 +37,12 @@ export function postToTarget(target: CheckedTarget, body: string, headers: Recor
         method: 'POST',
         lookup: pinned,
         servername: target.url.protocol === 'https:' ? target.hostname : undefined,
-        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'prepaid-points-webhooks/1', ...headers },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(body)),
+          'user-agent': 'prepaid-points-webhooks/1',
+          ...headers,
+        },
         agent: false,
       },
       (res) => {
@@ -46,14 +52,18 @@ export function postToTarget(target: CheckedTarget, body: string, headers: Recor
           if (size < 2048) chunks.push(c);
           size += c.length;
         });
-        res.on('end', () => done({ statusCode: res.statusCode ?? null, error: null, responseSnippet: Buffer.concat(chunks).toString('utf8').slice(0, 2048) || null }));
+        res.on('end', () =>
+          done({ statusCode: res.statusCode ?? null, error: null, responseSnippet: Buffer.concat(chunks).toString('utf8').slice(0, 2048) || null }),
+        );
         res.on('error', (err) => done({ statusCode: res.statusCode ?? null, error: err.message, responseSnippet: null }));
       },
     );
     const timer = setTimeout(() => {
       req.destroy(new Error(`timed out after ${timeoutMs} ms`));
     }, timeoutMs);
-    req.on('error', (err: NodeJS.ErrnoException) => done({ statusCode: null, error: err.code ? `${err.code}: ${err.message}` : err.message, responseSnippet: null }));
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      done({ statusCode: null, error: err.code ? `${err.code}: ${err.message}` : err.message, responseSnippet: null }),
+    );
     req.end(body);
   });
 }

@@ -43,7 +43,8 @@ for (const [net, prefix] of [
   ['203.0.113.0', 24], // documentation
   ['224.0.0.0', 4], // multicast
   ['240.0.0.0', 4], // reserved, broadcast
-] as const) blocked.addSubnet(net, prefix, 'ipv4');
+] as const)
+  blocked.addSubnet(net, prefix, 'ipv4');
 for (const [net, prefix] of [
   ['::', 128], // unspecified
   ['::1', 128], // loopback
@@ -53,7 +54,8 @@ for (const [net, prefix] of [
   ['ff00::', 8], // multicast
   ['2001:db8::', 32], // documentation
   ['100::', 64], // discard
-] as const) blocked.addSubnet(net, prefix, 'ipv6');
+] as const)
+  blocked.addSubnet(net, prefix, 'ipv6');
 
 /** An IPv4 address embedded in an IPv4-mapped (::ffff:a.b.c.d), -compatible or NAT64 (64:ff9b::) IPv6 one. */
 function embeddedIpv4(address: string): string | undefined {
@@ -114,7 +116,10 @@ export async function checkWebhookUrl(raw: string, policy: UrlPolicy, resolve: R
   }
   if (!policy.allowPrivateNetworks) {
     const bad = addresses.find((a) => isNonPublicAddress(a.address));
-    if (bad) throw new UrlRefused(`host ${hostname} resolves to ${bad.address}, a private, loopback or link-local address (allowed only with WEBHOOK_ALLOW_PRIVATE_NETWORKS=true)`);
+    if (bad)
+      throw new UrlRefused(
+        `host ${hostname} resolves to ${bad.address}, a private, loopback or link-local address (allowed only with WEBHOOK_ALLOW_PRIVATE_NETWORKS=true)`,
+      );
   }
   const first = addresses[0]!;
   return { url, hostname, address: first.address, family: first.family === 6 ? 6 : 4 };

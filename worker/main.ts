@@ -20,16 +20,30 @@ if (!config.databaseUrl || !config.temporal.address) {
   process.exit(2);
 }
 config.webhooks.encryptionKey = resolveWebhookKey(config.webhooks.encryptionKey, config.dataDir).key;
-const db = await openDatabase({ url: config.databaseUrl, migrate: true, poolSize: config.databasePoolSize, onIdleError: (err) => logger.warn({ err }, 'idle database connection lost') });
+const db = await openDatabase({
+  url: config.databaseUrl,
+  migrate: true,
+  poolSize: config.databasePoolSize,
+  onIdleError: (err) => logger.warn({ err }, 'idle database connection lost'),
+});
 const connection = await connectWorker(config.temporal.address);
 // Activities use a client over the same connection (the auto-recharge trigger's signal-with-start).
 const client = new Client({ connection, namespace: config.temporal.namespace });
-const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, ...serviceActivityDeps(db.prisma, config, logger, client), workflowBundlePath: config.workflowBundlePath, maxCachedWorkflows: config.workerMaxCachedWorkflows });
+const worker = await createWorker({
+  connection,
+  namespace: config.temporal.namespace,
+  taskQueue: config.temporal.taskQueue,
+  ...serviceActivityDeps(db.prisma, config, logger, client),
+  workflowBundlePath: config.workflowBundlePath,
+  maxCachedWorkflows: config.workerMaxCachedWorkflows,
+});
 const running = worker.run();
 const dispatcher = startWebhookDispatcher({ db: db.prisma, temporal: client, taskQueue: config.temporal.taskQueue, settings: config.webhooks, logger });
-logger.info(`worker polling task queue ${config.temporal.taskQueue}${config.workerMetricsAddress ? `; SDK metrics on http://${config.workerMetricsAddress}/metrics` : ''}`);
-await ensureIdempotencyRetentionSchedule(client, { taskQueue: config.temporal.taskQueue, retentionDays: config.idempotencyRetentionDays }).catch((err: unknown) =>
-  logger.error({ err }, 'could not create the idempotency retention schedule; old idempotency records are not deleted'),
+logger.info(
+  `worker polling task queue ${config.temporal.taskQueue}${config.workerMetricsAddress ? `; SDK metrics on http://${config.workerMetricsAddress}/metrics` : ''}`,
+);
+await ensureIdempotencyRetentionSchedule(client, { taskQueue: config.temporal.taskQueue, retentionDays: config.idempotencyRetentionDays }).catch(
+  (err: unknown) => logger.error({ err }, 'could not create the idempotency retention schedule; old idempotency records are not deleted'),
 );
 onShutdown(logger, async () => {
   await dispatcher.stop();

@@ -62,7 +62,12 @@ export function openingHoursText(cal: BusinessCalendar): string[] {
     else runs.push({ from: d, to: d, hours });
   }
   const lines = runs.map((r) => {
-    const span = r.from === r.to ? WEEKDAY_NAMES[r.from] : r.to === r.from + 1 ? `${WEEKDAY_NAMES[r.from]}·${WEEKDAY_NAMES[r.to]}` : `${WEEKDAY_NAMES[r.from]}–${WEEKDAY_NAMES[r.to]}`;
+    const span =
+      r.from === r.to
+        ? WEEKDAY_NAMES[r.from]
+        : r.to === r.from + 1
+          ? `${WEEKDAY_NAMES[r.from]}·${WEEKDAY_NAMES[r.to]}`
+          : `${WEEKDAY_NAMES[r.from]}–${WEEKDAY_NAMES[r.to]}`;
     return `${span} ${r.hours}`;
   });
   lines.push(`${[...closed, '공휴일'].join('·')} 휴무`);

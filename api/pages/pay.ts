@@ -206,13 +206,15 @@ function fieldHelpers(m: PayPageModel, section: PayMethodSection): FieldHelpers 
     value="${text}" data-amount aria-describedby="${h.describedBy('amount', h.id('amount-help'))}"${h.invalid('amount') ? new SafeHtml(' aria-invalid="true"') : ''}${h.autofocus('amount')}><span class="unit" aria-hidden="true">원</span></div>
   ${h.error('amount')}
   <div class="presets" role="group" aria-label="자주 쓰는 금액">${presetAmounts(minimum, m.limits.maximum).map(
-    (p) => html`<a class="preset" href="${base}?method=${section.method}&amp;amount=${p}#pay-${section.path}" data-amount="${p}" aria-pressed="${String(p === n)}">${presetLabel(p)}</a>`,
+    (p) =>
+      html`<a class="preset" href="${base}?method=${section.method}&amp;amount=${p}#pay-${section.path}" data-amount="${p}" aria-pressed="${String(p === n)}">${presetLabel(p)}</a>`,
   )}</div>
   <p class="help" id="${h.id('amount-help')}">최소 <span class="num">${won(minimum)}원</span> · 최대 <span class="num">${won(m.limits.maximum)}원</span>. <span class="num">1 포인트 = 1원</span>, 부가세 포함 금액입니다.</p>
   <div class="buys">
     <p>이 금액으로 보낼 수 있는 양</p>
     <ul>${Object.entries(m.prices).map(
-      ([item, price]) => html`<li data-price="${price}"><span>${itemName(item, m.itemNames)}</span> <b class="num" data-count>${won(price > 0 ? Math.floor(n / price) : 0)}건</b></li>`,
+      ([item, price]) =>
+        html`<li data-price="${price}"><span>${itemName(item, m.itemNames)}</span> <b class="num" data-count>${won(price > 0 ? Math.floor(n / price) : 0)}건</b></li>`,
     )}</ul>
     <p class="vat">결제 금액 <span class="num"><span data-vat="total">${won(n)}</span>원</span> = 공급가액 <span class="num"><span data-vat="supply">${won(supply)}</span>원</span> + 부가세 <span class="num"><span data-vat="vat">${won(vat)}</span>원</span>. 결제한 금액만큼 포인트가 쌓입니다.</p>
   </div>
@@ -234,16 +236,19 @@ const cardSection: PayMethodSection = {
     const cards = m.testCards;
     const firstOk = cards?.find((c) => c.outcome === '승인')?.token;
     return html`${f.amountField(m.limits.minimum.card)}
-${cards
-  ? html`<p class="notice test" id="${f.id('test-mode')}"><strong>테스트 모드</strong> — 실제 카드로 결제되지 않는 시험용 결제대행사입니다. 아래 시험용 카드 중 하나를 골라 결제 흐름을 확인할 수 있습니다.</p>
+${
+  cards
+    ? html`<p class="notice test" id="${f.id('test-mode')}"><strong>테스트 모드</strong> — 실제 카드로 결제되지 않는 시험용 결제대행사입니다. 아래 시험용 카드 중 하나를 골라 결제 흐름을 확인할 수 있습니다.</p>
 <fieldset aria-describedby="${f.describedBy('cardToken', f.id('test-mode'))}"><legend>결제할 카드 (시험용)</legend>
 ${cards.map(
-  (c, i) => html`<label class="choice"><input type="radio" name="cardToken" value="${c.token}"${(chosen ?? firstOk) === c.token ? new SafeHtml(' checked') : ''}${i === 0 ? f.autofocus('cardToken') : ''}> <span>${c.brand.toUpperCase()} <span class="num">•••• ${c.last4}</span> — ${c.outcome} <span class="muted">(${c.token})</span></span></label>`,
+  (c, i) =>
+    html`<label class="choice"><input type="radio" name="cardToken" value="${c.token}"${(chosen ?? firstOk) === c.token ? new SafeHtml(' checked') : ''}${i === 0 ? f.autofocus('cardToken') : ''}> <span>${c.brand.toUpperCase()} <span class="num">•••• ${c.last4}</span> — ${c.outcome} <span class="muted">(${c.token})</span></span></label>`,
 )}
 </fieldset>`
-  : html`<label for="${f.id('cardToken')}">결제 수단 토큰</label>
+    : html`<label for="${f.id('cardToken')}">결제 수단 토큰</label>
 <input id="${f.id('cardToken')}" name="cardToken" type="text" autocomplete="off" required maxlength="200" value="${chosen ?? ''}" aria-describedby="${f.describedBy('cardToken', f.id('card-help'))}"${f.invalid('cardToken') ? new SafeHtml(' aria-invalid="true"') : ''}${f.autofocus('cardToken')}>
-<p class="help" id="${f.id('card-help')}">결제대행사의 카드 등록 창에서 받은 토큰입니다. 카드 번호를 입력하지 마세요.</p>`}
+<p class="help" id="${f.id('card-help')}">결제대행사의 카드 등록 창에서 받은 토큰입니다. 카드 번호를 입력하지 마세요.</p>`
+}
 ${f.error('cardToken')}
 <p class="help">결제한 카드는 이 사업장의 결제 수단으로 저장되며, 잔액이 부족할 때 자동 충전에 쓸 수 있습니다.</p>`;
   },
@@ -277,12 +282,14 @@ ${f.amountField(m.limits.minimum.bank_transfer, { duplicateAmounts: dup ? [] : [
   aria-describedby="${f.describedBy('depositorName', f.id('depositor-help'))}"${f.invalid('depositorName') ? new SafeHtml(' aria-invalid="true"') : ''}${f.autofocus('depositorName')}>
 ${f.error('depositorName')}
 <p class="help" id="${f.id('depositor-help')}">통장에 찍히는 이름 그대로 적어 주세요. 다르면 확인이 늦어질 수 있습니다.</p>
-${dup
-  ? html`<div class="warning" role="alert" id="${f.id('duplicate')}">
+${
+  dup
+    ? html`<div class="warning" role="alert" id="${f.id('duplicate')}">
   <p><strong>같은 금액(${amountWon(dup.amount)})의 입금 요청이 이미 있습니다.</strong> ${koreanDateTime(dup.createdAt, tz, m.now)}에 요청했고, <span class="num">${koreanDateTime(dup.expiresAt, tz, m.now)}</span>까지 입금하면 됩니다. 이미 입금하셨다면 새로 요청하지 마세요. <a href="/pay/${encodeURIComponent(m.token)}/charges/${dup.id}">그 요청 보기</a></p>
   <label class="choice"><input type="checkbox" name="confirmDuplicate" value="yes"${f.autofocus('confirmDuplicate')}> 알고 있습니다. 새 입금 요청을 하나 더 만듭니다.</label>
 </div>`
-  : ''}`;
+    : ''
+}`;
   },
 };
 
@@ -334,13 +341,15 @@ function openRequestsSection(m: PayPageModel): SafeHtml {
 <ul class="open-list">${m.openRequests.map(
     (c) => html`<li id="open-${c.id}">
   <div class="row"><strong class="amount">${won(c.amount)}원</strong> ${statusBadge(c.status)}</div>
-  ${c.status === 'awaiting_deposit' && c.virtualAccount
-    ? html`<p class="muted">가상계좌 · <strong class="num">${koreanDateTime(c.virtualAccount.dueAt, tz, m.now)}까지</strong> 입금</p>
+  ${
+    c.status === 'awaiting_deposit' && c.virtualAccount
+      ? html`<p class="muted">가상계좌 · <strong class="num">${koreanDateTime(c.virtualAccount.dueAt, tz, m.now)}까지</strong> 입금</p>
   <dl class="rows">${virtualAccountRows(c.virtualAccount, `open-${c.id}`)}</dl>`
-    : c.status === 'awaiting_deposit'
-    ? html`<p class="muted">${c.depositorName ?? ''} 이름으로 <strong class="num">${koreanDateTime(c.expiresAt, tz, m.now)}까지</strong> 입금</p>
+      : c.status === 'awaiting_deposit'
+        ? html`<p class="muted">${c.depositorName ?? ''} 이름으로 <strong class="num">${koreanDateTime(c.expiresAt, tz, m.now)}까지</strong> 입금</p>
   <dl class="rows">${bankAccountRows(c.bankAccount, `open-${c.id}`)}</dl>`
-    : html`<p class="muted">${METHOD_KO[c.method] ?? c.method} · ${koreanDateTime(c.createdAt, tz, m.now)} 요청</p>`}
+        : html`<p class="muted">${METHOD_KO[c.method] ?? c.method} · ${koreanDateTime(c.createdAt, tz, m.now)} 요청</p>`
+  }
   <p><a href="/pay/${encodeURIComponent(m.token)}/charges/${c.id}">요청 내역 보기</a></p>
 </li>`,
   )}</ul>
@@ -358,7 +367,8 @@ export function payPage(m: PayPageModel): SafeHtml {
   <div class="big num" data-balance="${m.balance}">${won(m.balance)} P</div>
   ${m.pendingCharges > 0 ? html`<p class="muted">충전 대기 중: <span class="num">${won(m.pendingCharges)} P</span></p>` : ''}
   <div class="buys"><p>지금 잔액으로 보낼 수 있는 양</p><ul>${Object.entries(m.prices).map(
-    ([item, price]) => html`<li><span>${itemName(item, m.itemNames)}</span> <b class="num">${won(price > 0 ? Math.floor(Math.max(m.balance, 0) / price) : 0)}건</b></li>`,
+    ([item, price]) =>
+      html`<li><span>${itemName(item, m.itemNames)}</span> <b class="num">${won(price > 0 ? Math.floor(Math.max(m.balance, 0) / price) : 0)}건</b></li>`,
   )}</ul></div>
   <p class="help">이 링크는 <span class="num">${koreanDateTime(m.linkExpiresAt, m.calendar.timeZone, m.now)}</span>까지 쓸 수 있습니다.</p>
 </section>
@@ -460,12 +470,14 @@ export function receiptPage(r: ReceiptModel): SafeHtml {
   const credited = c.creditedAmount ?? c.amount;
   return layout(
     `${CHARGE_STATUS_KO[c.status] ?? c.status} — ${r.accountName}`,
-    html`<h1><small>${r.accountName}</small>${ok ? '충전 완료' : CHARGE_STATUS_KO[c.status] ?? c.status}</h1>
+    html`<h1><small>${r.accountName}</small>${ok ? '충전 완료' : (CHARGE_STATUS_KO[c.status] ?? c.status)}</h1>
 <section class="card" id="receipt" data-status="${c.status}">
   <div class="row"><span class="big num">${won(ok ? credited : c.amount)}${ok ? ' P' : '원'}</span> ${statusBadge(c.status)}</div>
-  ${ok
-    ? html`<p><strong class="num">${won(credited)} P</strong>가 충전되었습니다. 현재 잔액은 <strong class="num">${won(r.balance)} P</strong>입니다.</p>`
-    : html`<p role="alert">${failureText(c)}</p>`}
+  ${
+    ok
+      ? html`<p><strong class="num">${won(credited)} P</strong>가 충전되었습니다. 현재 잔액은 <strong class="num">${won(r.balance)} P</strong>입니다.</p>`
+      : html`<p role="alert">${failureText(c)}</p>`
+  }
   <dl class="rows">
     <dt>요청 금액</dt><dd class="amount">${won(c.amount)}원</dd>
     ${c.depositedAmount !== undefined ? html`<dt>입금 확인액</dt><dd class="amount">${won(c.depositedAmount)}원</dd>` : ''}

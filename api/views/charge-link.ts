@@ -9,16 +9,14 @@ import type { LinkCharge } from '../pages/pay.ts';
 import { LinkChargeView } from './charge.ts';
 import { Timestamp, Uuid } from './common.ts';
 
-export const ChargeLinkView = z
-  .object({
-    token: z.string().describe('the bearer secret of the link; shown once'),
-    url: z.string().describe('PUBLIC_BASE_URL/pay/{token}'),
-    accountId: Uuid,
-    tokenHint: z.string(),
-    expiresAt: Timestamp,
-    createdAt: Timestamp,
-  })
-  ;
+export const ChargeLinkView = z.object({
+  token: z.string().describe('the bearer secret of the link; shown once'),
+  url: z.string().describe('PUBLIC_BASE_URL/pay/{token}'),
+  accountId: Uuid,
+  tokenHint: z.string(),
+  expiresAt: Timestamp,
+  createdAt: Timestamp,
+});
 
 export function chargeLinkView(link: ChargeLink, token: string, publicBaseUrl: string): z.infer<typeof ChargeLinkView> {
   return {
@@ -31,7 +29,10 @@ export function chargeLinkView(link: ChargeLink, token: string, publicBaseUrl: s
   };
 }
 
-const Limits = z.object({ minimum: z.object({ card: z.number().int(), bank_transfer: z.number().int(), virtual_account: z.number().int() }), maximum: z.number().int() });
+const Limits = z.object({
+  minimum: z.object({ card: z.number().int(), bank_transfer: z.number().int(), virtual_account: z.number().int() }),
+  maximum: z.number().int(),
+});
 
 /** What GET /pay/{token} answers a JSON client; `sendable` has one count per item of the price list. */
 function payLinkViewOf(sendable: z.ZodType<Record<string, number>>) {
@@ -47,7 +48,8 @@ function payLinkViewOf(sendable: z.ZodType<Record<string, number>>) {
 }
 export const PayLinkView = payLinkViewOf(z.record(z.string(), z.number().int()));
 /** The schema with the configured price list's items spelt out (for /openapi.json). */
-export const payLinkViewFor = (prices: PriceList) => payLinkViewOf(z.object(Object.fromEntries(Object.keys(prices).map((item) => [item, z.number().int().min(0)]))));
+export const payLinkViewFor = (prices: PriceList) =>
+  payLinkViewOf(z.object(Object.fromEntries(Object.keys(prices).map((item) => [item, z.number().int().min(0)]))));
 
 export function payLinkView(
   link: ChargeLink,

@@ -10,7 +10,9 @@ import { PointsValue, Timestamp, Uuid } from './common.ts';
 export const CHARGE_METHODS = ['card', 'bank_transfer', 'virtual_account'] as const;
 export const CHARGE_STATUSES = ['pending', 'awaiting_deposit', 'succeeded', 'failed', 'cancelled', 'rejected', 'expired'] as const;
 
-export const BankAccountView = z.object({ bank: z.string(), accountNumber: z.string(), holder: z.string() }).meta({ description: 'The operator account a bank transfer is paid into.' });
+export const BankAccountView = z
+  .object({ bank: z.string(), accountNumber: z.string(), holder: z.string() })
+  .meta({ description: 'The operator account a bank transfer is paid into.' });
 
 export const VirtualAccountView = z
   .object({ bank: z.string(), accountNumber: z.string(), holder: z.string(), dueAt: Timestamp })
@@ -25,34 +27,35 @@ export const TaxDocumentView = z
   })
   .meta({ description: 'The tax document of a succeeded bank-transfer or virtual-account charge (a card charge has none).' });
 
-export const ChargeView = z
-  .object({
-    id: Uuid,
-    accountId: Uuid,
-    amount: PointsValue,
-    method: z.enum(CHARGE_METHODS),
-    status: z.enum(CHARGE_STATUSES),
-    origin: z.enum(['api', 'charge_link', 'auto_recharge']),
-    depositorName: z.string().optional(),
-    paymentMethodId: Uuid.optional(),
-    bankAccount: BankAccountView.optional(),
-    processingStartsAt: Timestamp.optional(),
-    expectedBy: Timestamp.optional(),
-    expiresAt: Timestamp.optional(),
-    depositedAmount: PointsValue.optional(),
-    difference: PointsValue.optional().describe('deposited minus requested (bank transfers)'),
-    creditedAmount: PointsValue.optional(),
-    failureCode: z.string().optional(),
-    failureReason: z.string().optional(),
-    gatewayReference: z.string().optional(),
-    virtualAccount: VirtualAccountView.optional(),
-    confirmedBy: z.enum(['admin', 'bank_feed', 'gateway']).optional().describe('who confirmed the deposit: admin, bank_feed (the bank deposit feed) or gateway (a virtual account)'),
-    taxDocument: TaxDocumentView.optional(),
-    createdAt: Timestamp,
-    completedAt: Timestamp.optional(),
-    timeline: z.array(z.object({ type: z.string(), at: Timestamp, data: z.unknown().optional() })),
-  })
-  ;
+export const ChargeView = z.object({
+  id: Uuid,
+  accountId: Uuid,
+  amount: PointsValue,
+  method: z.enum(CHARGE_METHODS),
+  status: z.enum(CHARGE_STATUSES),
+  origin: z.enum(['api', 'charge_link', 'auto_recharge']),
+  depositorName: z.string().optional(),
+  paymentMethodId: Uuid.optional(),
+  bankAccount: BankAccountView.optional(),
+  processingStartsAt: Timestamp.optional(),
+  expectedBy: Timestamp.optional(),
+  expiresAt: Timestamp.optional(),
+  depositedAmount: PointsValue.optional(),
+  difference: PointsValue.optional().describe('deposited minus requested (bank transfers)'),
+  creditedAmount: PointsValue.optional(),
+  failureCode: z.string().optional(),
+  failureReason: z.string().optional(),
+  gatewayReference: z.string().optional(),
+  virtualAccount: VirtualAccountView.optional(),
+  confirmedBy: z
+    .enum(['admin', 'bank_feed', 'gateway'])
+    .optional()
+    .describe('who confirmed the deposit: admin, bank_feed (the bank deposit feed) or gateway (a virtual account)'),
+  taxDocument: TaxDocumentView.optional(),
+  createdAt: Timestamp,
+  completedAt: Timestamp.optional(),
+  timeline: z.array(z.object({ type: z.string(), at: Timestamp, data: z.unknown().optional() })),
+});
 export type ChargeView = z.infer<typeof ChargeView>;
 
 export type ChargeWithEvents = Charge & { events: ChargeEvent[]; taxDocument?: TaxDocument | null };

@@ -40,7 +40,13 @@ export const WebhookEventView = z
   );
 
 export function eventView(e: WebhookEvent): z.infer<typeof WebhookEventView> {
-  return { id: e.id, type: e.type as z.infer<typeof WebhookEventType>, accountId: e.accountId, createdAt: e.createdAt.toISOString(), data: e.data as Record<string, unknown> };
+  return {
+    id: e.id,
+    type: e.type as z.infer<typeof WebhookEventType>,
+    accountId: e.accountId,
+    createdAt: e.createdAt.toISOString(),
+    data: e.data as Record<string, unknown>,
+  };
 }
 
 const DeliveryState = z.object({
@@ -53,7 +59,14 @@ const DeliveryState = z.object({
 });
 
 /** Where a delivery stands, as JSON (endpoint deliveries and admin notifications alike). */
-export function deliveryState(d: { status: 'pending' | 'succeeded' | 'failed'; attemptCount: number; lastStatusCode: number | null; lastError: string | null; createdAt: Date; completedAt: Date | null }): z.infer<typeof DeliveryState> {
+export function deliveryState(d: {
+  status: 'pending' | 'succeeded' | 'failed';
+  attemptCount: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: Date;
+  completedAt: Date | null;
+}): z.infer<typeof DeliveryState> {
   return {
     status: d.status,
     attemptCount: d.attemptCount,
@@ -64,10 +77,22 @@ export function deliveryState(d: { status: 'pending' | 'succeeded' | 'failed'; a
   };
 }
 
-const AttemptView = z.object({ attempt: z.number().int(), at: Timestamp, statusCode: z.number().int().nullable(), error: z.string().nullable(), durationMs: z.number().int().nullable() });
+const AttemptView = z.object({
+  attempt: z.number().int(),
+  at: Timestamp,
+  statusCode: z.number().int().nullable(),
+  error: z.string().nullable(),
+  durationMs: z.number().int().nullable(),
+});
 
 /** One delivery attempt as JSON. */
-export function attemptView(a: { attempt: number; at: Date; statusCode: number | null; error: string | null; durationMs: number | null }): z.infer<typeof AttemptView> {
+export function attemptView(a: {
+  attempt: number;
+  at: Date;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number | null;
+}): z.infer<typeof AttemptView> {
   return { attempt: a.attempt, at: a.at.toISOString(), statusCode: a.statusCode, error: a.error, durationMs: a.durationMs };
 }
 

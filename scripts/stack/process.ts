@@ -40,7 +40,10 @@ export class ManagedProcess {
   /** Unexpected exits seen, with their code or signal. */
   readonly crashes: string[] = [];
 
-  constructor(readonly spec: ProcessSpec, private readonly onEvent: (msg: string) => void = () => {}) {
+  constructor(
+    readonly spec: ProcessSpec,
+    private readonly onEvent: (msg: string) => void = () => {},
+  ) {
     this.log = createWriteStream(spec.logFile, { flags: 'a' });
   }
 

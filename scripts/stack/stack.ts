@@ -84,7 +84,14 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const binaries = await step('temporal binaries', () => ensureTemporalBinaries(opts.root, (l) => opts.log(`[go] ${l}`)));
     const postgres = await step('postgresql', () => startPostgres({ dir: join(opts.dir, 'postgres'), port: opts.ports.postgres, fast: opts.fastPostgres }));
     cleanups.push(() => postgres.stop());
-    const db: TemporalDb = { host: '127.0.0.1', port: opts.ports.postgres, user: 'postgres', password: '', database: 'temporal', visibilityDatabase: 'temporal_visibility' };
+    const db: TemporalDb = {
+      host: '127.0.0.1',
+      port: opts.ports.postgres,
+      user: 'postgres',
+      password: '',
+      database: 'temporal',
+      visibilityDatabase: 'temporal_visibility',
+    };
     await step('temporal schemas', () => setupTemporalSchema(binaries, db, (l) => opts.log(`[schema] ${l}`)));
     const databaseUrl = postgres.url(LEDGER_DB);
     await step('ledger migrations', async () => {
@@ -125,14 +132,25 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     // SIGKILL to it would orphan the real process).
     const nodeProcess = (name: string, entry: string, env: NodeJS.ProcessEnv) =>
       new ManagedProcess(
-        { name, command: process.execPath, args: ['--import', 'tsx', entry], cwd: opts.root, env, logFile: join(opts.dir, 'logs', `${name}.log`), echo: opts.echo, restartDelayMs: opts.restartDelayMs ?? 1_000 },
+        {
+          name,
+          command: process.execPath,
+          args: ['--import', 'tsx', entry],
+          cwd: opts.root,
+          env,
+          logFile: join(opts.dir, 'logs', `${name}.log`),
+          echo: opts.echo,
+          restartDelayMs: opts.restartDelayMs ?? 1_000,
+        },
         opts.log,
       );
 
     const workers = Array.from({ length: opts.workers }, (_, i) =>
       nodeProcess(`worker-${i + 1}`, 'worker/main.ts', { ...common, WORKER_METRICS_ADDRESS: `127.0.0.1:${opts.ports.workerMetrics[i]}` }),
     );
-    const apis = Array.from({ length: opts.apis }, (_, i) => nodeProcess(`api-${i + 1}`, 'api/main.ts', { ...common, HOST: '127.0.0.1', PORT: String(opts.ports.apis[i]) }));
+    const apis = Array.from({ length: opts.apis }, (_, i) =>
+      nodeProcess(`api-${i + 1}`, 'api/main.ts', { ...common, HOST: '127.0.0.1', PORT: String(opts.ports.apis[i]) }),
+    );
     const apiUrls = opts.ports.apis.slice(0, opts.apis).map((p) => `http://127.0.0.1:${p}`);
     cleanups.push(() => Promise.all(workers.map((w) => w.close())).then(() => {}));
     cleanups.push(() => Promise.all(apis.map((a) => a.close())).then(() => {}));

@@ -36,7 +36,12 @@ function goInstall(pkg: string, gobin: string, log: (line: string) => void): Pro
       env: { ...process.env, GOBIN: gobin, GOFLAGS: '-mod=mod', CGO_ENABLED: process.env.CGO_ENABLED ?? '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const relay = (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach((l) => log(l));
+    const relay = (chunk: Buffer) =>
+      chunk
+        .toString()
+        .split('\n')
+        .filter(Boolean)
+        .forEach((l) => log(l));
     child.stdout.on('data', relay);
     child.stderr.on('data', relay);
     child.on('error', (err) => fail(new Error(`cannot run go (install Go 1.23 or newer): ${err.message}`)));

@@ -164,7 +164,11 @@ export class TemporalServer {
     try {
       await waitForFrontend(this.address, timeoutMs, () => this.process.running);
     } catch (err) {
-      const fatal = this.process.tail(40).filter((l) => /"level":"(fatal|error)"/.test(l)).slice(-2).map((l) => l.slice(0, 400));
+      const fatal = this.process
+        .tail(40)
+        .filter((l) => /"level":"(fatal|error)"/.test(l))
+        .slice(-2)
+        .map((l) => l.slice(0, 400));
       throw new Error(`${(err as Error).message}${fatal.length ? `\n${fatal.join('\n')}` : ''}\n(log: ${this.process.spec.logFile})`);
     }
   }

@@ -32,7 +32,14 @@ export class Verdict {
 /** checkLedgerIntegrity: every wallet's balance equals its entries, no negative balance, the balanceAfter chain holds. */
 export async function checkLedger(v: Verdict, db: Db) {
   const problems = await checkLedgerIntegrity(db);
-  v.check(problems.length === 0, 'ledger integrity clean', problems.slice(0, 3).map((p) => `${p.problem} ${p.detail}`).join('; '));
+  v.check(
+    problems.length === 0,
+    'ledger integrity clean',
+    problems
+      .slice(0, 3)
+      .map((p) => `${p.problem} ${p.detail}`)
+      .join('; '),
+  );
 }
 
 /** The wallet's balance equals `expected` (the scenario's own arithmetic over the answers it got). */
@@ -53,7 +60,14 @@ export async function checkConsumptionEffects(v: Verdict, db: Db, succeeded: Map
   const doubled = rows.filter((r) => r.n !== 1n);
   const missing = [...succeeded].filter(([id, amount]) => debits.get(id)?.total !== BigInt(-amount));
   const unexpected = rows.filter((r) => !succeeded.has(r.consumptionId));
-  v.check(doubled.length === 0, `${label}: no debit doubled`, doubled.slice(0, 3).map((r) => `${r.consumptionId} ×${r.n}`).join(', '));
+  v.check(
+    doubled.length === 0,
+    `${label}: no debit doubled`,
+    doubled
+      .slice(0, 3)
+      .map((r) => `${r.consumptionId} ×${r.n}`)
+      .join(', '),
+  );
   v.check(missing.length === 0, `${label}: every 201 has its one debit`, `${missing.length} missing, e.g. ${missing[0]?.[0]}`);
   v.check(unexpected.length === 0, `${label}: no debit without a 201`, `${unexpected.length} unexpected, e.g. ${unexpected[0]?.consumptionId}`);
 }
@@ -77,7 +91,14 @@ export async function listWorkflows(client: Client, taskQueue: string): Promise<
  * (describe, the source of truth). Polls: a workflow finishing its last task gets time to close. Also:
  * nothing on the task queue failed, timed out or was terminated.
  */
-export async function checkWorkflows(v: Verdict, client: Client, taskQueue: string, expectedIds: string[], stillWaiting: (workflowId: string) => boolean, timeoutMs = 90_000) {
+export async function checkWorkflows(
+  v: Verdict,
+  client: Client,
+  taskQueue: string,
+  expectedIds: string[],
+  stillWaiting: (workflowId: string) => boolean,
+  timeoutMs = 90_000,
+) {
   const want = (id: string) => (stillWaiting(id) ? 'RUNNING' : 'COMPLETED');
   const wrong = new Map<string, string>();
   let all: WorkflowExecutionInfo[] = [];
@@ -101,8 +122,22 @@ export async function checkWorkflows(v: Verdict, client: Client, taskQueue: stri
   } catch {
     // reported below
   }
-  v.check(wrong.size === 0, 'every workflow closed or waiting as it should', [...wrong].slice(0, 3).map(([id, s]) => `${id} ${s}`).join(', '));
+  v.check(
+    wrong.size === 0,
+    'every workflow closed or waiting as it should',
+    [...wrong]
+      .slice(0, 3)
+      .map(([id, s]) => `${id} ${s}`)
+      .join(', '),
+  );
   const broken = all.filter((w) => ['FAILED', 'TERMINATED', 'TIMED_OUT', 'CANCELLED'].includes(w.status.name));
-  v.check(broken.length === 0, 'no workflow failed, timed out or was terminated', broken.slice(0, 3).map((w) => `${w.workflowId} ${w.status.name}`).join(', '));
+  v.check(
+    broken.length === 0,
+    'no workflow failed, timed out or was terminated',
+    broken
+      .slice(0, 3)
+      .map((w) => `${w.workflowId} ${w.status.name}`)
+      .join(', '),
+  );
   v.figure('workflows checked', new Set(expectedIds).size);
 }

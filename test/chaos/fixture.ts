@@ -36,7 +36,8 @@ export async function createFixture(name: string, pg: ChaosPostgres, root: strin
     procs,
     async account(balance) {
       const { account, apiKey } = await createAccount(db.prisma, { name: `Chaos ${name} ${++n}` });
-      if (balance > 0) await post(db.prisma, { walletId: account.id, accountId: account.id, kind: 'adjustment', amount: balance, businessKey: `chaos-seed:${account.id}` });
+      if (balance > 0)
+        await post(db.prisma, { walletId: account.id, accountId: account.id, kind: 'adjustment', amount: balance, businessKey: `chaos-seed:${account.id}` });
       return { id: account.id, apiKey };
     },
     async cleanup() {
@@ -49,7 +50,11 @@ export async function createFixture(name: string, pg: ChaosPostgres, root: strin
 
 /** A bank-transfer charge through the API (202 awaiting_deposit); returns its id and amount. */
 export async function bankTransfer(api: Api, account: LoadAccount, amount: number, key: string): Promise<{ id: string; amount: number; accountId: string }> {
-  const a = await api.untilDefinite('POST', '/v1/charges', { key: account.apiKey, body: { accountId: account.id, amount, method: 'bank_transfer', depositorName: 'Chaos Co' }, idempotencyKey: key });
+  const a = await api.untilDefinite('POST', '/v1/charges', {
+    key: account.apiKey,
+    body: { accountId: account.id, amount, method: 'bank_transfer', depositorName: 'Chaos Co' },
+    idempotencyKey: key,
+  });
   if (a.status !== 202) throw new Error(`bank transfer answered ${a.status}: ${JSON.stringify(a.body)}`);
   return { id: (a.body as { id: string }).id, amount, accountId: account.id };
 }

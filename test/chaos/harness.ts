@@ -37,7 +37,6 @@ export async function until<T>(probe: () => Promise<T | undefined | null | false
   }
 }
 
-
 // ---------------------------------------------------------------------------------------------------
 // PostgreSQL: a throwaway cluster from scripts/ci-postgres.sh, which can halt and resume its server.
 
@@ -102,7 +101,9 @@ export function killAll() {
 
 /** Processes of the run that exited without being told to, with the last line of their log. */
 export function unexpectedExits(): string[] {
-  return [...started].filter((p) => p.crashed).map((p) => `${p.name} (pid ${p.pid}) exited without being told to; last log line: ${p.logTail(2).trim().slice(-300)}`);
+  return [...started]
+    .filter((p) => p.crashed)
+    .map((p) => `${p.name} (pid ${p.pid}) exited without being told to; last log line: ${p.logTail(2).trim().slice(-300)}`);
 }
 
 export class Proc {
@@ -188,7 +189,21 @@ export class ChaosTemporal {
   async launch(): Promise<void> {
     const cli = temporalCliPath();
     if (!cli) throw new Error('no Temporal CLI: run npm install (scripts/fetch-temporal.mjs) or set TEMPORAL_CLI_PATH');
-    const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(this.port), '--headless', '--namespace', 'default', '--db-filename', this.dbFile, '--log-level', 'error'];
+    const args = [
+      'server',
+      'start-dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(this.port),
+      '--headless',
+      '--namespace',
+      'default',
+      '--db-filename',
+      this.dbFile,
+      '--log-level',
+      'error',
+    ];
     this.proc = spawnLogged(`temporal-${++this.starts}`, this.dir, cli, args, process.env);
     await until(
       async () => {
@@ -270,12 +285,18 @@ const ENTRY = { start: 'scripts/start.ts', api: 'api/main.ts', worker: 'worker/m
  * itself) and waits until it serves: /healthz for the API and the whole service, the worker's
  * "polling" log line for a worker.
  */
-export async function spawnService(kind: keyof typeof ENTRY, name: string, s: ServiceEnv, opts: { port?: number; env?: Record<string, string> } = {}): Promise<Proc> {
+export async function spawnService(
+  kind: keyof typeof ENTRY,
+  name: string,
+  s: ServiceEnv,
+  opts: { port?: number; env?: Record<string, string> } = {},
+): Promise<Proc> {
   const port = opts.port ?? (kind === 'worker' ? 0 : await freePort());
   const proc = spawnLogged(name, s.dataDir, process.execPath, ['--import', 'tsx', ENTRY[kind]], serviceEnv(s, { PORT: String(port), ...opts.env }));
-  const ready = kind === 'worker'
-    ? async () => readFileSync(proc.logFile, 'utf8').includes('worker polling task queue')
-    : async () => (await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2_000) })).ok;
+  const ready =
+    kind === 'worker'
+      ? async () => readFileSync(proc.logFile, 'utf8').includes('worker polling task queue')
+      : async () => (await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2_000) })).ok;
   await until(
     async () => {
       if (!proc.alive) throw new Error(`${name} exited during start`);
@@ -331,7 +352,12 @@ export class Api {
    * Sends the same request until it has a definite answer (anything but a 5xx or a network error), as a
    * well-behaved client does after a 503 (honouring Retry-After, capped at 2 s). Fails after `timeoutMs`.
    */
-  async untilDefinite(method: string, path: string, opts: { key: string; body?: unknown; idempotencyKey?: string }, timeoutMs = 120_000): Promise<Answer & { attempts: number }> {
+  async untilDefinite(
+    method: string,
+    path: string,
+    opts: { key: string; body?: unknown; idempotencyKey?: string },
+    timeoutMs = 120_000,
+  ): Promise<Answer & { attempts: number }> {
     const deadline = Date.now() + timeoutMs;
     let attempts = 0;
     let last = '';

@@ -97,10 +97,26 @@ export class ConsumptionLoad {
    * consumption id → amount of every key that ended 201.
    */
   verifyReplays(v: Verdict): Map<string, number> {
-    const changed = this.sent.filter((s) => s.first && s.first.status < 500 && (s.first.status !== s.final?.status || canonical(s.first.body) !== canonical(s.final?.body)));
-    v.check(changed.length === 0, 'answers given before the fault unchanged on replay', changed.slice(0, 2).map((s) => `${s.key}: ${s.first!.status} → ${s.final?.status}`).join('; '));
+    const changed = this.sent.filter(
+      (s) => s.first && s.first.status < 500 && (s.first.status !== s.final?.status || canonical(s.first.body) !== canonical(s.final?.body)),
+    );
+    v.check(
+      changed.length === 0,
+      'answers given before the fault unchanged on replay',
+      changed
+        .slice(0, 2)
+        .map((s) => `${s.key}: ${s.first!.status} → ${s.final?.status}`)
+        .join('; '),
+    );
     const odd = this.sent.filter((s) => s.final?.status !== 201 && s.final?.status !== 402);
-    v.check(odd.length === 0, 'every key ends 201 or 402', odd.slice(0, 2).map((s) => `${s.key}: ${s.final?.status} ${JSON.stringify(s.final?.body).slice(0, 120)}`).join('; '));
+    v.check(
+      odd.length === 0,
+      'every key ends 201 or 402',
+      odd
+        .slice(0, 2)
+        .map((s) => `${s.key}: ${s.final?.status} ${JSON.stringify(s.final?.body).slice(0, 120)}`)
+        .join('; '),
+    );
     const succeeded = new Map<string, number>();
     const ids = new Set<string>();
     for (const s of this.sent) {

@@ -30,7 +30,11 @@ export async function contractOf(app: Express): Promise<ContractCheck> {
   // Literal paths before templated ones ('/v1/refunds' before '/v1/refunds/{id}'); matched as Express routes
   // them: case-insensitive, with or without a trailing slash.
   const templates = Object.keys(doc.paths)
-    .map((t) => ({ t, re: new RegExp(`^${t.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{\w+\}/g, '[^/]+')}/?$`, 'i'), params: (t.match(/\{/g) ?? []).length }))
+    .map((t) => ({
+      t,
+      re: new RegExp(`^${t.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{\w+\}/g, '[^/]+')}/?$`, 'i'),
+      params: (t.match(/\{/g) ?? []).length,
+    }))
     .sort((a, b) => a.params - b.params);
   const validators = new Map<string, ValidateFunction>();
   const seen = new Set<string>();
@@ -49,12 +53,14 @@ export async function contractOf(app: Express): Promise<ContractCheck> {
     const op = `${method.toUpperCase()} ${template}`;
     const documented = doc.paths[template]![m]!.responses ?? {};
     const answer = documented[String(res.status)];
-    if (!answer) throw new Error(`contract: ${op} answered ${res.status}, which /openapi.json does not document (documented: ${Object.keys(documented).join(', ')})`);
+    if (!answer)
+      throw new Error(`contract: ${op} answered ${res.status}, which /openapi.json does not document (documented: ${Object.keys(documented).join(', ')})`);
     seen.add(`${op} ${res.status}`);
     const type = (res.headers['content-type'] ?? '').split(';')[0]!.trim();
     if (!answer.content || res.status === 204) return;
     const media = answer.content[type];
-    if (!media) throw new Error(`contract: ${op} ${res.status} answered ${type || 'no content type'}; /openapi.json documents ${Object.keys(answer.content).join(', ')}`);
+    if (!media)
+      throw new Error(`contract: ${op} ${res.status} answered ${type || 'no content type'}; /openapi.json documents ${Object.keys(answer.content).join(', ')}`);
     if (!media.schema || type.startsWith('text/')) return;
     validateAgainst(pointer('paths', template, m, 'responses', String(res.status), 'content', type, 'schema'), `${op} ${res.status}`, res.body);
   };
@@ -66,7 +72,9 @@ export async function contractOf(app: Express): Promise<ContractCheck> {
       validators.set(key, validate);
     }
     if (!validate(body)) {
-      const errors = (validate.errors ?? []).map((e) => `  ${e.instancePath || '(body)'} ${e.message}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ''}`).join('\n');
+      const errors = (validate.errors ?? [])
+        .map((e) => `  ${e.instancePath || '(body)'} ${e.message}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ''}`)
+        .join('\n');
       throw new Error(`contract: ${what} does not match /openapi.json:\n${errors}\nbody: ${JSON.stringify(body).slice(0, 600)}`);
     }
   }
@@ -78,9 +86,11 @@ export async function contractOf(app: Express): Promise<ContractCheck> {
         const params = (op.parameters ?? []) as unknown[];
         params.forEach((_, i) => (ajv.compile({ $ref: at('parameters', String(i), 'schema') }), n++));
         const body = op.requestBody as { content?: Record<string, { schema?: object }> } | undefined;
-        for (const [type, media] of Object.entries(body?.content ?? {})) if (media.schema) (ajv.compile({ $ref: at('requestBody', 'content', type, 'schema') }), n++);
+        for (const [type, media] of Object.entries(body?.content ?? {}))
+          if (media.schema) (ajv.compile({ $ref: at('requestBody', 'content', type, 'schema') }), n++);
         for (const [status, answer] of Object.entries((op.responses ?? {}) as Record<string, { content?: Record<string, { schema?: object }> }>)) {
-          for (const [type, media] of Object.entries(answer.content ?? {})) if (media.schema) (ajv.compile({ $ref: at('responses', status, 'content', type, 'schema') }), n++);
+          for (const [type, media] of Object.entries(answer.content ?? {}))
+            if (media.schema) (ajv.compile({ $ref: at('responses', status, 'content', type, 'schema') }), n++);
         }
       }
     }

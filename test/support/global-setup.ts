@@ -7,7 +7,6 @@ import { freePort } from './ports.ts';
 
 const script = fileURLToPath(new URL('../../scripts/ci-postgres.sh', import.meta.url));
 
-
 export default async function setup(): Promise<(() => void) | void> {
   if (process.env.DATABASE_URL_TEST) return;
   // A port of its own per run, so two test runs on one machine never stop each other's cluster.

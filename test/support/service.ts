@@ -54,9 +54,27 @@ export async function startTestService(
   // The deadlines that turn a slow Temporal into a 503 stay out of the way of load tests on a busy machine
   // (a burst of 300 requests can keep its last one waiting for tens of seconds); test/api-availability sets its own.
   const deadlines = { API_TEMPORAL_TIMEOUT_MS: '90000', API_REQUEST_TIMEOUT_MS: '120000' };
-  const config = loadConfig({ ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', TEMPORAL_TASK_QUEUE: taskQueue, RATE_LIMIT_PER_MINUTE: '0', WEBHOOK_ENCRYPTION_KEY: TEST_WEBHOOK_KEY, WEBHOOK_DISPATCH_INTERVAL_MS: '100', ...deadlines, ...opts.env });
+  const config = loadConfig({
+    ADMIN_API_KEY: ADMIN_KEY,
+    LOG_LEVEL: 'silent',
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    RATE_LIMIT_PER_MINUTE: '0',
+    WEBHOOK_ENCRYPTION_KEY: TEST_WEBHOOK_KEY,
+    WEBHOOK_DISPATCH_INTERVAL_MS: '100',
+    ...deadlines,
+    ...opts.env,
+  });
   const gateway = new SimulatedGateway(db.prisma, config.simulatedGateway);
-  const worker = await createWorker({ connection: env.nativeConnection, taskQueue, db: db.prisma, temporal: env.client, charging: config, gateway, webhooks: config.webhooks, ...opts.deps });
+  const worker = await createWorker({
+    connection: env.nativeConnection,
+    taskQueue,
+    db: db.prisma,
+    temporal: env.client,
+    charging: config,
+    gateway,
+    webhooks: config.webhooks,
+    ...opts.deps,
+  });
   const running = worker.run();
   const dispatcher = startWebhookDispatcher({ db: db.prisma, temporal: env.client, taskQueue, settings: config.webhooks });
   const app = createApp({ db: db.prisma, temporal: env.client, config, logger: pino({ level: 'silent' }) });

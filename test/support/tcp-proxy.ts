@@ -4,7 +4,6 @@ import net from 'node:net';
 import { until } from './wait.ts';
 import { freePort } from './ports.ts';
 
-
 export class TcpProxy {
   private server: net.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
@@ -58,4 +57,3 @@ export class TcpProxy {
     await closed;
   }
 }
-

@@ -11,15 +11,11 @@ import { temporalCliPath, temporalTestServerPath } from '../../config/temporal-b
 /** Time-skipping test server (timers fire instantly when no workflow code is running). */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const path = temporalTestServerPath();
-  return TestWorkflowEnvironment.createTimeSkipping(
-    path ? { server: { executable: { type: 'existing-path', path } } } : undefined,
-  );
+  return TestWorkflowEnvironment.createTimeSkipping(path ? { server: { executable: { type: 'existing-path', path } } } : undefined);
 }
 
 /** Full dev server (`temporal server start-dev`, in-memory, no UI); no time skipping. */
 export async function createLocalEnv(): Promise<TestWorkflowEnvironment> {
   const path = temporalCliPath();
-  return TestWorkflowEnvironment.createLocal(
-    path ? { server: { executable: { type: 'existing-path', path } } } : undefined,
-  );
+  return TestWorkflowEnvironment.createLocal(path ? { server: { executable: { type: 'existing-path', path } } } : undefined);
 }

@@ -55,13 +55,7 @@ export interface AutoRechargeSettings {
   unresolvedChargeId: string | null;
 }
 
-export type AutoRechargeStop =
-  | 'balance_above_threshold'
-  | 'not_configured'
-  | 'disabled'
-  | 'monthly_limit'
-  | 'charge_failed'
-  | 'run_limit';
+export type AutoRechargeStop = 'balance_above_threshold' | 'not_configured' | 'disabled' | 'monthly_limit' | 'charge_failed' | 'run_limit';
 
 export interface AutoRechargeState {
   accountId: string;

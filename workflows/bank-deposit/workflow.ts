@@ -18,7 +18,13 @@ export async function bankDepositWorkflow(input: BankDepositInput): Promise<Bank
     await admin.raiseAdminEvent({
       type: BANK_DEPOSIT_UNMATCHED,
       subjectId: input.depositId,
-      data: { depositId: input.depositId, bankTransactionId: outcome.bankTransactionId, amount: outcome.amount, depositorName: outcome.depositorName, note: outcome.note },
+      data: {
+        depositId: input.depositId,
+        bankTransactionId: outcome.bankTransactionId,
+        amount: outcome.amount,
+        depositorName: outcome.depositorName,
+        note: outcome.note,
+      },
       key: stepKey(bankDepositWorkflowId(input.depositId), 'unmatched'),
     });
   }

@@ -70,9 +70,7 @@ export function chargeResult(temporal: Client, chargeId: string): Promise<Charge
 
 /** A person's (or the bank feed's) decision on a charge awaiting its deposit. */
 export type ChargeDecision =
-  | { kind: 'confirm'; input: ConfirmDepositInput }
-  | { kind: 'reject'; input: RejectChargeInput }
-  | { kind: 'cancel'; input: CancelChargeInput };
+  { kind: 'confirm'; input: ConfirmDepositInput } | { kind: 'reject'; input: RejectChargeInput } | { kind: 'cancel'; input: CancelChargeInput };
 
 const OUTCOME: Record<ChargeDecision['kind'], ChargeStatus> = { confirm: 'succeeded', reject: 'rejected', cancel: 'cancelled' };
 
@@ -84,7 +82,9 @@ const OUTCOME: Record<ChargeDecision['kind'], ChargeStatus> = { confirm: 'succee
 export async function decideCharge(temporal: Client, db: Db, charge: Charge, decision: ChargeDecision): Promise<void> {
   const { kind } = decision;
   if (charge.method !== 'bank_transfer' && !(charge.method === 'virtual_account' && kind === 'cancel')) {
-    throw new BusinessError('invalid_state', `a ${charge.method} charge cannot be ${kind === 'confirm' ? 'confirmed' : `${kind}ed`}`, { currentStatus: charge.status });
+    throw new BusinessError('invalid_state', `a ${charge.method} charge cannot be ${kind === 'confirm' ? 'confirmed' : `${kind}ed`}`, {
+      currentStatus: charge.status,
+    });
   }
   if (isTerminalChargeStatus(charge.status)) return decidedAfterClose(charge, decision);
   const handle = temporal.workflow.getHandle<ChargeWorkflow>(chargeWorkflowId(charge.id));

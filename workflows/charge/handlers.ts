@@ -181,7 +181,8 @@ export class ChargeState {
     this.checkDecision(next);
     this.decision ??= next;
     await condition(() => this.terminal);
-    if (this.snapshot.status !== OUTCOME[next.kind]) throw invalidState(`charge ${this.input.chargeId} is ${this.snapshot.status}`, { currentStatus: this.snapshot.status });
+    if (this.snapshot.status !== OUTCOME[next.kind])
+      throw invalidState(`charge ${this.input.chargeId} is ${this.snapshot.status}`, { currentStatus: this.snapshot.status });
     if (next.kind === 'deposit' && this.creditedTransactionId !== next.input.transactionId) {
       throw invalidState(`charge ${this.input.chargeId} was credited by another deposit (${this.creditedTransactionId})`);
     }

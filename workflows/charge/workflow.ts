@@ -140,12 +140,20 @@ async function captureOutcome(input: ChargeInput): Promise<CaptureOutcome> {
     case 'declined':
       return {
         kind: 'failed',
-        failure: { code: 'card_declined', message: `the card was declined by its issuer (${found.declineCode ?? 'declined'})`, details: { declineCode: found.declineCode, gatewayReference: found.reference } },
+        failure: {
+          code: 'card_declined',
+          message: `the card was declined by its issuer (${found.declineCode ?? 'declined'})`,
+          details: { declineCode: found.declineCode, gatewayReference: found.reference },
+        },
       };
     case 'not_found':
       return {
         kind: 'failed',
-        failure: { code: 'payment_failed', message: 'the payment gateway did not take the payment (it holds no capture for this charge); the card was not charged', details: {} },
+        failure: {
+          code: 'payment_failed',
+          message: 'the payment gateway did not take the payment (it holds no capture for this charge); the card was not charged',
+          details: {},
+        },
       };
   }
 }
@@ -242,7 +250,12 @@ async function virtualAccountCharge(input: ChargeInput, state: ChargeState): Pro
   });
   let account: VirtualAccountInfo;
   try {
-    account = await deposits.issueVirtualAccount({ chargeId: input.chargeId, amount: input.amount, dueAt: dueAt.toISOString(), holder: input.bankAccount.holder });
+    account = await deposits.issueVirtualAccount({
+      chargeId: input.chargeId,
+      amount: input.amount,
+      dueAt: dueAt.toISOString(),
+      holder: input.bankAccount.holder,
+    });
   } catch (err) {
     // Transient gateway failures are retried inside the activity; only a definite refusal arrives here.
     const refused = businessOutcome(err);
@@ -272,7 +285,13 @@ async function virtualAccountCharge(input: ChargeInput, state: ChargeState): Pro
       chargeId: input.chargeId,
       type: ChargeEventType.depositNotified,
       at: now(),
-      data: { transactionId: deposit.transactionId, amount: deposit.amount, depositorName: deposit.depositorName ?? null, depositedAt: deposit.depositedAt, via: d.kind === 'deposit' ? 'notification' : 'closing' },
+      data: {
+        transactionId: deposit.transactionId,
+        amount: deposit.amount,
+        depositorName: deposit.depositorName ?? null,
+        depositedAt: deposit.depositedAt,
+        via: d.kind === 'deposit' ? 'notification' : 'closing',
+      },
     });
     state.snapshot = await ledger.creditCharge({
       chargeId: input.chargeId,
@@ -285,9 +304,20 @@ async function virtualAccountCharge(input: ChargeInput, state: ChargeState): Pro
     return;
   }
   if (d.kind === 'cancel') {
-    state.snapshot = await ledger.closeCharge({ chargeId: input.chargeId, status: 'cancelled', at: now(), reason: d.input.reason ?? 'cancelled by the requester', data: { by: d.input.by ?? null } });
+    state.snapshot = await ledger.closeCharge({
+      chargeId: input.chargeId,
+      status: 'cancelled',
+      at: now(),
+      reason: d.input.reason ?? 'cancelled by the requester',
+      data: { by: d.input.by ?? null },
+    });
   } else {
-    state.snapshot = await ledger.closeCharge({ chargeId: input.chargeId, status: 'expired', at: now(), reason: `no deposit into the virtual account by ${account.dueAt}` });
+    state.snapshot = await ledger.closeCharge({
+      chargeId: input.chargeId,
+      status: 'expired',
+      at: now(),
+      reason: `no deposit into the virtual account by ${account.dueAt}`,
+    });
   }
 }
 

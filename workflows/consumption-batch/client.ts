@@ -17,8 +17,16 @@ import { consumptionBatchWorkflowType, type BatchConsumptionInput, type BatchCon
  * the caller and the consumption ids, so the same batch sent again while it runs attaches to it; a new run
  * after it ended finds every decision already taken and answers the same.
  */
-export async function executeConsumptionBatch(temporal: Client, target: ConsumptionTarget, scope: string, inputs: BatchConsumptionInput[]): Promise<BatchConsumptionOutcome[]> {
-  const batchId = createHash('sha256').update(`${scope}\n${inputs.map((x) => x.consumptionId).join(',')}`).digest('hex').slice(0, 40);
+export async function executeConsumptionBatch(
+  temporal: Client,
+  target: ConsumptionTarget,
+  scope: string,
+  inputs: BatchConsumptionInput[],
+): Promise<BatchConsumptionOutcome[]> {
+  const batchId = createHash('sha256')
+    .update(`${scope}\n${inputs.map((x) => x.consumptionId).join(',')}`)
+    .digest('hex')
+    .slice(0, 40);
   const { outcomes } = await temporal.workflow.execute<ConsumptionBatchWorkflow>(consumptionBatchWorkflowType, {
     workflowId: consumptionBatchWorkflowId(batchId),
     taskQueue: target.taskQueue,

@@ -22,7 +22,8 @@ export interface IdempotencyRetentionResult {
  * The type the worker registers the workflow under: the name of this flow's function (./workflow.ts) as
  * exported by workflows/index.ts, checked here (`satisfies`): renaming one without the other fails to compile.
  */
-export const idempotencyRetentionWorkflowType = 'idempotencyRetentionWorkflow' satisfies keyof typeof import('./workflow.ts') & keyof typeof import('../index.ts');
+export const idempotencyRetentionWorkflowType = 'idempotencyRetentionWorkflow' satisfies keyof typeof import('./workflow.ts') &
+  keyof typeof import('../index.ts');
 /** The registered function's own type: a change of its input or result reaches every caller. */
 export type IdempotencyRetentionWorkflow = (typeof import('../index.ts'))[typeof idempotencyRetentionWorkflowType];
 

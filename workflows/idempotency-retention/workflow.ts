@@ -4,12 +4,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { IdempotencyRetentionActivities } from '../../activities/types.ts';
 import { durableActivity } from '../activity-options.ts';
-import {
-  DEFAULT_RETENTION_BATCH_SIZE,
-  DEFAULT_RETENTION_MAX_BATCHES,
-  type IdempotencyRetentionInput,
-  type IdempotencyRetentionResult,
-} from './definitions.ts';
+import { DEFAULT_RETENTION_BATCH_SIZE, DEFAULT_RETENTION_MAX_BATCHES, type IdempotencyRetentionInput, type IdempotencyRetentionResult } from './definitions.ts';
 
 const { deleteIdempotencyRecordsBefore } = proxyActivities<IdempotencyRetentionActivities>(durableActivity);
 

@@ -55,8 +55,7 @@ export interface RefundRecord {
  * business refusal (refund_exceeds_consumption, not_found) that recorded nothing.
  */
 export type RefundOutcome =
-  | { outcome: 'recorded'; refund: RefundRecord }
-  | { outcome: 'refused'; code: ErrorCode; message: string; details: Record<string, unknown> };
+  { outcome: 'recorded'; refund: RefundRecord } | { outcome: 'refused'; code: ErrorCode; message: string; details: Record<string, unknown> };
 
 /** What the refund's state query answers (the workflow's view; the Refund row is the read model). */
 export interface RefundSnapshot {

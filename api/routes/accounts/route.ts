@@ -21,7 +21,10 @@ export function accountsRouter({ db, config }: AppDeps): Router {
       throw new HttpProblem('forbidden', 'an account key may only create sub-accounts of its own account (parentId = itself)');
     }
     const { account, apiKey } = await createAccount(db, body);
-    res.status(201).location(`/v1/accounts/${account.id}`).json({ ...accountView(account), apiKey });
+    res
+      .status(201)
+      .location(`/v1/accounts/${account.id}`)
+      .json({ ...accountView(account), apiKey });
   });
 
   r.get('/accounts/:id', async (req, res) => {
@@ -39,7 +42,10 @@ export function accountsRouter({ db, config }: AppDeps): Router {
       taxDocument: body.taxDocument ?? account.taxDocument,
       businessRegistrationNumber: body.businessRegistrationNumber === undefined ? account.businessRegistrationNumber : body.businessRegistrationNumber,
     };
-    if (!needsNumber(next)) throw new HttpProblem('validation_error', `businessRegistrationNumber: ${NEEDS_NUMBER.message}`, { errors: [{ path: 'businessRegistrationNumber', message: NEEDS_NUMBER.message }] });
+    if (!needsNumber(next))
+      throw new HttpProblem('validation_error', `businessRegistrationNumber: ${NEEDS_NUMBER.message}`, {
+        errors: [{ path: 'businessRegistrationNumber', message: NEEDS_NUMBER.message }],
+      });
     const updated = await db.account.update({ where: { id: account.id }, data: { ...(body.name ? { name: body.name } : {}), ...next } });
     res.json(accountView(updated));
   });

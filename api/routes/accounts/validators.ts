@@ -20,7 +20,10 @@ const TaxDocumentSetting = z.enum(['tax_invoice', 'cash_receipt', 'none']);
 /** A tax invoice or cash receipt is issued to a business registration number: the account needs one. */
 export const needsNumber = (b: { taxDocument?: string | undefined; businessRegistrationNumber?: string | null | undefined }) =>
   b.taxDocument === undefined || b.taxDocument === 'none' || !!b.businessRegistrationNumber;
-export const NEEDS_NUMBER = { message: 'a tax_invoice or cash_receipt is issued to a businessRegistrationNumber: give one', path: ['businessRegistrationNumber'] };
+export const NEEDS_NUMBER = {
+  message: 'a tax_invoice or cash_receipt is issued to a businessRegistrationNumber: give one',
+  path: ['businessRegistrationNumber'],
+};
 
 export const CreateAccount = z
   .object({

@@ -24,7 +24,10 @@ export function adminEventsRouter({ db }: AppDeps): Router {
     requireAdmin(req);
     const q = parse(EventsQuery, req.query);
     const rows = await db.adminEvent.findMany({ where: q.type ? { type: q.type } : {}, orderBy: { id: 'desc' }, take: q.limit });
-    const names = await accountNames(db, rows.map((e) => e.accountId));
+    const names = await accountNames(
+      db,
+      rows.map((e) => e.accountId),
+    );
     res.json({
       events: rows.map((e) => adminEventView(e, names)),
     });

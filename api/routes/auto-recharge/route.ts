@@ -42,7 +42,11 @@ export function autoRechargeRouter({ db, config, temporal }: AppDeps): Router {
     // Saved while the balance is already below the threshold: no debit needs to come first.
     const balance = (await db.wallet.findUnique({ where: { accountId: account.id }, select: { balance: true } }))?.balance ?? 0n;
     if (saved.enabled && balance < saved.threshold && (await claimAutoRecharge(db, account.id, 'settings'))) {
-      await requestAutoRecharge(temporal, { accountId: account.id, taskQueue: config.temporal.taskQueue, charging: config }, { consumptionId: 'settings', balanceAfter: toPoints(balance) });
+      await requestAutoRecharge(
+        temporal,
+        { accountId: account.id, taskQueue: config.temporal.taskQueue, charging: config },
+        { consumptionId: 'settings', balanceAfter: toPoints(balance) },
+      );
     }
     res.json(autoRechargeView(saved, await autoRechargedThisMonth(db, account.id, config.calendar.timeZone, new Date())));
   });

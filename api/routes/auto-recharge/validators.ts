@@ -21,5 +21,8 @@ export function putAutoRecharge({ minimum, maximum }: ChargeLimits) {
       monthlyLimit: z.number().int().positive().max(MAX_POINTS).nullable().optional().describe('at least amount; null = no limit'),
     })
     .strict()
-    .refine((b) => b.monthlyLimit == null || b.monthlyLimit >= b.amount, { message: 'monthlyLimit must allow at least one recharge (≥ amount)', path: ['monthlyLimit'] });
+    .refine((b) => b.monthlyLimit == null || b.monthlyLimit >= b.amount, {
+      message: 'monthlyLimit must allow at least one recharge (≥ amount)',
+      path: ['monthlyLimit'],
+    });
 }

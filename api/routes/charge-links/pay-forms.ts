@@ -41,7 +41,11 @@ const formKey = z.string({ error: RELOAD }).regex(/^[\x21-\x7e]{1,255}$/, { erro
 export function cardForm(limits: ChargeLimits) {
   return z.object({
     amount: amountField(limits, 'card'),
-    cardToken: z.string({ error: '결제할 카드를 선택해 주세요.' }).trim().min(1, { error: '결제할 카드를 선택해 주세요.' }).max(200, { error: '카드 정보가 너무 깁니다.' }),
+    cardToken: z
+      .string({ error: '결제할 카드를 선택해 주세요.' })
+      .trim()
+      .min(1, { error: '결제할 카드를 선택해 주세요.' })
+      .max(200, { error: '카드 정보가 너무 깁니다.' }),
     idempotencyKey: formKey,
   });
 }

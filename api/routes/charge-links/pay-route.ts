@@ -57,11 +57,21 @@ export function payRouter(deps: AppDeps): Router {
         const problem = toHttpProblem(err);
         if (!problem) throw err;
         if (problem.code === 'not_found') return sendPage(res, 404, linkNotFoundPage(), PAGE_OPTS);
-        sendPage(res, problem.status, problemPage(String(req.params.token), PROBLEM_KO[problem.code] ?? '요청을 처리하지 못했습니다', formProblemText(problem.code)), PAGE_OPTS);
+        sendPage(
+          res,
+          problem.status,
+          problemPage(String(req.params.token), PROBLEM_KO[problem.code] ?? '요청을 처리하지 못했습니다', formProblemText(problem.code)),
+          PAGE_OPTS,
+        );
       }
     };
 
-  async function pageModel(token: string, link: ChargeLink, account: Account, extra: { form?: FormState; prefill?: PayPageModel['prefill']; keep?: Record<string, string> } = {}): Promise<PayPageModel> {
+  async function pageModel(
+    token: string,
+    link: ChargeLink,
+    account: Account,
+    extra: { form?: FormState; prefill?: PayPageModel['prefill']; keep?: Record<string, string> } = {},
+  ): Promise<PayPageModel> {
     const now = new Date();
     const [{ balance, pendingCharges }, open] = await Promise.all([fundingBalance(db, account, config.prices), openRequests(db, account)]);
     const formKeys = Object.fromEntries(PAY_METHODS.map((s) => [s.method, extra.keep?.[s.method] ?? randomUUID()]));
@@ -101,14 +111,22 @@ export function payRouter(deps: AppDeps): Router {
       const { link, account } = await liveLink(db, token);
       if (!wantsHtml(req)) {
         const funding = await fundingBalance(db, account, config.prices);
-        res.set('Cache-Control', 'no-store').set('Referrer-Policy', 'no-referrer').json(payLinkView(link, account, funding, config.chargeLimits, await openRequests(db, account)));
+        res
+          .set('Cache-Control', 'no-store')
+          .set('Referrer-Policy', 'no-referrer')
+          .json(payLinkView(link, account, funding, config.chargeLimits, await openRequests(db, account)));
         return;
       }
       // A preset link (?method=card&amount=100000) fills the amount without script.
       const method = typeof req.query.method === 'string' ? req.query.method : undefined;
       const amount = parseAmountText(req.query.amount);
       const prefill =
-        method && PAY_METHODS.some((s) => s.method === method) && amount !== undefined && Number.isSafeInteger(amount) && amount > 0 && amount <= config.chargeLimits.maximum
+        method &&
+        PAY_METHODS.some((s) => s.method === method) &&
+        amount !== undefined &&
+        Number.isSafeInteger(amount) &&
+        amount > 0 &&
+        amount <= config.chargeLimits.maximum
           ? { method, amount }
           : undefined;
       sendPage(res, 200, payPage(await pageModel(token, link, account, { prefill })), PAGE_OPTS);
@@ -141,11 +159,23 @@ export function payRouter(deps: AppDeps): Router {
   function answerJson(res: Response, outcome: Outcome, replayed: boolean) {
     const shown = publicOutcome(outcome);
     if (replayed) res.set('Idempotent-Replayed', 'true');
-    res.status(shown.status).type(shown.status >= 400 ? 'application/problem+json' : 'application/json').send(JSON.stringify(shown.body));
+    res
+      .status(shown.status)
+      .type(shown.status >= 400 ? 'application/problem+json' : 'application/json')
+      .send(JSON.stringify(shown.body));
   }
 
   /** Browsers: to the receipt of the charge (303, so a reload does not post again), or the form again. */
-  async function answerForm(req: Request, res: Response, link: ChargeLink, account: Account, method: string, outcome: Outcome, values: FormValues, key: string) {
+  async function answerForm(
+    req: Request,
+    res: Response,
+    link: ChargeLink,
+    account: Account,
+    method: string,
+    outcome: Outcome,
+    values: FormValues,
+    key: string,
+  ) {
     const body = outcome.body as Record<string, unknown> | null;
     const charge = (outcome.status < 400 ? body : (body?.charge as Record<string, unknown> | undefined)) ?? undefined;
     if (charge && typeof charge.id === 'string') {
@@ -153,7 +183,14 @@ export function payRouter(deps: AppDeps): Router {
       return;
     }
     const code = isErrorCode(body?.code) ? body.code : undefined;
-    await showFormAgain(req, res, link, account, { method, values, errors: { form: formProblemText(code) } }, code === 'idempotency_key_reused' ? undefined : key);
+    await showFormAgain(
+      req,
+      res,
+      link,
+      account,
+      { method, values, errors: { form: formProblemText(code) } },
+      code === 'idempotency_key_reused' ? undefined : key,
+    );
   }
 
   r.post(
@@ -182,7 +219,9 @@ export function payRouter(deps: AppDeps): Router {
         card = await gateway.tokenize(body.cardToken);
       } catch (err) {
         if (!html || toHttpProblem(err)?.code !== 'validation_error') throw err;
-        const message = testCards ? '이 시험용 결제대행사에 없는 카드입니다. 아래 시험용 카드 중 하나를 골라 주세요.' : '카드 정보를 확인할 수 없습니다. 다시 입력해 주세요.';
+        const message = testCards
+          ? '이 시험용 결제대행사에 없는 카드입니다. 아래 시험용 카드 중 하나를 골라 주세요.'
+          : '카드 정보를 확인할 수 없습니다. 다시 입력해 주세요.';
         return showFormAgain(req, res, link, account, { method: 'card', values, errors: { cardToken: message } }, formKey);
       }
       const { outcome, replayed } = await idempotentOutcome(db, scope, async (chargeId) => {
@@ -235,7 +274,14 @@ export function payRouter(deps: AppDeps): Router {
       }
       const scope = { principal: `charge-link:${link.id}`, key: idempotencyKeyOf(req, formKey), requestHash: requestHash(req, body) };
       const { outcome, replayed } = await idempotentOutcome(db, scope, (chargeId) =>
-        openCharge(deps, { chargeId, accountId: account.id, amount: body.amount, method: 'bank_transfer', origin: 'charge_link', depositorName: body.depositorName }),
+        openCharge(deps, {
+          chargeId,
+          accountId: account.id,
+          amount: body.amount,
+          method: 'bank_transfer',
+          origin: 'charge_link',
+          depositorName: body.depositorName,
+        }),
       );
       if (!html) return answerJson(res, outcome, replayed);
       await answerForm(req, res, link, account, 'bank_transfer', outcome, values, scope.key);

@@ -57,19 +57,23 @@ export interface OpenCharge {
  */
 export async function openCharge({ db, temporal, config }: Pick<AppDeps, 'db' | 'temporal' | 'config'>, request: OpenCharge): Promise<Outcome> {
   const { chargeId } = request;
-  const snapshot = await startCharge(temporal, { taskQueue: config.temporal.taskQueue, cardChargeWaitMs: config.cardChargeWaitMs }, {
-    chargeId,
-    accountId: request.accountId,
-    amount: request.amount,
-    method: request.method,
-    origin: request.origin,
-    depositorName: request.depositorName ?? null,
-    paymentMethodId: request.paymentMethodId ?? null,
-    calendar: config.calendar,
-    schedule: { confirmWithinBusinessHours: config.schedule.confirmWithinBusinessHours, expireAfterBusinessDays: config.schedule.expireAfterBusinessDays },
-    bankAccount: config.bankAccount,
-    virtualAccountValidHours: config.virtualAccountValidHours,
-  });
+  const snapshot = await startCharge(
+    temporal,
+    { taskQueue: config.temporal.taskQueue, cardChargeWaitMs: config.cardChargeWaitMs },
+    {
+      chargeId,
+      accountId: request.accountId,
+      amount: request.amount,
+      method: request.method,
+      origin: request.origin,
+      depositorName: request.depositorName ?? null,
+      paymentMethodId: request.paymentMethodId ?? null,
+      calendar: config.calendar,
+      schedule: { confirmWithinBusinessHours: config.schedule.confirmWithinBusinessHours, expireAfterBusinessDays: config.schedule.expireAfterBusinessDays },
+      bankAccount: config.bankAccount,
+      virtualAccountValidHours: config.virtualAccountValidHours,
+    },
+  );
   const charge = await loadCharge(db, chargeId);
   if (!charge) {
     // Refused before anything was recorded (the account or card changed since the checks above).

@@ -28,7 +28,18 @@ export function chargesRouter({ db, temporal, config }: AppDeps): Router {
     checkLimits(config, body.method, body.amount);
     if (body.paymentMethodId) await storedCardOf(db, account.id, body.paymentMethodId);
     await idempotent(db, req, res, (chargeId) =>
-      openCharge({ db, temporal, config }, { chargeId, accountId: account.id, amount: body.amount, method: body.method, origin: 'api', depositorName: body.depositorName, paymentMethodId: body.paymentMethodId }),
+      openCharge(
+        { db, temporal, config },
+        {
+          chargeId,
+          accountId: account.id,
+          amount: body.amount,
+          method: body.method,
+          origin: 'api',
+          depositorName: body.depositorName,
+          paymentMethodId: body.paymentMethodId,
+        },
+      ),
     );
   });
 

@@ -16,7 +16,10 @@ export const CreateCharge = z
   .strict()
   .refine((b) => b.method !== 'card' || b.paymentMethodId !== undefined, { message: 'a card charge needs a paymentMethodId', path: ['paymentMethodId'] })
   .refine((b) => b.method === 'card' || b.paymentMethodId === undefined, { message: 'paymentMethodId goes with method "card"', path: ['paymentMethodId'] })
-  .refine((b) => b.method === 'bank_transfer' || b.depositorName === undefined, { message: 'depositorName goes with method "bank_transfer"', path: ['depositorName'] });
+  .refine((b) => b.method === 'bank_transfer' || b.depositorName === undefined, {
+    message: 'depositorName goes with method "bank_transfer"',
+    path: ['depositorName'],
+  });
 
 export const ConfirmDeposit = z
   .object({

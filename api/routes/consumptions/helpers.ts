@@ -109,7 +109,10 @@ export async function consumeBatch({ db, temporal, config, eagerStart }: BatchDe
     }
     const { key, ...raw } = item as Record<string, unknown>;
     if (!isIdempotencyKey(key)) {
-      results[index] = batchItemResult(typeof key === 'string' ? key : null, problemOutcome(new HttpProblem('validation_error', 'key: 1 to 255 visible ASCII characters, required')));
+      results[index] = batchItemResult(
+        typeof key === 'string' ? key : null,
+        problemOutcome(new HttpProblem('validation_error', 'key: 1 to 255 visible ASCII characters, required')),
+      );
       return;
     }
     try {
@@ -147,7 +150,13 @@ export async function consumeBatch({ db, temporal, config, eagerStart }: BatchDe
         const account = accounts.get(v.body.accountId)!;
         toRun.set(record.resourceId, {
           key: v.key,
-          input: { consumptionId: record.resourceId, accountId: account.id, fundingAccountId: fundingAccountId(account), amount: v.amount, ...consumptionFields(v.body) },
+          input: {
+            consumptionId: record.resourceId,
+            accountId: account.id,
+            fundingAccountId: fundingAccountId(account),
+            amount: v.amount,
+            ...consumptionFields(v.body),
+          },
         });
       }
     }
@@ -156,7 +165,12 @@ export async function consumeBatch({ db, temporal, config, eagerStart }: BatchDe
   // 4. One workflow for the batch; each answer stored under its key.
   if (toRun.size > 0) {
     const runs = [...toRun.values()];
-    const outcomes = await executeConsumptionBatch(temporal, { taskQueue: config.temporal.taskQueue, eagerStart }, scope, runs.map((x) => x.input));
+    const outcomes = await executeConsumptionBatch(
+      temporal,
+      { taskQueue: config.temporal.taskQueue, eagerStart },
+      scope,
+      runs.map((x) => x.input),
+    );
     const answers = new Map<string, Outcome>();
     runs.forEach(({ key, input }, i) => {
       const o = outcomes[i]!;

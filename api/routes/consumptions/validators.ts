@@ -55,6 +55,9 @@ export const BatchKey = z.string().min(1).max(255).describe("the item's idempote
 /** The batch's envelope with its items' shapes, as /openapi.json describes it. */
 export function consumptionBatchShapes(item?: z.ZodType) {
   return ConsumptionBatch.extend({
-    items: z.array(z.union(createConsumptionShapes(item).options.map((o) => o.extend({ key: BatchKey })))).min(1).max(MAX_BATCH_ITEMS),
+    items: z
+      .array(z.union(createConsumptionShapes(item).options.map((o) => o.extend({ key: BatchKey }))))
+      .min(1)
+      .max(MAX_BATCH_ITEMS),
   });
 }

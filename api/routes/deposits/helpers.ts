@@ -46,13 +46,24 @@ export async function receiveBankDeposit(
   let deposit: BankDeposit;
   try {
     deposit = await db.bankDeposit.create({
-      data: { id: randomUUID(), bankTransactionId: body.bankTransactionId, amount: BigInt(body.amount), depositorName: body.depositorName, depositedAt: new Date(body.depositedAt), source },
+      data: {
+        id: randomUUID(),
+        bankTransactionId: body.bankTransactionId,
+        amount: BigInt(body.amount),
+        depositorName: body.depositorName,
+        depositedAt: new Date(body.depositedAt),
+        source,
+      },
     });
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
     created = false;
     deposit = await db.bankDeposit.findUniqueOrThrow({ where: { bankTransactionId: body.bankTransactionId } });
-    if (deposit.amount !== BigInt(body.amount) || deposit.depositorName !== body.depositorName || deposit.depositedAt.getTime() !== Date.parse(body.depositedAt)) {
+    if (
+      deposit.amount !== BigInt(body.amount) ||
+      deposit.depositorName !== body.depositorName ||
+      deposit.depositedAt.getTime() !== Date.parse(body.depositedAt)
+    ) {
       throw new HttpProblem('idempotency_key_reused', `bankTransactionId ${body.bankTransactionId} was reported with other data`, { depositId: deposit.id });
     }
   }

@@ -64,13 +64,19 @@ export function depositsRouter({ db, temporal, config, gateway }: AppDeps): Rout
     const resuming = deposit.status === 'assigned' && deposit.chargeId === body.chargeId && deposit.settledAt === null;
     if (!resuming) {
       if (deposit.status !== 'unmatched') {
-        throw new HttpProblem('invalid_state', `bank deposit ${id} is ${deposit.status}${deposit.chargeId ? ` (charge ${deposit.chargeId})` : ''}`, { currentStatus: deposit.status, chargeId: deposit.chargeId ?? undefined });
+        throw new HttpProblem('invalid_state', `bank deposit ${id} is ${deposit.status}${deposit.chargeId ? ` (charge ${deposit.chargeId})` : ''}`, {
+          currentStatus: deposit.status,
+          chargeId: deposit.chargeId ?? undefined,
+        });
       }
       const charge = await db.charge.findUnique({ where: { id: body.chargeId } });
       if (!charge) throw new HttpProblem('not_found', `charge ${body.chargeId} not found`);
       if (charge.method !== 'bank_transfer') throw new HttpProblem('invalid_state', `a ${charge.method} charge is not confirmed by a bank deposit`);
       try {
-        const claimed = await db.bankDeposit.updateMany({ where: { id, status: 'unmatched' }, data: { status: 'assigned', chargeId: charge.id, note: null, settledAt: null } });
+        const claimed = await db.bankDeposit.updateMany({
+          where: { id, status: 'unmatched' },
+          data: { status: 'assigned', chargeId: charge.id, note: null, settledAt: null },
+        });
         if (claimed.count !== 1) {
           const now = await db.bankDeposit.findUniqueOrThrow({ where: { id } });
           throw new HttpProblem('invalid_state', `bank deposit ${id} is ${now.status}`, { currentStatus: now.status });
@@ -82,7 +88,8 @@ export function depositsRouter({ db, temporal, config, gateway }: AppDeps): Rout
       deposit = await db.bankDeposit.findUniqueOrThrow({ where: { id } });
     }
     const settled = await confirmClaimedDeposit({ db, temporal }, deposit, 'admin');
-    if (settled.status === 'unmatched') throw new HttpProblem('invalid_state', settled.note ?? `charge ${body.chargeId} refused the confirmation`, { deposit: bankDepositView(settled) });
+    if (settled.status === 'unmatched')
+      throw new HttpProblem('invalid_state', settled.note ?? `charge ${body.chargeId} refused the confirmation`, { deposit: bankDepositView(settled) });
     res.json(bankDepositView(settled));
   });
 

@@ -30,7 +30,16 @@ export function inboundWebhooksRouter({ db, temporal, config }: AppDeps): Router
       throw new HttpProblem('not_found', `no virtual account ${n.accountNumber} for order ${n.orderId}`);
     }
     await db.gatewayNotification.createMany({
-      data: [{ transactionId: n.transactionId, chargeId: charge.id, accountNumber: n.accountNumber, amount: BigInt(n.amount), depositorName: n.depositorName ?? null, depositedAt: new Date(n.depositedAt) }],
+      data: [
+        {
+          transactionId: n.transactionId,
+          chargeId: charge.id,
+          accountNumber: n.accountNumber,
+          amount: BigInt(n.amount),
+          depositorName: n.depositorName ?? null,
+          depositedAt: new Date(n.depositedAt),
+        },
+      ],
       skipDuplicates: true,
     });
     const outcome = async (value: 'credited' | 'refused', detail: string | null) =>
@@ -44,7 +53,8 @@ export function inboundWebhooksRouter({ db, temporal, config }: AppDeps): Router
       if (!problem && err instanceof WorkflowNotFoundError) {
         // The workflow has closed: the read model says whether this very transaction was credited.
         const now = await db.charge.findUniqueOrThrow({ where: { id: charge.id } });
-        if (!(now.status === 'succeeded' && now.gatewayReference === n.transactionId)) problem = new HttpProblem('invalid_state', `charge ${charge.id} is ${now.status}`, { currentStatus: now.status });
+        if (!(now.status === 'succeeded' && now.gatewayReference === n.transactionId))
+          problem = new HttpProblem('invalid_state', `charge ${charge.id} is ${now.status}`, { currentStatus: now.status });
       } else if (!problem) throw err;
       if (problem) {
         await outcome('refused', problem.detail);
@@ -52,7 +62,14 @@ export function inboundWebhooksRouter({ db, temporal, config }: AppDeps): Router
           type: VIRTUAL_ACCOUNT_DEPOSIT_REFUSED,
           subjectId: charge.id,
           accountId: charge.accountId,
-          data: { chargeId: charge.id, transactionId: n.transactionId, accountNumber: n.accountNumber, amount: n.amount, depositorName: n.depositorName ?? null, reason: problem.detail },
+          data: {
+            chargeId: charge.id,
+            transactionId: n.transactionId,
+            accountNumber: n.accountNumber,
+            amount: n.amount,
+            depositorName: n.depositorName ?? null,
+            reason: problem.detail,
+          },
           key: `gateway-notification:${n.transactionId}/refused`,
         });
         throw problem;

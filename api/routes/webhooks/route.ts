@@ -99,7 +99,9 @@ export function webhooksRouter(deps: AppDeps): Router {
     });
     const { page, nextCursor } = pageOf(rows, q.limit, encodeCursor);
     const types = new Map(
-      (await db.webhookEvent.findMany({ where: { id: { in: page.flatMap((d) => (d.eventId ? [d.eventId] : [])) } }, select: { id: true, type: true } })).map((e) => [e.id, e.type]),
+      (await db.webhookEvent.findMany({ where: { id: { in: page.flatMap((d) => (d.eventId ? [d.eventId] : [])) } }, select: { id: true, type: true } })).map(
+        (e) => [e.id, e.type],
+      ),
     );
     res.json({
       deliveries: page.map((d) => deliveryView(d, d.eventId ? (types.get(d.eventId) ?? null) : null)),
@@ -136,16 +138,26 @@ export function webhooksRouter(deps: AppDeps): Router {
     let targets: string[];
     if (body.endpointId) {
       const endpoint = await endpointFor(db, p, body.endpointId);
-      if (!receiving.includes(endpoint.id)) throw new HttpProblem('invalid_state', `webhook endpoint ${endpoint.id} does not receive ${event.type} events of this account`);
+      if (!receiving.includes(endpoint.id))
+        throw new HttpProblem('invalid_state', `webhook endpoint ${endpoint.id} does not receive ${event.type} events of this account`);
       targets = [endpoint.id];
     } else {
       const visible = await visibleAccountIds(db, p);
-      const mine = await db.webhookEndpoint.findMany({ where: { id: { in: receiving }, ...(visible ? { accountId: { in: visible } } : {}) }, select: { id: true } });
+      const mine = await db.webhookEndpoint.findMany({
+        where: { id: { in: receiving }, ...(visible ? { accountId: { in: visible } } : {}) },
+        select: { id: true },
+      });
       targets = mine.map((e) => e.id);
       if (targets.length === 0) throw new HttpProblem('invalid_state', `no webhook endpoint of yours receives ${event.type} events of this account`);
     }
     // A new delivery per target with the same body (the same event id and content); its own workflow.
-    const deliveries = targets.map((endpointId) => ({ id: randomUUID(), key: `${event.id}:${endpointId}:redelivery:${randomUUID()}`, eventId: event.id, endpointId, body: event.body }));
+    const deliveries = targets.map((endpointId) => ({
+      id: randomUUID(),
+      key: `${event.id}:${endpointId}:redelivery:${randomUUID()}`,
+      eventId: event.id,
+      endpointId,
+      body: event.body,
+    }));
     await db.webhookDelivery.createMany({ data: deliveries });
     for (const d of deliveries) {
       try {

@@ -64,7 +64,10 @@ export async function postgresOutage(pg: ChaosPostgres, root: string): Promise<V
     while (Date.now() - haltedAt < OUTAGE_MS) {
       for (const [what, send] of [
         ['GET balance', () => api.request('GET', `/v1/accounts/${account.id}/balance`, { key: account.apiKey })],
-        ['POST confirm-deposit', () => api.request('POST', `/v1/charges/${charges[0]!.id}/confirm-deposit`, { key: ADMIN_KEY, body: { depositedAmount: charges[0]!.amount } })],
+        [
+          'POST confirm-deposit',
+          () => api.request('POST', `/v1/charges/${charges[0]!.id}/confirm-deposit`, { key: ADMIN_KEY, body: { depositedAmount: charges[0]!.amount } }),
+        ],
       ] as const) {
         try {
           probes.push({ what, a: await send() });
@@ -87,7 +90,14 @@ export async function postgresOutage(pg: ChaosPostgres, root: string): Promise<V
 
     let n = 0;
     await until(
-      async () => (await api.request('POST', '/v1/consumptions', { key: account.apiKey, body: { accountId: account.id, amount: 1 }, idempotencyKey: `c-recovery-${n++}` })).status === 201,
+      async () =>
+        (
+          await api.request('POST', '/v1/consumptions', {
+            key: account.apiKey,
+            body: { accountId: account.id, amount: 1 },
+            idempotencyKey: `c-recovery-${n++}`,
+          })
+        ).status === 201,
       'a 201 after PostgreSQL is back',
       120_000,
       500,
@@ -99,12 +109,28 @@ export async function postgresOutage(pg: ChaosPostgres, root: string): Promise<V
     const answers = [...during.map((s) => ({ what: 'POST /v1/consumptions', a: s.first, error: s.error })), ...probes];
     const inFlight = load.sent.filter((s) => s.sentAt < haltedAt && (!s.first || s.sentAt + s.first.ms > haltedAt));
     const hung = [...answers, ...inFlight.map((s) => ({ what: 'in flight at the halt', a: s.first, error: s.error }))].filter((x) => !x.a);
-    const not503 = answers.filter((x) => x.a && !(x.a.status === 503 && (x.a.body as { code?: string }).code === 'service_unavailable' && Number(x.a.headers.get('retry-after')) > 0));
+    const not503 = answers.filter(
+      (x) => x.a && !(x.a.status === 503 && (x.a.body as { code?: string }).code === 'service_unavailable' && Number(x.a.headers.get('retry-after')) > 0),
+    );
     const times = answers.flatMap((x) => (x.a ? [x.a.ms] : []));
     const worst = Math.max(0, ...times);
     v.check(answers.length >= 10, 'requests were sent during the outage', `${answers.length}`);
-    v.check(hung.length === 0, 'every request during the outage answered (no hang)', hung.slice(0, 2).map((x) => `${x.what}: ${x.error}`).join('; '));
-    v.check(not503.length === 0, 'every answer during the outage a 503 service_unavailable problem with Retry-After', not503.slice(0, 2).map((x) => `${x.what}: ${x.a!.status} ${JSON.stringify(x.a!.body).slice(0, 150)}`).join('; '));
+    v.check(
+      hung.length === 0,
+      'every request during the outage answered (no hang)',
+      hung
+        .slice(0, 2)
+        .map((x) => `${x.what}: ${x.error}`)
+        .join('; '),
+    );
+    v.check(
+      not503.length === 0,
+      'every answer during the outage a 503 service_unavailable problem with Retry-After',
+      not503
+        .slice(0, 2)
+        .map((x) => `${x.what}: ${x.a!.status} ${JSON.stringify(x.a!.body).slice(0, 150)}`)
+        .join('; '),
+    );
     v.check(worst < PROMPT_MS, `worst answer during the outage < ${PROMPT_MS} ms`, `${worst} ms`);
     v.figure('requests answered during the outage', answers.length);
     v.figure('consumptions in flight at the halt', inFlight.length);
@@ -123,12 +149,19 @@ export async function postgresOutage(pg: ChaosPostgres, root: string): Promise<V
     await load.replayAll();
     const succeeded = load.verifyReplays(v);
     for (let k = 0; k < n; k++) {
-      const a = await api.untilDefinite('POST', '/v1/consumptions', { key: account.apiKey, body: { accountId: account.id, amount: 1 }, idempotencyKey: `c-recovery-${k}` });
+      const a = await api.untilDefinite('POST', '/v1/consumptions', {
+        key: account.apiKey,
+        body: { accountId: account.id, amount: 1 },
+        idempotencyKey: `c-recovery-${k}`,
+      });
       if (a.status === 201) succeeded.set((a.body as { id: string }).id, 1);
     }
     for (const [id, amount] of direct) succeeded.set(id, amount);
     const credits = await chargeCredits(f.db.prisma);
-    v.check(charges.every((c) => credits.get(c.id)?.n === 1 && credits.get(c.id)?.total === c.amount), 'each confirmed charge credited exactly once');
+    v.check(
+      charges.every((c) => credits.get(c.id)?.n === 1 && credits.get(c.id)?.total === c.amount),
+      'each confirmed charge credited exactly once',
+    );
     await checkConsumptionEffects(v, f.db.prisma, succeeded);
     const consumed = [...succeeded.values()].reduce((a, b) => a + b, 0);
     await checkBalance(v, f.db.prisma, account.id, INITIAL + charges.reduce((a, c) => a + c.amount, 0) - consumed, 'account');
@@ -136,7 +169,11 @@ export async function postgresOutage(pg: ChaosPostgres, root: string): Promise<V
     v.figure('distinct successful consumptions', succeeded.size);
 
     const records = await f.db.prisma.idempotencyRecord.findMany({ where: { NOT: { key: { startsWith: 'c-charge' } } } });
-    const ids = [...records.map((r) => consumptionWorkflowId(r.resourceId)), ...[...direct.keys()].map(consumptionWorkflowId), ...charges.map((c) => chargeWorkflowId(c.id))];
+    const ids = [
+      ...records.map((r) => consumptionWorkflowId(r.resourceId)),
+      ...[...direct.keys()].map(consumptionWorkflowId),
+      ...charges.map((c) => chargeWorkflowId(c.id)),
+    ];
     await checkWorkflows(v, t.client, f.env.taskQueue, ids, () => false);
   } finally {
     if (halted) await pg.resume().catch(() => {});

@@ -43,10 +43,20 @@ export async function sigkillUnderLoad(pg: ChaosPostgres, root: string): Promise
     await checkLedger(v, f.db.prisma);
 
     const records = await f.db.prisma.idempotencyRecord.findMany();
-    v.check(records.length === load.sent.length && records.every((r) => r.completedAt), 'one completed idempotency record per key', `${records.length} records for ${load.sent.length} keys, ${records.filter((r) => !r.completedAt).length} open`);
+    v.check(
+      records.length === load.sent.length && records.every((r) => r.completedAt),
+      'one completed idempotency record per key',
+      `${records.length} records for ${load.sent.length} keys, ${records.filter((r) => !r.completedAt).length} open`,
+    );
     const t = await f.temporal.client();
     try {
-      await checkWorkflows(v, t.client, f.env.taskQueue, records.map((r) => consumptionWorkflowId(r.resourceId)), () => false);
+      await checkWorkflows(
+        v,
+        t.client,
+        f.env.taskQueue,
+        records.map((r) => consumptionWorkflowId(r.resourceId)),
+        () => false,
+      );
     } finally {
       await t.close();
     }

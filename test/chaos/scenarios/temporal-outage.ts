@@ -46,8 +46,16 @@ export async function temporalOutage(pg: ChaosPostgres, root: string): Promise<V
     };
     let i = 0;
     while (Date.now() - cutAt < OUTAGE_MS) {
-      await probe('POST /v1/charges', () => api.request('POST', '/v1/charges', { key: account.apiKey, body: { accountId: account.id, amount: 50_000, method: 'bank_transfer', depositorName: 'Chaos Co' }, idempotencyKey: `b-outage-charge-${i}` }));
-      await probe('POST confirm-deposit', () => api.request('POST', `/v1/charges/${charges[0]!.id}/confirm-deposit`, { key: ADMIN_KEY, body: { depositedAmount: charges[0]!.amount } }));
+      await probe('POST /v1/charges', () =>
+        api.request('POST', '/v1/charges', {
+          key: account.apiKey,
+          body: { accountId: account.id, amount: 50_000, method: 'bank_transfer', depositorName: 'Chaos Co' },
+          idempotencyKey: `b-outage-charge-${i}`,
+        }),
+      );
+      await probe('POST confirm-deposit', () =>
+        api.request('POST', `/v1/charges/${charges[0]!.id}/confirm-deposit`, { key: ADMIN_KEY, body: { depositedAmount: charges[0]!.amount } }),
+      );
       await probe('GET /readyz', () => api.request('GET', '/readyz', { key: ADMIN_KEY }));
       i++;
       await sleep(1_000);
@@ -58,7 +66,14 @@ export async function temporalOutage(pg: ChaosPostgres, root: string): Promise<V
     // Recovery without a restart: the first new consumption answered 201 after the proxy is back.
     let n = 0;
     await until(
-      async () => (await api.request('POST', '/v1/consumptions', { key: account.apiKey, body: { accountId: account.id, amount: 1 }, idempotencyKey: `b-recovery-${n++}` })).status === 201,
+      async () =>
+        (
+          await api.request('POST', '/v1/consumptions', {
+            key: account.apiKey,
+            body: { accountId: account.id, amount: 1 },
+            idempotencyKey: `b-recovery-${n++}`,
+          })
+        ).status === 201,
       'a 201 after Temporal is back',
       120_000,
       500,
@@ -73,15 +88,42 @@ export async function temporalOutage(pg: ChaosPostgres, root: string): Promise<V
     v.figure('consumptions in flight at the cut', inFlight.length);
     const answers = [...during.map((s) => ({ what: 'POST /v1/consumptions', a: s.first, error: s.error })), ...probes.filter((p) => p.what !== 'GET /readyz')];
     const hung = [...answers, ...inFlight.map((s) => ({ what: 'in flight at the cut', a: s.first, error: s.error }))].filter((x) => !x.a);
-    const not503 = answers.filter((x) => x.a && !(x.a.status === 503 && x.a.headers.get('content-type')?.startsWith('application/problem+json') && (x.a.body as { code?: string }).code === 'service_unavailable' && Number(x.a.headers.get('retry-after')) > 0));
+    const not503 = answers.filter(
+      (x) =>
+        x.a &&
+        !(
+          x.a.status === 503 &&
+          x.a.headers.get('content-type')?.startsWith('application/problem+json') &&
+          (x.a.body as { code?: string }).code === 'service_unavailable' &&
+          Number(x.a.headers.get('retry-after')) > 0
+        ),
+    );
     const times = [...answers.flatMap((x) => (x.a ? [x.a.ms] : [])), ...inFlight.flatMap((s) => (s.first ? [s.sentAt + s.first.ms - cutAt] : []))];
     const worst = Math.max(0, ...times);
     const readyz = probes.filter((p) => p.what === 'GET /readyz');
     v.check(answers.length >= 10, 'requests were sent during the outage', `${answers.length}`);
-    v.check(hung.length === 0, 'every request during the outage answered (no hang, no dropped connection)', hung.slice(0, 2).map((x) => `${x.what}: ${x.error}`).join('; '));
-    v.check(not503.length === 0, 'every answer during the outage a 503 service_unavailable problem with Retry-After', not503.slice(0, 2).map((x) => `${x.what}: ${x.a!.status} ${JSON.stringify(x.a!.body).slice(0, 150)}`).join('; '));
+    v.check(
+      hung.length === 0,
+      'every request during the outage answered (no hang, no dropped connection)',
+      hung
+        .slice(0, 2)
+        .map((x) => `${x.what}: ${x.error}`)
+        .join('; '),
+    );
+    v.check(
+      not503.length === 0,
+      'every answer during the outage a 503 service_unavailable problem with Retry-After',
+      not503
+        .slice(0, 2)
+        .map((x) => `${x.what}: ${x.a!.status} ${JSON.stringify(x.a!.body).slice(0, 150)}`)
+        .join('; '),
+    );
     v.check(worst < PROMPT_MS, `worst answer during the outage < ${PROMPT_MS} ms`, `${worst} ms`);
-    v.check(readyz.every((p) => p.a?.status === 503), '/readyz answers 503 during the outage', readyz.map((p) => p.a?.status ?? p.error).join(','));
+    v.check(
+      readyz.every((p) => p.a?.status === 503),
+      '/readyz answers 503 during the outage',
+      readyz.map((p) => p.a?.status ?? p.error).join(','),
+    );
     v.figure('requests answered during the outage', answers.length);
     v.figure('503 answer time ms (median/worst)', `${median(times)}/${worst}`);
     v.check(apiProc.alive && worker.alive, 'API and worker processes never restarted', `api alive ${apiProc.alive}, worker alive ${worker.alive}`);
@@ -90,23 +132,41 @@ export async function temporalOutage(pg: ChaosPostgres, root: string): Promise<V
     await load.replayAll();
     const succeeded = load.verifyReplays(v);
     for (let k = 0; k < n; k++) {
-      const a = await api.untilDefinite('POST', '/v1/consumptions', { key: account.apiKey, body: { accountId: account.id, amount: 1 }, idempotencyKey: `b-recovery-${k}` });
+      const a = await api.untilDefinite('POST', '/v1/consumptions', {
+        key: account.apiKey,
+        body: { accountId: account.id, amount: 1 },
+        idempotencyKey: `b-recovery-${k}`,
+      });
       if (a.status === 201) succeeded.set((a.body as { id: string }).id, 1);
     }
     for (const c of charges) {
       const a = await api.untilDefinite('POST', `/v1/charges/${c.id}/confirm-deposit`, { key: ADMIN_KEY, body: { depositedAmount: c.amount } });
-      v.check(a.status === 200 && (a.body as { status?: string }).status === 'succeeded', `charge from before the outage confirmed after it`, `${a.status} ${JSON.stringify(a.body).slice(0, 150)}`);
+      v.check(
+        a.status === 200 && (a.body as { status?: string }).status === 'succeeded',
+        `charge from before the outage confirmed after it`,
+        `${a.status} ${JSON.stringify(a.body).slice(0, 150)}`,
+      );
     }
     // The bank transfers asked for during the outage: each key retried to a definite answer, like any client.
     const outageCharges: string[] = [];
     for (let k = 0; k < i; k++) {
-      const a = await api.untilDefinite('POST', '/v1/charges', { key: account.apiKey, body: { accountId: account.id, amount: 50_000, method: 'bank_transfer', depositorName: 'Chaos Co' }, idempotencyKey: `b-outage-charge-${k}` });
+      const a = await api.untilDefinite('POST', '/v1/charges', {
+        key: account.apiKey,
+        body: { accountId: account.id, amount: 50_000, method: 'bank_transfer', depositorName: 'Chaos Co' },
+        idempotencyKey: `b-outage-charge-${k}`,
+      });
       v.check(a.status === 202, 'a bank transfer refused during the outage gets its 202 on retry', `${a.status}`);
       outageCharges.push((a.body as { id: string }).id);
     }
     const credits = await chargeCredits(f.db.prisma);
-    v.check(charges.every((c) => credits.get(c.id)?.n === 1 && credits.get(c.id)?.total === c.amount), 'each confirmed charge credited exactly once');
-    v.check(outageCharges.every((id) => !credits.has(id)), 'no unconfirmed charge credited');
+    v.check(
+      charges.every((c) => credits.get(c.id)?.n === 1 && credits.get(c.id)?.total === c.amount),
+      'each confirmed charge credited exactly once',
+    );
+    v.check(
+      outageCharges.every((id) => !credits.has(id)),
+      'no unconfirmed charge credited',
+    );
     await checkConsumptionEffects(v, f.db.prisma, succeeded);
     const consumed = [...succeeded.values()].reduce((a, b) => a + b, 0);
     await checkBalance(v, f.db.prisma, account.id, INITIAL + charges.reduce((a, c) => a + c.amount, 0) - consumed, 'account');
@@ -118,7 +178,9 @@ export async function temporalOutage(pg: ChaosPostgres, root: string): Promise<V
     const waiting = new Set(outageCharges.map(chargeWorkflowId));
     const t = await f.temporal.client();
     try {
-      await checkWorkflows(v, t.client, f.env.taskQueue, [...consumptionIds, ...charges.map((c) => chargeWorkflowId(c.id)), ...waiting], (id) => waiting.has(id));
+      await checkWorkflows(v, t.client, f.env.taskQueue, [...consumptionIds, ...charges.map((c) => chargeWorkflowId(c.id)), ...waiting], (id) =>
+        waiting.has(id),
+      );
     } finally {
       await t.close();
     }

@@ -57,23 +57,40 @@ export async function workerKilled(pg: ChaosPostgres, root: string): Promise<Ver
       });
     };
     const started = Date.now();
-    const first = [...wave1.map(track), ...wave1.filter((c) => c.plan === 'confirm').slice(0, 2).map(track)];
+    const first = [
+      ...wave1.map(track),
+      ...wave1
+        .filter((c) => c.plan === 'confirm')
+        .slice(0, 2)
+        .map(track),
+    ];
     await sleep(150);
     await w1.kill('SIGKILL');
     v.figure('decision requests in flight at the kill', unanswered);
-    const second = [...wave2.map(track), ...wave2.filter((c) => c.plan === 'confirm').slice(0, 2).map(track)];
+    const second = [
+      ...wave2.map(track),
+      ...wave2
+        .filter((c) => c.plan === 'confirm')
+        .slice(0, 2)
+        .map(track),
+    ];
     const results = await Promise.all([...first, ...second]);
     v.figure('all decisions answered after ms', Date.now() - started);
     v.figure('decision requests retried after a 503', results.filter((r) => r.a.attempts > 1).length);
 
     for (const { c, a } of results) {
       const want = c.plan === 'confirm' ? 'succeeded' : 'rejected';
-      v.check(a.status === 200 && (a.body as { status?: string }).status === want, `every ${c.plan} answered 200 ${want}`, `${c.id}: ${a.status} ${JSON.stringify(a.body).slice(0, 150)}`);
+      v.check(
+        a.status === 200 && (a.body as { status?: string }).status === want,
+        `every ${c.plan} answered 200 ${want}`,
+        `${c.id}: ${a.status} ${JSON.stringify(a.body).slice(0, 150)}`,
+      );
     }
     const credits = await chargeCredits(f.db.prisma);
     for (const c of charges) {
       const credit = credits.get(c.id);
-      if (c.plan === 'confirm') v.check(credit?.n === 1 && credit.total === c.amount, 'every confirmation credits exactly once', `${c.id}: ${JSON.stringify(credit)}`);
+      if (c.plan === 'confirm')
+        v.check(credit?.n === 1 && credit.total === c.amount, 'every confirmation credits exactly once', `${c.id}: ${JSON.stringify(credit)}`);
       else v.check(!credit, 'no credit for a rejected or waiting charge', `${c.id}: ${JSON.stringify(credit)}`);
       const row = await f.db.prisma.charge.findUniqueOrThrow({ where: { id: c.id } });
       const want = { confirm: 'succeeded', reject: 'rejected', wait: 'awaiting_deposit' }[c.plan];
@@ -86,7 +103,13 @@ export async function workerKilled(pg: ChaosPostgres, root: string): Promise<Ver
     await checkLedger(v, f.db.prisma);
     v.check(w2.alive && apiProc.alive, 'the other worker and the API kept running');
     const waiting = new Set(charges.filter((c) => c.plan === 'wait').map((c) => chargeWorkflowId(c.id)));
-    await checkWorkflows(v, t.client, f.env.taskQueue, charges.map((c) => chargeWorkflowId(c.id)), (id) => waiting.has(id));
+    await checkWorkflows(
+      v,
+      t.client,
+      f.env.taskQueue,
+      charges.map((c) => chargeWorkflowId(c.id)),
+      (id) => waiting.has(id),
+    );
   } finally {
     await t.close();
     await f.cleanup();
