@@ -4,6 +4,7 @@
 // unknown, expired or revoked token gets one and the same 404, so a token's history never leaks.
 import { randomUUID } from 'node:crypto';
 import express, { Router, type Request, type Response } from 'express';
+import type { z } from 'zod';
 import type { AppDeps } from '../../deps.ts';
 import { parse } from '../../validation.ts';
 import { HttpProblem, toHttpProblem } from '../../problem.ts';
@@ -193,26 +194,51 @@ export function payRouter(deps: AppDeps): Router {
     );
   }
 
+  type TopUpMethod = 'card' | 'bank_transfer' | 'virtual_account';
+  /** What a form posts besides the charge's own fields. */
+  type FormExtras = { idempotencyKey: string; confirmDuplicate?: 'yes' | undefined };
+
+  /**
+   * Reads a posted top-up of `method`: a browser's form (refused: the form is shown again with a Korean
+   * message per field and what was typed, and null is returned — the request is answered) or a JSON
+   * client's body (refused: problem+json, thrown). Answers the charge's fields (`body`, what the
+   * idempotency key is bound to) and the key the form or the body carried.
+   */
+  async function readTopUp<B extends { amount: number }>(
+    req: Request,
+    res: Response,
+    target: { link: ChargeLink; account: Account },
+    method: TopUpMethod,
+    fields: readonly (keyof B & string)[],
+    schemas: { form: z.ZodType<B & FormExtras>; json: z.ZodType<B & { idempotencyKey?: string | undefined }> },
+  ): Promise<{ html: boolean; values: FormValues; body: B; formKey: string | undefined; confirmDuplicate: boolean } | null> {
+    const html = wantsHtml(req);
+    const values = typedValues(req.body, fields);
+    if (html) {
+      const form = readForm(schemas.form, req.body);
+      if (!form.ok) {
+        await showFormAgain(req, res, target.link, target.account, { method, values, errors: form.errors }, req.body?.idempotencyKey);
+        return null;
+      }
+      const { idempotencyKey, confirmDuplicate, ...body } = form.value;
+      return { html, values, body: body as unknown as B, formKey: idempotencyKey, confirmDuplicate: confirmDuplicate === 'yes' };
+    }
+    const { idempotencyKey, ...body } = parse(schemas.json, req.body ?? {});
+    checkLimits(config, method, body.amount);
+    return { html, values, body: body as unknown as B, formKey: idempotencyKey, confirmDuplicate: false };
+  }
+
   r.post(
     '/pay/:token/card',
     forms,
     page(async (req, res) => {
       const { link, account } = await liveLink(db, String(req.params.token));
-      const html = wantsHtml(req);
-      let body: { amount: number; cardToken: string };
-      let formKey: string | undefined;
-      const values = typedValues(req.body, ['amount', 'cardToken']);
-      if (html) {
-        const form = readForm(cardForm(config.chargeLimits), req.body);
-        if (!form.ok) return showFormAgain(req, res, link, account, { method: 'card', values, errors: form.errors }, req.body?.idempotencyKey);
-        body = { amount: form.value.amount, cardToken: form.value.cardToken };
-        formKey = form.value.idempotencyKey;
-      } else {
-        const { idempotencyKey, ...parsed } = parse(CardTopUp, req.body ?? {});
-        checkLimits(config, 'card', parsed.amount);
-        body = parsed;
-        formKey = idempotencyKey;
-      }
+      const read = await readTopUp<{ amount: number; cardToken: string }>(req, res, { link, account }, 'card', ['amount', 'cardToken'], {
+        form: cardForm(config.chargeLimits),
+        json: CardTopUp,
+      });
+      if (!read) return;
+      const { html, values, body, formKey } = read;
       const scope = { principal: `charge-link:${link.id}`, key: idempotencyKeyOf(req, formKey), requestHash: requestHash(req, body) };
       let card: Awaited<ReturnType<typeof gateway.tokenize>>;
       try {
@@ -243,20 +269,18 @@ export function payRouter(deps: AppDeps): Router {
     forms,
     page(async (req, res) => {
       const { link, account } = await liveLink(db, String(req.params.token));
-      const html = wantsHtml(req);
-      let body: { amount: number; depositorName: string };
-      let formKey: string | undefined;
-      const values = typedValues(req.body, ['amount', 'depositorName']);
+      const read = await readTopUp<{ amount: number; depositorName: string }>(req, res, { link, account }, 'bank_transfer', ['amount', 'depositorName'], {
+        form: bankTransferForm(config.chargeLimits),
+        json: BankTopUp,
+      });
+      if (!read) return;
+      const { html, values, body, formKey } = read;
       if (html) {
-        const form = readForm(bankTransferForm(config.chargeLimits), req.body);
-        if (!form.ok) return showFormAgain(req, res, link, account, { method: 'bank_transfer', values, errors: form.errors }, req.body?.idempotencyKey);
-        body = { amount: form.value.amount, depositorName: form.value.depositorName };
-        formKey = form.value.idempotencyKey;
         // Warn before a second open request of the same amount, unless this form was already sent (a double
         // submit replays its first answer) or the person has seen the warning and still wants one.
         const principal = `charge-link:${link.id}`;
-        const sent = await db.idempotencyRecord.findUnique({ where: { principal_key: { principal, key: formKey } } });
-        if (!sent && form.value.confirmDuplicate !== 'yes') {
+        const sent = await db.idempotencyRecord.findUnique({ where: { principal_key: { principal, key: formKey! } } });
+        if (!sent && !read.confirmDuplicate) {
           const twin = await db.charge.findFirst({
             where: { accountId: account.id, method: 'bank_transfer', status: 'awaiting_deposit', amount: BigInt(body.amount) },
             orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
@@ -266,11 +290,6 @@ export function payRouter(deps: AppDeps): Router {
             return showFormAgain(req, res, link, account, { method: 'bank_transfer', values, errors: {}, duplicateOf }, formKey);
           }
         }
-      } else {
-        const { idempotencyKey, ...parsed } = parse(BankTopUp, req.body ?? {});
-        checkLimits(config, 'bank_transfer', parsed.amount);
-        body = parsed;
-        formKey = idempotencyKey;
       }
       const scope = { principal: `charge-link:${link.id}`, key: idempotencyKeyOf(req, formKey), requestHash: requestHash(req, body) };
       const { outcome, replayed } = await idempotentOutcome(db, scope, (chargeId) =>
@@ -293,21 +312,12 @@ export function payRouter(deps: AppDeps): Router {
     forms,
     page(async (req, res) => {
       const { link, account } = await liveLink(db, String(req.params.token));
-      const html = wantsHtml(req);
-      let body: { amount: number };
-      let formKey: string | undefined;
-      const values = typedValues(req.body, ['amount']);
-      if (html) {
-        const form = readForm(virtualAccountForm(config.chargeLimits), req.body);
-        if (!form.ok) return showFormAgain(req, res, link, account, { method: 'virtual_account', values, errors: form.errors }, req.body?.idempotencyKey);
-        body = { amount: form.value.amount };
-        formKey = form.value.idempotencyKey;
-      } else {
-        const { idempotencyKey, ...parsed } = parse(VirtualAccountTopUp, req.body ?? {});
-        checkLimits(config, 'virtual_account', parsed.amount);
-        body = parsed;
-        formKey = idempotencyKey;
-      }
+      const read = await readTopUp<{ amount: number }>(req, res, { link, account }, 'virtual_account', ['amount'], {
+        form: virtualAccountForm(config.chargeLimits),
+        json: VirtualAccountTopUp,
+      });
+      if (!read) return;
+      const { html, values, body, formKey } = read;
       const scope = { principal: `charge-link:${link.id}`, key: idempotencyKeyOf(req, formKey), requestHash: requestHash(req, body) };
       const { outcome, replayed } = await idempotentOutcome(db, scope, (chargeId) =>
         openCharge(deps, { chargeId, accountId: account.id, amount: body.amount, method: 'virtual_account', origin: 'charge_link' }),
