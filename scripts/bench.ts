@@ -20,15 +20,17 @@
 //   BENCH_SCALE=0.5                    fewer requests per scenario (faster, noisier)
 //   BENCH_MAX_CACHED=N                 the worker's workflow cache size (default: WORKER_MAX_CACHED_WORKFLOWS,
 //                                      else worker/worker.ts's)
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { pino } from 'pino';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
 import { loadConfig } from '../config/config.ts';
 import { temporalCliPath } from '../config/temporal-binaries.ts';
@@ -137,11 +139,25 @@ function childRss(name: string): number {
   return total;
 }
 
-function memoryLine(label: string): { rss: number; heapUsed: number; temporal: number } {
+/** Resident memory of the worker process (BENCH_WORKER=process), 0 when the worker runs in this one. */
+function workerRss(): number {
+  if (!workerChild?.pid) return 0;
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${workerChild.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+function memoryLine(label: string): { rss: number; heapUsed: number; temporal: number; worker: number } {
   const m = process.memoryUsage();
   const temporal = childRss('temporal');
-  console.log(`  memory ${label}: service process rss ${mb(m.rss)} (JS heap used ${mb(m.heapUsed)}), Temporal dev server rss ${mb(temporal)}`);
-  return { rss: m.rss, heapUsed: m.heapUsed, temporal };
+  const worker = workerRss();
+  const process_ = worker
+    ? `API process rss ${mb(m.rss)} (JS heap used ${mb(m.heapUsed)}), worker process rss ${mb(worker)}`
+    : `service process rss ${mb(m.rss)} (JS heap used ${mb(m.heapUsed)})`;
+  console.log(`  memory ${label}: ${process_}, Temporal dev server rss ${mb(temporal)}`);
+  return { rss: m.rss, heapUsed: m.heapUsed, temporal, worker };
 }
 
 // ---------------------------------------------------------------------------------------------- set-up
@@ -187,19 +203,47 @@ const cli = temporalCliPath();
 const env = await TestWorkflowEnvironment.createLocal(cli ? { server: { executable: { type: 'existing-path', path: cli } } } : undefined);
 const db = await openDatabase({ url: databaseUrl, migrate: true, poolSize: 20 });
 const client = new Client({ connection: env.nativeConnection });
-const worker = await createWorker({
-  connection: env.nativeConnection,
-  taskQueue,
-  ...serviceActivityDeps(db.prisma, config, pino({ level: 'silent' }), client),
-  maxCachedWorkflows: config.workerMaxCachedWorkflows,
-  options: {
-    workflowsPath: fileURLToPath(new URL('./bench/workflows.ts', import.meta.url)),
-    ...(MAX_CACHED !== undefined ? { maxCachedWorkflows: MAX_CACHED } : {}),
-    // BENCH_PRELOAD=0 measures without worker/worker.ts's preloaded workflow modules (the "before").
-    ...(process.env.BENCH_PRELOAD === '0' ? { bundlerOptions: {} } : {}),
-  },
-});
-const running = worker.run();
+// BENCH_WORKER=process (the waiting scenario): the worker runs as `npm run worker` does, in its own
+// process, so its resident memory is measured apart from the API and the load generator of this one.
+const WORKER_PROCESS = WAITING > 0 && process.env.BENCH_WORKER === 'process';
+let worker: Worker | undefined;
+let running: Promise<void> = Promise.resolve();
+let workerChild: ChildProcess | undefined;
+if (WORKER_PROCESS) {
+  workerChild = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../worker/main.ts', import.meta.url))], {
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: env.address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      LOG_LEVEL: 'warn',
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-worker-')),
+      ...(MAX_CACHED !== undefined ? { WORKER_MAX_CACHED_WORKFLOWS: String(MAX_CACHED) } : {}),
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  // Ready once it polls the task queue (it bundles the workflows first).
+  for (const started = Date.now(); ;) {
+    const d = await client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: taskQueue }, taskQueueType: 1 });
+    if (d.pollers?.length) break;
+    if (Date.now() - started > 300_000) throw new Error('the worker process did not poll its task queue within 5 minutes');
+    await new Promise((r) => setTimeout(r, 500));
+  }
+} else {
+  worker = await createWorker({
+    connection: env.nativeConnection,
+    taskQueue,
+    ...serviceActivityDeps(db.prisma, config, pino({ level: 'silent' }), client),
+    maxCachedWorkflows: config.workerMaxCachedWorkflows,
+    options: {
+      workflowsPath: fileURLToPath(new URL('./bench/workflows.ts', import.meta.url)),
+      ...(MAX_CACHED !== undefined ? { maxCachedWorkflows: MAX_CACHED } : {}),
+      // BENCH_PRELOAD=0 measures without worker/worker.ts's preloaded workflow modules (the "before").
+      ...(process.env.BENCH_PRELOAD === '0' ? { bundlerOptions: {} } : {}),
+    },
+  });
+  running = worker.run();
+}
 const app = createApp({ db: db.prisma, temporal: client, eagerStart: true, config, logger: pino({ level: 'silent' }) });
 const server = app.listen(0, '127.0.0.1');
 await new Promise((r) => server.once('listening', r));
@@ -268,8 +312,14 @@ try {
 async function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     server.close();
-    if (worker.getState() === 'RUNNING') worker.shutdown();
+    if (worker?.getState() === 'RUNNING') worker.shutdown();
     await running.catch(() => undefined);
+    if (workerChild && workerChild.exitCode === null) {
+      const exited = new Promise((r) => workerChild!.once('exit', r));
+      workerChild.kill('SIGINT');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
+      if (workerChild.exitCode === null) workerChild.kill('SIGKILL');
+    }
     await env.teardown().catch(() => undefined);
     await pool.end().catch(() => undefined);
     await db.close().catch(() => undefined);
@@ -438,7 +488,11 @@ async function waitingScenario(count: number) {
   const started = Date.now();
   // The highest resident memory of this process (the worker's) at any second of the scenario.
   let peakRss = process.memoryUsage().rss;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 1_000);
+  let peakWorker = workerRss();
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    peakWorker = Math.max(peakWorker, workerRss());
+  }, 1_000);
   sampler.unref();
   let created = 0;
   let retried = 0;
@@ -455,7 +509,7 @@ async function waitingScenario(count: number) {
     charges[i] = r.body.id as string;
     if (++created % 1000 === 0) {
       const m = process.memoryUsage();
-      samples.push(`${created}: ${mb(m.rss)}`);
+      samples.push(`${created}: ${mb(m.rss)}${workerChild ? ` (worker ${mb(workerRss())})` : ''}`);
       console.log(
         `    ${created} waiting after ${((Date.now() - started) / 1000).toFixed(0)} s: service rss ${mb(m.rss)} (heap ${mb(m.heapUsed)}), Temporal ${mb(childRss('temporal'))}`,
       );
@@ -516,8 +570,10 @@ async function waitingScenario(count: number) {
   const histories = await largestHistories(['chargeWorkflow']);
   for (const [type, h] of Object.entries(histories)) console.log(`  history: ${type} ${h.workflows} workflows, largest ${h.maxEvents} events`);
   clearInterval(sampler);
-  console.log(`  rss while creating: ${samples.join(', ')}; highest sampled each second over the whole scenario: ${mb(peakRss)}`);
   console.log(
-    `\nsummary: ${count} waiting, service rss ${mb(peak.rss)} (heap ${mb(peak.heapUsed)}), Temporal ${mb(peak.temporal)}; balance reads c=1 p50 ${reads1.p50.toFixed(1)} ms p99 ${reads1.p99.toFixed(1)} ms, c=16 p50 ${reads.p50.toFixed(1)} ms p99 ${reads.p99.toFixed(1)} ms; endings ${confirmed.statuses}`,
+    `  rss while creating: ${samples.join(', ')}; highest sampled each second over the whole scenario: ${mb(peakRss)}${workerChild ? `, worker process ${mb(peakWorker)}` : ''}`,
+  );
+  console.log(
+    `\nsummary: ${count} waiting, ${peak.worker ? `worker rss ${mb(peak.worker)} (peak ${mb(peakWorker)}), API ` : 'service '}rss ${mb(peak.rss)} (heap ${mb(peak.heapUsed)}), Temporal ${mb(peak.temporal)}; balance reads c=1 p50 ${reads1.p50.toFixed(1)} ms p99 ${reads1.p99.toFixed(1)} ms, c=16 p50 ${reads.p50.toFixed(1)} ms p99 ${reads.p99.toFixed(1)} ms; endings ${confirmed.statuses}`,
   );
 }
