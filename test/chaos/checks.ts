@@ -4,7 +4,7 @@
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { checkLedgerIntegrity } from '../../db/ledger.ts';
 import type { Db } from '../../db/client.ts';
-import { until } from './harness.ts';
+import { until, type Answer } from './harness.ts';
 
 /** Collects failed checks of one scenario and the figures it measured. */
 export class Verdict {
@@ -140,4 +140,49 @@ export async function checkWorkflows(
       .join(', '),
   );
   v.figure('workflows checked', new Set(expectedIds).size);
+}
+
+/** A request made while a dependency was down: its answer, or the error of one that got none. */
+export interface OutageRequest {
+  what: string;
+  a?: Answer;
+  error?: string;
+}
+
+/** The answer a dependency's outage must get: a 503 service_unavailable problem with Retry-After. */
+export function isUnavailableProblem(a: Answer): boolean {
+  return (
+    a.status === 503 &&
+    Boolean(a.headers.get('content-type')?.startsWith('application/problem+json')) &&
+    (a.body as { code?: string }).code === 'service_unavailable' &&
+    Number(a.headers.get('retry-after')) > 0
+  );
+}
+
+/**
+ * What an outage promises: requests were sent during it; every one of them, and every one in flight when it
+ * began, was answered (none hung, no connection dropped); each answer sent during it is the 503 problem;
+ * the worst came within `promptMs`.
+ */
+export function checkOutageAnswers(v: Verdict, o: { answers: OutageRequest[]; inFlight: OutageRequest[]; worstMs: number; promptMs: number }) {
+  const hung = [...o.answers, ...o.inFlight].filter((x) => !x.a);
+  const not503 = o.answers.filter((x) => x.a && !isUnavailableProblem(x.a));
+  v.check(o.answers.length >= 10, 'requests were sent during the outage', `${o.answers.length}`);
+  v.check(
+    hung.length === 0,
+    'every request during the outage answered (no hang, no dropped connection)',
+    hung
+      .slice(0, 2)
+      .map((x) => `${x.what}: ${x.error}`)
+      .join('; '),
+  );
+  v.check(
+    not503.length === 0,
+    'every answer during the outage a 503 service_unavailable problem with Retry-After',
+    not503
+      .slice(0, 2)
+      .map((x) => `${x.what}: ${x.a!.status} ${JSON.stringify(x.a!.body).slice(0, 150)}`)
+      .join('; '),
+  );
+  v.check(o.worstMs < o.promptMs, `worst answer during the outage < ${o.promptMs} ms`, `${o.worstMs} ms`);
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createAccount } from '../../db/accounts.ts';
 import { post } from '../../db/ledger.ts';
 import type { Database } from '../../db/client.ts';
-import { Api, ChaosTemporal, type ChaosPostgres, type Proc, type ServiceEnv } from './harness.ts';
+import { Api, ChaosTemporal, until, type ChaosPostgres, type Proc, type ServiceEnv } from './harness.ts';
 import type { LoadAccount } from './load.ts';
 
 export const ADMIN_KEY = 'chaos-admin-key-0123456789';
@@ -57,4 +57,31 @@ export async function bankTransfer(api: Api, account: LoadAccount, amount: numbe
   });
   if (a.status !== 202) throw new Error(`bank transfer answered ${a.status}: ${JSON.stringify(a.body)}`);
   return { id: (a.body as { id: string }).id, amount, accountId: account.id };
+}
+
+/**
+ * Recovery after an outage: 1-point consumptions under new keys `<prefix>-0`, `-1`, … until one is
+ * answered 201. Answers the keys it sent, to be replayed at the end (replayRecoveryProbes).
+ */
+export async function untilConsumptionsRecover(api: Api, account: LoadAccount, prefix: string, what: string): Promise<string[]> {
+  const keys: string[] = [];
+  await until(
+    async () => {
+      keys.push(`${prefix}-${keys.length}`);
+      const a = await api.request('POST', '/v1/consumptions', { key: account.apiKey, body: { accountId: account.id, amount: 1 }, idempotencyKey: keys.at(-1) });
+      return a.status === 201;
+    },
+    what,
+    120_000,
+    500,
+  );
+  return keys;
+}
+
+/** Sends every recovery probe again until its answer is definite; those that debited go into `succeeded`. */
+export async function replayRecoveryProbes(api: Api, account: LoadAccount, keys: string[], succeeded: Map<string, number>): Promise<void> {
+  for (const key of keys) {
+    const a = await api.untilDefinite('POST', '/v1/consumptions', { key: account.apiKey, body: { accountId: account.id, amount: 1 }, idempotencyKey: key });
+    if (a.status === 201) succeeded.set((a.body as { id: string }).id, 1);
+  }
 }
