@@ -14,6 +14,8 @@ export function canActFor(p: Principal, account: Pick<Account, 'id' | 'parentId'
 
 /** Loads an account the principal may act for, or answers 404 as if it did not exist. */
 export async function accountFor(db: Db, p: Principal, accountId: string): Promise<Account> {
+  // An account acting for itself: authenticate loaded it for this very request.
+  if (p.kind === 'account' && p.account.id === accountId) return p.account;
   const account = await db.account.findUnique({ where: { id: accountId } });
   if (!account || !canActFor(p, account)) throw new HttpProblem('not_found', `account ${accountId} not found`);
   return account;

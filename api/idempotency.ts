@@ -152,11 +152,10 @@ export async function idempotentOutcome(
     outcome = { status: problem.status, body: problemBody(problem.code, problem.detail, problem.extra) };
   }
   // First answer wins; a concurrent twin that finished first has already stored the same outcome.
-  const stored = await db.idempotencyRecord.updateMany({
-    where: { principal, key, completedAt: null },
-    data: { responseStatus: outcome.status, responseBody: outcome.body as Prisma.InputJsonValue, completedAt: new Date() },
-  });
-  if (stored.count === 0) {
+  const stored = await db.$executeRaw`
+    UPDATE "IdempotencyRecord" SET "responseStatus" = ${outcome.status}, "responseBody" = ${JSON.stringify(outcome.body)}::jsonb, "completedAt" = now()
+    WHERE "principal" = ${principal} AND "key" = ${key} AND "completedAt" IS NULL`;
+  if (stored === 0) {
     const winner = await db.idempotencyRecord.findUniqueOrThrow({ where: { principal_key: { principal, key } } });
     if (winner.responseStatus) return { outcome: { status: winner.responseStatus, body: winner.responseBody }, replayed: true };
   }

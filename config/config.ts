@@ -105,6 +105,11 @@ const EnvSchema = z.object({
   BANK_WEBHOOK_SECRET: z.string().min(16, 'BANK_WEBHOOK_SECRET must be at least 16 characters').optional(),
   /** Workflows a worker keeps in its cache (0: none); unset: worker/worker.ts's MAX_CACHED_WORKFLOWS. */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().nonnegative().optional(),
+  /**
+   * Single consumptions of one caller that an API process runs as their own workflows at once; more wait
+   * and go together in one batch workflow when one finishes (api/routes/consumptions/singles.ts).
+   */
+  CONSUMPTIONS_IN_FLIGHT_PER_CALLER: z.coerce.number().int().min(1).max(10_000).default(4),
 });
 
 export interface BankAccount {
@@ -159,6 +164,7 @@ export interface Config {
   webhookSecrets: { gateway: string; bank: string };
   /** The worker's workflow cache size; undefined: worker/worker.ts's default. */
   workerMaxCachedWorkflows: number | undefined;
+  consumptionsInFlightPerCaller: number;
 }
 
 /** Webhook delivery settings (SPEC §6.3); `encryptionKey` is resolved at start-up (runtime/webhook-key.ts). */
@@ -226,6 +232,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     virtualAccountValidHours: e.VIRTUAL_ACCOUNT_VALID_HOURS,
     webhookSecrets: { gateway: e.GATEWAY_WEBHOOK_SECRET ?? randomBytes(32).toString('hex'), bank: e.BANK_WEBHOOK_SECRET ?? randomBytes(32).toString('hex') },
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+    consumptionsInFlightPerCaller: e.CONSUMPTIONS_IN_FLIGHT_PER_CALLER,
   };
 }
 

@@ -248,6 +248,18 @@ const app = createApp({ db: db.prisma, temporal: client, eagerStart: true, confi
 const server = app.listen(0, '127.0.0.1');
 await new Promise((r) => server.once('listening', r));
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+// The same API with every single consumption in its own workflow (no coalescing; the "before" of
+// api/routes/consumptions/singles.ts), to compare in the same run.
+const ownApp = createApp({
+  db: db.prisma,
+  temporal: client,
+  eagerStart: true,
+  config: { ...config, consumptionsInFlightPerCaller: 10_000 },
+  logger: pino({ level: 'silent' }),
+});
+const ownServer = ownApp.listen(0, '127.0.0.1');
+await new Promise((r) => ownServer.once('listening', r));
+const ownBase = `http://127.0.0.1:${(ownServer.address() as AddressInfo).port}`;
 const pool = new pg.Pool({ connectionString: databaseUrl, max: 16 });
 
 const cores = (await import('node:os')).cpus().length;
@@ -265,10 +277,10 @@ async function fundedAccount(name: string, balance: number, parentId?: string) {
   return { id: account.id, apiKey };
 }
 
-async function postJson(path: string, key: string, body: unknown, idempotencyKey?: string) {
+async function postJson(path: string, key: string, body: unknown, idempotencyKey?: string, at = base) {
   const headers: Record<string, string> = jsonHeaders(key);
   if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
-  const r = await fetch(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+  const r = await fetch(`${at}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
   return { status: r.status, body: (await r.json()) as Record<string, unknown> };
 }
 
@@ -312,6 +324,7 @@ try {
 async function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     server.close();
+    ownServer.close();
     if (worker?.getState() === 'RUNNING') worker.shutdown();
     await running.catch(() => undefined);
     if (workerChild && workerChild.exitCode === null) {
@@ -331,7 +344,7 @@ async function cleanup(): Promise<void> {
 // ---------------------------------------------------------------------------------------------- scenarios
 async function mainScenarios() {
   const { id: accountId, apiKey } = await fundedAccount('bench', 1_000_000_000);
-  const single = (key: string) => postJson('/v1/consumptions', apiKey, { accountId, item: 'sms', quantity: 1 }, key);
+  const single = (key: string, at = base) => postJson('/v1/consumptions', apiKey, { accountId, item: 'sms', quantity: 1 }, key, at);
   const empty = () => client.workflow.execute('emptyWorkflow', { taskQueue, workflowId: `empty:${randomUUID()}`, requestEagerStart: true });
 
   console.log('\nwarm-up (JIT, pools, workflow bundle)');
@@ -373,6 +386,9 @@ async function mainScenarios() {
   if (wanted('single')) {
     await run('single1', () => load('single consumption, c=1', n(80), 1, async (i) => ({ status: (await single(`s1-${i}`)).status })));
     await run('single16', () => load('single consumption, c=16', n(640), 16, async (i) => ({ status: (await single(`s16-${i}`)).status })));
+    await run('single16own', () =>
+      load('single consumption, c=16, one workflow each', n(640), 16, async (i) => ({ status: (await single(`s16own-${i}`, ownBase)).status })),
+    );
   }
   if (wanted('batch')) {
     // One partner's key sends every batch; its sub-accounts pay for themselves.
@@ -449,13 +465,19 @@ async function mainScenarios() {
       f.temporal1 ? `empty wf p50 ${f.temporal1.p50.toFixed(1)} ms` : '—',
       ratio(f.single1.p50, f.temporal1?.p50),
     );
-  if (f.single16)
-    add(
-      'single consumption, c=16',
-      `${f.single16.rate.toFixed(0)}/s, p50 ${f.single16.p50.toFixed(0)} ms, p99 ${f.single16.p99.toFixed(0)} ms`,
-      f.temporal16 ? `empty wf ${f.temporal16.rate.toFixed(0)}/s` : '—',
-      ratio(f.single16.rate, f.temporal16?.rate),
-    );
+  for (const [key, what] of [
+    ['single16', 'single consumption, c=16'],
+    ['single16own', 'single consumption, c=16, one workflow each'],
+  ] as const) {
+    const x = f[key];
+    if (x)
+      add(
+        what,
+        `${x.rate.toFixed(0)}/s, p50 ${x.p50.toFixed(0)} ms, p99 ${x.p99.toFixed(0)} ms`,
+        f.temporal16 ? `empty wf ${f.temporal16.rate.toFixed(0)}/s` : '—',
+        ratio(x.rate, f.temporal16?.rate),
+      );
+  }
   for (const [key, what, ceil] of [
     ['batchHot100', 'batch of 100, hot wallet', 'pgHot'],
     ['batchHot1000', 'batch of 1,000, hot wallet', 'pgHot'],

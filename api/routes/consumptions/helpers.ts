@@ -1,5 +1,5 @@
 // What the consumption routes do besides parsing and answering: price a request, load a consumption the
-// caller may see, run one consumption's workflow, and run a batch: each item checked on its own, its key
+// caller may see, answer a consumption's decision, and run a batch: each item checked on its own, its key
 // claimed in the single request's key space, and the remaining items debited by one batch workflow.
 import type { z } from 'zod';
 import type { Client } from '@temporalio/client';
@@ -8,9 +8,8 @@ import type { Config } from '../../../config/config.ts';
 import type { Prisma } from '../../../generated/prisma/client.ts';
 import { fundingAccountId, type Account } from '../../../db/accounts.ts';
 import { consumptionAmount, MAX_POINTS, type PriceList } from '../../../domain/money.ts';
-import { executeConsumption, type ConsumptionTarget } from '../../../workflows/consumption/client.ts';
-import type { ConsumptionInput } from '../../../workflows/consumption/definitions.ts';
-import type { BatchConsumptionInput } from '../../../workflows/consumption-batch/definitions.ts';
+import type { ConsumptionResult } from '../../../workflows/consumption/definitions.ts';
+import { asConsumptionResult, type BatchConsumptionInput } from '../../../workflows/consumption-batch/definitions.ts';
 import { executeConsumptionBatch } from '../../../workflows/consumption-batch/client.ts';
 import { canActFor, visibleOr404 } from '../../access.ts';
 import { principalId, type Principal } from '../../principal.ts';
@@ -60,13 +59,14 @@ export async function consumptionWithRefundsFor(db: Db, p: Principal, id: string
   return visibleOr404(db, p, await db.consumption.findUnique({ where: { id }, include: withRefunds }), (c) => c.accountId, 'consumption', id);
 }
 
-/** Runs one consumption's workflow: 201 with the consumption, or the 402 / problem it was refused with. */
-export async function consume(temporal: Client, target: ConsumptionTarget, input: ConsumptionInput): Promise<Outcome> {
-  const result = await executeConsumption(temporal, target, input);
+const problemOutcome = (p: HttpProblem): Outcome => ({ status: p.status, body: problemBody(p.code, p.detail, p.extra) });
+
+/** The answer to a consumption's decision: 201 with the consumption, or its 402 or other problem. */
+export function consumptionOutcome(result: ConsumptionResult): Outcome {
   businessEvents.inc({ kind: 'consumption', outcome: result.status });
-  if (result.status === 'insufficient_balance') throw insufficientBalance(result);
-  if (result.status === 'rejected') throw new HttpProblem(result.code as never, result.message);
-  return { status: 201, body: consumptionCreatedView(result.consumption) };
+  if (result.status === 'succeeded') return { status: 201, body: consumptionCreatedView(result.consumption) };
+  if (result.status === 'insufficient_balance') return problemOutcome(insufficientBalance(result));
+  return problemOutcome(new HttpProblem(result.code as never, result.message));
 }
 
 /**
@@ -77,8 +77,6 @@ export async function consume(temporal: Client, target: ConsumptionTarget, input
 const SINGLE_METHOD = 'POST';
 const SINGLE_ROUTE = '/v1/consumptions {}';
 const SINGLE_SPELLED_PATH = '/v1/consumptions';
-
-const problemOutcome = (p: HttpProblem): Outcome => ({ status: p.status, body: problemBody(p.code, p.detail, p.extra) });
 
 export interface BatchDeps {
   db: Db;
@@ -172,29 +170,7 @@ export async function consumeBatch({ db, temporal, config, eagerStart }: BatchDe
       runs.map((x) => x.input),
     );
     const answers = new Map<string, Outcome>();
-    runs.forEach(({ key, input }, i) => {
-      const o = outcomes[i]!;
-      businessEvents.inc({ kind: 'consumption', outcome: o.status });
-      if (o.status === 'succeeded') {
-        const view = consumptionCreatedView({
-          id: o.id,
-          accountId: input.accountId,
-          fundingAccountId: o.fundingAccountId,
-          amount: o.amount,
-          balanceAfter: o.balanceAfter,
-          item: input.item ?? null,
-          quantity: input.quantity ?? null,
-          reference: input.reference ?? null,
-          memo: input.memo ?? null,
-          createdAt: o.createdAt,
-        });
-        answers.set(key, { status: 201, body: view });
-      } else if (o.status === 'insufficient_balance') {
-        answers.set(key, problemOutcome(insufficientBalance(o)));
-      } else {
-        answers.set(key, problemOutcome(new HttpProblem(o.code, o.message)));
-      }
-    });
+    runs.forEach(({ key, input }, i) => answers.set(key, consumptionOutcome(asConsumptionResult(input, outcomes[i]!))));
     // First answer wins, as for single requests: a twin that stored first is answered instead.
     const final = await storeOutcomes(db, scope, answers);
     for (const w of waiting) results[w.index] = batchItemResult(w.key, final.get(w.key)!);

@@ -1,0 +1,141 @@
+// The coalescer's bookkeeping alone (api/coalescer.ts), over runs the test settles by hand: who runs at
+// once, who waits, what goes together, and what each waiter is answered.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { describe, expect, it } from 'vitest';
+import { Coalescer } from '../api/coalescer.ts';
+
+interface Run {
+  lane: string;
+  items: string[];
+  many: boolean;
+  context: string | undefined;
+  settle: (results: string[]) => void;
+  fail: (err: Error) => void;
+}
+
+const requestContext = new AsyncLocalStorage<string>();
+
+function harness(maxInFlight: number, maxBatch = 1_000) {
+  const runs: Run[] = [];
+  const start = (lane: string, items: string[], many: boolean) =>
+    new Promise<string[]>((resolve, reject) => runs.push({ lane, items, many, context: requestContext.getStore(), settle: resolve, fail: reject }));
+  const coalescer = new Coalescer<string, string>({
+    maxInFlight,
+    maxBatch,
+    idOf: (item) => item.split('#')[0]!,
+    runOne: async (item, lane) => (await start(lane, [item], false))[0]!,
+    runMany: (items, lane) => start(lane, items, true),
+  });
+  // Each submit as a request of its own, with its own async context.
+  const submit = (lane: string, item: string) => requestContext.run(`request ${item}`, () => coalescer.submit(lane, item));
+  return { coalescer, runs, submit };
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+const answer = (run: Run) => run.settle(run.items.map((i) => `done ${i}`));
+
+describe('coalescer', () => {
+  it('runs a lone request at once and on its own', async () => {
+    const { runs, submit, coalescer } = harness(2);
+    const a = submit('caller', 'a');
+    expect(runs).toMatchObject([{ items: ['a'], many: false }]);
+    answer(runs[0]!);
+    expect(await a).toBe('done a');
+    await tick();
+    expect(coalescer.stats()).toEqual({ lanes: 0, inFlight: 0, waiting: 0 });
+  });
+
+  it('runs up to maxInFlight on their own; those arriving meanwhile go together, in arrival order, when one finishes', async () => {
+    const { runs, submit, coalescer } = harness(2);
+    const answers = ['a', 'b', 'c', 'd', 'e'].map((x) => submit('caller', x));
+    expect(runs.map((r) => r.items)).toEqual([['a'], ['b']]);
+    expect(coalescer.stats()).toEqual({ lanes: 1, inFlight: 2, waiting: 3 });
+    answer(runs[1]!);
+    await tick();
+    expect(runs[2]).toMatchObject({ items: ['c', 'd', 'e'], many: true, lane: 'caller' });
+    answer(runs[0]!);
+    answer(runs[2]!);
+    expect(await Promise.all(answers)).toEqual(['done a', 'done b', 'done c', 'done d', 'done e']);
+  });
+
+  it('keeps lanes apart: a busy caller does not hold back another', () => {
+    const { runs, submit } = harness(1);
+    void submit('one', 'a');
+    void submit('one', 'b');
+    void submit('two', 'c');
+    expect(runs.map((r) => [r.lane, r.items])).toEqual([
+      ['one', ['a']],
+      ['two', ['c']],
+    ]);
+  });
+
+  it('runs twins (the same id) once and answers both with that result', async () => {
+    const { runs, submit } = harness(1);
+    void submit('caller', 'x');
+    const first = submit('caller', 'k#1');
+    const twin = submit('caller', 'k#2');
+    const other = submit('caller', 'm');
+    answer(runs[0]!);
+    await tick();
+    expect(runs[1]).toMatchObject({ items: ['k#1', 'm'], many: true });
+    runs[1]!.settle(['for k', 'for m']);
+    expect([await first, await twin, await other]).toEqual(['for k', 'for k', 'for m']);
+  });
+
+  it('a lone waiter runs on its own, not as a batch of one', async () => {
+    const { runs, submit } = harness(1);
+    void submit('caller', 'a');
+    const b = submit('caller', 'b');
+    answer(runs[0]!);
+    await tick();
+    expect(runs[1]).toMatchObject({ items: ['b'], many: false });
+    answer(runs[1]!);
+    expect(await b).toBe('done b');
+  });
+
+  it('takes at most maxBatch at a time; the rest wait for the next free run', async () => {
+    const { runs, submit } = harness(1, 2);
+    const all = ['a', 'b', 'c', 'd', 'e'].map((x) => submit('caller', x));
+    answer(runs[0]!);
+    await tick();
+    expect(runs.map((r) => r.items)).toEqual([['a'], ['b', 'c']]);
+    answer(runs[1]!);
+    await tick();
+    expect(runs[2]!.items).toEqual(['d', 'e']);
+    answer(runs[2]!);
+    expect(await Promise.all(all)).toHaveLength(5);
+  });
+
+  it('a failed run fails every request it carried, and the lane goes on', async () => {
+    const { runs, submit, coalescer } = harness(1);
+    void submit('caller', 'a');
+    const b = submit('caller', 'b');
+    const c = submit('caller', 'c');
+    answer(runs[0]!);
+    await tick();
+    runs[1]!.fail(new Error('Temporal unavailable'));
+    await expect(b).rejects.toThrow('Temporal unavailable');
+    await expect(c).rejects.toThrow('Temporal unavailable');
+    await tick();
+    expect(coalescer.stats()).toEqual({ lanes: 0, inFlight: 0, waiting: 0 });
+    const d = submit('caller', 'd');
+    answer(runs[2]!);
+    expect(await d).toBe('done d');
+  });
+
+  it('a waiting group runs in its oldest request’s context (its deadline), not in the context of the run that freed the slot', async () => {
+    const { runs, submit } = harness(1);
+    void submit('caller', 'a');
+    void submit('caller', 'b');
+    void submit('caller', 'c');
+    expect(runs[0]!.context).toBe('request a');
+    answer(runs[0]!);
+    await tick();
+    expect(runs[1]!.context).toBe('request b');
+  });
+
+  it('refuses a lane size or batch size below 1', () => {
+    expect(() => harness(0)).toThrow(/at least 1/);
+    expect(() => harness(1, 0)).toThrow(/at least 1/);
+  });
+});
