@@ -5,6 +5,8 @@ import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { checkLedgerIntegrity } from '../../db/ledger.ts';
 import type { Db } from '../../db/client.ts';
 import { until, type Answer } from './harness.ts';
+import { consumptionWorkflowId } from '../../workflows/ids.ts';
+import { consumptionBatchWorkflowType } from '../../workflows/consumption-batch/definitions.ts';
 
 /** Collects failed checks of one scenario and the figures it measured. */
 export class Verdict {
@@ -83,6 +85,42 @@ export async function listWorkflows(client: Client, taskQueue: string): Promise<
   const out: WorkflowExecutionInfo[] = [];
   for await (const wf of client.workflow.list({ query: `TaskQueue="${taskQueue}"` })) out.push(wf);
   return out;
+}
+
+/**
+ * The workflows that decided these consumptions, for checkWorkflows: a consumption's own
+ * `consumption:<id>` where it ran as one, and every batch workflow of the task queue (single consumptions
+ * that arrive together ride in one: api/routes/consumptions/singles.ts). A consumption without its own
+ * workflow must have been decided by a batch: its debit or its refusal is in the database.
+ */
+export async function consumptionDeciders(v: Verdict, client: Client, db: Db, taskQueue: string, consumptionIds: string[]): Promise<string[]> {
+  const listed = await listWorkflows(client, taskQueue);
+  const known = new Set(listed.map((w) => w.workflowId));
+  const own: string[] = [];
+  const batched: string[] = [];
+  for (const id of new Set(consumptionIds)) {
+    const workflowId = consumptionWorkflowId(id);
+    if (known.has(workflowId)) own.push(workflowId);
+    else {
+      // Not listed (yet): asked directly, the source of truth.
+      const exists = await client.workflow
+        .getHandle(workflowId)
+        .describe()
+        .then(
+          () => true,
+          () => false,
+        );
+      if (exists) own.push(workflowId);
+      else batched.push(id);
+    }
+  }
+  const decided = await db.$queryRaw<{ id: string }[]>`
+    SELECT "id"::text FROM "Consumption" WHERE "id" = ANY(${batched}::uuid[])
+    UNION SELECT "consumptionId"::text FROM "ConsumptionRefusal" WHERE "consumptionId" = ANY(${batched}::uuid[])`;
+  const undecided = batched.filter((id) => !decided.some((d) => d.id === id));
+  v.check(undecided.length === 0, 'each consumption decided by its own workflow or a batch', `${undecided.length} undecided, e.g. ${undecided[0]}`);
+  v.figure('consumptions that rode in a batch workflow', batched.length);
+  return [...own, ...listed.filter((w) => w.type === consumptionBatchWorkflowType).map((w) => w.workflowId)];
 }
 
 /**

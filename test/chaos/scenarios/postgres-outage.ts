@@ -6,7 +6,16 @@ import { WorkflowUpdateStage } from '@temporalio/client';
 import { chargeWorkflowId, consumptionWorkflowId } from '../../../workflows/ids.ts';
 import { confirmDepositUpdate, type ChargeWorkflow } from '../../../workflows/charge/definitions.ts';
 import { consumptionWorkflowType, type ConsumptionWorkflow } from '../../../workflows/consumption/definitions.ts';
-import { Verdict, chargeCredits, checkBalance, checkConsumptionEffects, checkLedger, checkOutageAnswers, checkWorkflows } from '../checks.ts';
+import {
+  Verdict,
+  chargeCredits,
+  checkBalance,
+  checkConsumptionEffects,
+  checkLedger,
+  checkOutageAnswers,
+  checkWorkflows,
+  consumptionDeciders,
+} from '../checks.ts';
 import { ADMIN_KEY, bankTransfer, createFixture, replayRecoveryProbes, untilConsumptionsRecover } from '../fixture.ts';
 import { Api, freePort, sleep, spawnService, until, type Answer, type ChaosPostgres } from '../harness.ts';
 import { ConsumptionLoad } from '../load.ts';
@@ -133,11 +142,8 @@ export async function postgresOutage(pg: ChaosPostgres, root: string): Promise<V
     v.figure('distinct successful consumptions', succeeded.size);
 
     const records = await f.db.prisma.idempotencyRecord.findMany({ where: { NOT: { key: { startsWith: 'c-charge' } } } });
-    const ids = [
-      ...records.map((r) => consumptionWorkflowId(r.resourceId)),
-      ...[...direct.keys()].map(consumptionWorkflowId),
-      ...charges.map((c) => chargeWorkflowId(c.id)),
-    ];
+    const deciders = await consumptionDeciders(v, t.client, f.db.prisma, f.env.taskQueue, [...records.map((r) => r.resourceId), ...direct.keys()]);
+    const ids = [...deciders, ...charges.map((c) => chargeWorkflowId(c.id))];
     await checkWorkflows(v, t.client, f.env.taskQueue, ids, () => false);
   } finally {
     if (halted) await pg.resume().catch(() => {});

@@ -2,7 +2,7 @@
 // with SIGKILL under consumption load, then started again: every key is sent again and ends with exactly
 // one effect, answers given before the kill do not change, the ledger is consistent.
 import { consumptionWorkflowId } from '../../../workflows/ids.ts';
-import { Verdict, checkBalance, checkConsumptionEffects, checkLedger, checkWorkflows } from '../checks.ts';
+import { Verdict, checkBalance, checkConsumptionEffects, checkLedger, checkWorkflows, consumptionDeciders } from '../checks.ts';
 import { createFixture } from '../fixture.ts';
 import { Api, freePort, spawnService, until, type ChaosPostgres } from '../harness.ts';
 import { ConsumptionLoad } from '../load.ts';
@@ -50,13 +50,14 @@ export async function sigkillUnderLoad(pg: ChaosPostgres, root: string): Promise
     );
     const t = await f.temporal.client();
     try {
-      await checkWorkflows(
+      const deciders = await consumptionDeciders(
         v,
         t.client,
+        f.db.prisma,
         f.env.taskQueue,
-        records.map((r) => consumptionWorkflowId(r.resourceId)),
-        () => false,
+        records.map((r) => r.resourceId),
       );
+      await checkWorkflows(v, t.client, f.env.taskQueue, deciders, () => false);
     } finally {
       await t.close();
     }

@@ -2,7 +2,16 @@
 // refused) while clients keep sending: the API answers 503 problems with Retry-After promptly, never
 // hangs, and recovers by itself; workflows started before the outage finish after it.
 import { chargeWorkflowId, consumptionWorkflowId } from '../../../workflows/ids.ts';
-import { Verdict, chargeCredits, checkBalance, checkConsumptionEffects, checkLedger, checkOutageAnswers, checkWorkflows } from '../checks.ts';
+import {
+  Verdict,
+  chargeCredits,
+  checkBalance,
+  checkConsumptionEffects,
+  checkLedger,
+  checkOutageAnswers,
+  checkWorkflows,
+  consumptionDeciders,
+} from '../checks.ts';
 import { ADMIN_KEY, bankTransfer, createFixture, replayRecoveryProbes, untilConsumptionsRecover } from '../fixture.ts';
 import { Api, TcpProxy, freePort, sleep, spawnService, until, type Answer, type ChaosPostgres } from '../harness.ts';
 import { ConsumptionLoad } from '../load.ts';
@@ -131,13 +140,12 @@ export async function temporalOutage(pg: ChaosPostgres, root: string): Promise<V
     v.figure('distinct successful consumptions', succeeded.size);
 
     const records = await f.db.prisma.idempotencyRecord.findMany({ where: { key: { startsWith: 'b-' }, NOT: { key: { startsWith: 'b-charge' } } } });
-    const consumptionIds = records.filter((r) => !r.key.startsWith('b-outage-charge')).map((r) => consumptionWorkflowId(r.resourceId));
+    const consumptionIds = records.filter((r) => !r.key.startsWith('b-outage-charge')).map((r) => r.resourceId);
     const waiting = new Set(outageCharges.map(chargeWorkflowId));
     const t = await f.temporal.client();
     try {
-      await checkWorkflows(v, t.client, f.env.taskQueue, [...consumptionIds, ...charges.map((c) => chargeWorkflowId(c.id)), ...waiting], (id) =>
-        waiting.has(id),
-      );
+      const deciders = await consumptionDeciders(v, t.client, f.db.prisma, f.env.taskQueue, consumptionIds);
+      await checkWorkflows(v, t.client, f.env.taskQueue, [...deciders, ...charges.map((c) => chargeWorkflowId(c.id)), ...waiting], (id) => waiting.has(id));
     } finally {
       await t.close();
     }
