@@ -14,9 +14,16 @@
 // and reports the CPU this process spent per operation (API, worker and the load generator together), its
 // resident memory, and the largest history (event count) of each workflow type it ran.
 //
+// With BENCH_TEMPORAL=postgres the Temporal server is instead the one `npm run stack` runs (v1.29.1 from
+// .tools/temporal-server, built once by the stack's tooling), persisted on that same PostgreSQL server in two
+// databases of its own (temporal_bench_<run> and temporal_bench_<run>_visibility, created with the stack's
+// schema steps and dropped when the run ends), on free ports, with the stack's config template, 4 history
+// shards and the `default` namespace registered: scripts/bench/temporal.ts. The header line names the server.
+//
 //   npm run bench                      the scenarios above (a few minutes on 2 cores)
 //   npm run bench -- --waiting 10000   bank-transfer charges waiting at once: memory, balance reads while
 //                                      they wait, and every one ending right when confirmed or cancelled
+//   BENCH_TEMPORAL=postgres            against the production Temporal server on PostgreSQL (default: dev)
 //   BENCH_SCALE=0.5                    fewer requests per scenario (faster, noisier)
 //   BENCH_MAX_CACHED=N                 the worker's workflow cache size (default: WORKER_MAX_CACHED_WORKFLOWS,
 //                                      else worker/worker.ts's)
@@ -29,17 +36,16 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { pino } from 'pino';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
 import { loadConfig } from '../config/config.ts';
-import { temporalCliPath } from '../config/temporal-binaries.ts';
 import { openDatabase } from '../db/client.ts';
 import { createAccount } from '../db/accounts.ts';
 import { checkLedgerIntegrity, post } from '../db/ledger.ts';
 import { createWorker } from '../worker/worker.ts';
 import { serviceActivityDeps } from '../worker/deps.ts';
 import { createApp } from '../api/app.ts';
+import { startBenchTemporal, type BenchTemporal } from './bench/temporal.ts';
 
 // ---------------------------------------------------------------------------------------------- options
 const args = process.argv.slice(2);
@@ -156,7 +162,7 @@ function memoryLine(label: string): { rss: number; heapUsed: number; temporal: n
   const process_ = worker
     ? `API process rss ${mb(m.rss)} (JS heap used ${mb(m.heapUsed)}), worker process rss ${mb(worker)}`
     : `service process rss ${mb(m.rss)} (JS heap used ${mb(m.heapUsed)})`;
-  console.log(`  memory ${label}: ${process_}, Temporal dev server rss ${mb(temporal)}`);
+  console.log(`  memory ${label}: ${process_}, ${temporalServer.name} rss ${mb(temporal)}`);
   return { rss: m.rss, heapUsed: m.heapUsed, temporal, worker };
 }
 
@@ -199,10 +205,12 @@ const config = loadConfig({
       }
     : {}),
 });
-const cli = temporalCliPath();
-const env = await TestWorkflowEnvironment.createLocal(cli ? { server: { executable: { type: 'existing-path', path: cli } } } : undefined);
+// BENCH_TEMPORAL=postgres: the stack's Temporal server on this PostgreSQL server instead of the dev server.
+const TEMPORAL_KIND = process.env.BENCH_TEMPORAL ?? 'dev';
+if (TEMPORAL_KIND !== 'dev' && TEMPORAL_KIND !== 'postgres') throw new Error(`BENCH_TEMPORAL=${TEMPORAL_KIND}: expected dev (the default) or postgres`);
+const temporalServer: BenchTemporal = await startBenchTemporal(TEMPORAL_KIND, databaseUrl, (line) => console.log(`[temporal] ${line}`));
 const db = await openDatabase({ url: databaseUrl, migrate: true, poolSize: 20 });
-const client = new Client({ connection: env.nativeConnection });
+const client = new Client({ connection: temporalServer.nativeConnection });
 // BENCH_WORKER=process (the waiting scenario): the worker runs as `npm run worker` does, in its own
 // process, so its resident memory is measured apart from the API and the load generator of this one.
 const WORKER_PROCESS = WAITING > 0 && process.env.BENCH_WORKER === 'process';
@@ -214,7 +222,7 @@ if (WORKER_PROCESS) {
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
-      TEMPORAL_ADDRESS: env.address,
+      TEMPORAL_ADDRESS: temporalServer.address,
       TEMPORAL_TASK_QUEUE: taskQueue,
       LOG_LEVEL: 'warn',
       DATA_DIR: mkdtempSync(join(tmpdir(), 'bench-worker-')),
@@ -231,7 +239,7 @@ if (WORKER_PROCESS) {
   }
 } else {
   worker = await createWorker({
-    connection: env.nativeConnection,
+    connection: temporalServer.nativeConnection,
     taskQueue,
     ...serviceActivityDeps(db.prisma, config, pino({ level: 'silent' }), client),
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
@@ -264,7 +272,7 @@ const pool = new pg.Pool({ connectionString: databaseUrl, max: 16 });
 
 const cores = (await import('node:os')).cpus().length;
 console.log(
-  `prepaid-points benchmark — node ${process.version}, ${cores} cores, PostgreSQL (${pgStarted ? `throwaway cluster on port ${pgStarted.port}` : 'DATABASE_URL'}), Temporal dev server, scale ${SCALE}`,
+  `prepaid-points benchmark — node ${process.version}, ${cores} cores, PostgreSQL (${pgStarted ? `throwaway cluster on port ${pgStarted.port}` : 'DATABASE_URL'}), ${temporalServer.description}, scale ${SCALE}`,
 );
 console.log(`worker workflow cache: ${MAX_CACHED ?? config.workerMaxCachedWorkflows ?? 'worker/worker.ts default'}`);
 
@@ -333,7 +341,7 @@ async function cleanup(): Promise<void> {
       await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
       if (workerChild.exitCode === null) workerChild.kill('SIGKILL');
     }
-    await env.teardown().catch(() => undefined);
+    await temporalServer.stop().catch(() => undefined);
     await pool.end().catch(() => undefined);
     await db.close().catch(() => undefined);
     stopPostgres();
