@@ -109,7 +109,7 @@ const EnvSchema = z.object({
    * Single consumptions of one caller that an API process runs as their own workflows at once; more wait
    * and go together in one batch workflow when one finishes (api/routes/consumptions/singles.ts).
    */
-  CONSUMPTIONS_IN_FLIGHT_PER_CALLER: z.coerce.number().int().min(1).max(10_000).default(4),
+  CONSUMPTIONS_IN_FLIGHT_PER_CALLER: z.coerce.number().int().min(1).max(10_000).default(2),
 });
 
 export interface BankAccount {
