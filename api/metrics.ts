@@ -20,6 +20,13 @@ export const businessEvents = new client.Counter({
   registers: [registry],
 });
 
+export const consumptionRuns = new client.Counter({
+  name: 'points_single_consumption_runs_total',
+  help: 'Workflows run for POST /v1/consumptions (api/routes/consumptions/singles.ts): own = one consumption in its own workflow, batch = consumptions that arrived together in one batch workflow; consumptions counts the consumptions they carried',
+  labelNames: ['path', 'unit'] as const,
+  registers: [registry],
+});
+
 export function httpMetrics(): RequestHandler {
   return (req, res, next) => {
     const end = httpDuration.startTimer();

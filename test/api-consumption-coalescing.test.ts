@@ -63,6 +63,10 @@ describe('single consumptions arriving together', () => {
     const own = await ownWorkflows(ids);
     expect(own).toBeGreaterThanOrEqual(1);
     expect(own).toBeLessThan(40);
+    // The API counts the path each took (this file's process only ran these and the tests below).
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const batched = Number(/^points_single_consumption_runs_total\{(?=[^}]*path="batch")(?=[^}]*unit="consumptions")[^}]*\} (\d+)$/m.exec(metrics)?.[1]);
+    expect(batched).toBe(40 - own);
 
     // Each key replays exactly what it answered, whichever workflow decided it.
     const replays = await Promise.all(answers.map((_, i) => consume(a.apiKey, { accountId: a.id, amount: 7, reference: `r-${i}` }, `k-${i}`)));

@@ -11,6 +11,7 @@
 // debits, which is what lets single consumptions keep up with the workflow engine (docs/benchmarks.md).
 import type { Client } from '@temporalio/client';
 import { Coalescer } from '../../coalescer.ts';
+import { consumptionRuns } from '../../metrics.ts';
 import { executeConsumption, type ConsumptionTarget } from '../../../workflows/consumption/client.ts';
 import type { ConsumptionResult } from '../../../workflows/consumption/definitions.ts';
 import { executeConsumptionBatch } from '../../../workflows/consumption-batch/client.ts';
@@ -25,7 +26,15 @@ export function singleConsumptions(temporal: Client, target: ConsumptionTarget, 
     maxBatch: MAX_BATCH_ITEMS,
     idOf: (input) => input.consumptionId,
     // The single workflow resolves the funding account itself, at the debit.
-    runOne: ({ fundingAccountId: _funding, ...input }) => executeConsumption(temporal, target, input),
-    runMany: async (inputs, caller) => (await executeConsumptionBatch(temporal, target, caller, inputs)).map((o, i) => asConsumptionResult(inputs[i]!, o)),
+    runOne: ({ fundingAccountId: _funding, ...input }) => {
+      consumptionRuns.inc({ path: 'own', unit: 'workflows' });
+      consumptionRuns.inc({ path: 'own', unit: 'consumptions' });
+      return executeConsumption(temporal, target, input);
+    },
+    runMany: async (inputs, caller) => {
+      consumptionRuns.inc({ path: 'batch', unit: 'workflows' });
+      consumptionRuns.inc({ path: 'batch', unit: 'consumptions' }, inputs.length);
+      return (await executeConsumptionBatch(temporal, target, caller, inputs)).map((o, i) => asConsumptionResult(inputs[i]!, o));
+    },
   });
 }
