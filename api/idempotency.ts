@@ -85,7 +85,8 @@ export function idempotencyKeyOf(req: Request, fallback?: string): string {
   return key;
 }
 
-function send(res: Response, outcome: Outcome, replayed: boolean) {
+/** Answers with an outcome: its status and body, `Idempotent-Replayed: true` when it was stored before. */
+export function sendOutcome(res: Response, outcome: Outcome, replayed: boolean) {
   res.status(outcome.status);
   if (replayed) res.set('Idempotent-Replayed', 'true');
   const type = outcome.contentType ?? (outcome.status >= 400 ? 'application/problem+json' : 'application/json');
@@ -107,14 +108,18 @@ export interface IdempotencyScope {
  * is stored too; anything else is not).
  */
 export async function idempotent(db: Db, req: Request, res: Response, handler: (resourceId: string) => Promise<Outcome>): Promise<void> {
-  const scope = {
+  const { outcome, replayed } = await idempotentOutcome(db, idempotencyScope(req), handler);
+  sendOutcome(res, outcome, replayed);
+}
+
+/** The request's (principal, Idempotency-Key) and the hashes that make a stored record its own. */
+export function idempotencyScope(req: Request): Required<IdempotencyScope> {
+  return {
     principal: principalId(principalOf(req)),
     key: idempotencyKeyOf(req),
     requestHash: requestHash(req),
     sameRequestHashes: [spelledPathHash(req)],
   };
-  const { outcome, replayed } = await idempotentOutcome(db, scope, handler);
-  send(res, outcome, replayed);
 }
 
 /**

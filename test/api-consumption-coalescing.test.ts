@@ -112,7 +112,19 @@ describe('single consumptions arriving together', () => {
     expect(await svc.db.prisma.consumption.count({ where: { accountId: a.id, amount: 11 } })).toBe(1);
     const reused = await consume(a.apiKey, { accountId: a.id, amount: 12 }, 'twin');
     expect(reused).toMatchObject({ status: 409, body: { code: 'idempotency_key_reused' } });
-    expect((await svc.as(a.apiKey).get(`/v1/accounts/${a.id}/balance`)).body.balance).toBe(1_000 - 50 - 11);
+
+    // One key with two different bodies at once, among others: one of them takes effect, the other is 409.
+    const mixed = await Promise.all([
+      ...Array.from({ length: 6 }, (_, i) => consume(a.apiKey, { accountId: a.id, amount: 5 }, `busy-again-${i}`)),
+      consume(a.apiKey, { accountId: a.id, amount: 13 }, 'two-bodies'),
+      consume(a.apiKey, { accountId: a.id, amount: 14 }, 'two-bodies'),
+    ]);
+    const [x, y] = mixed.slice(6);
+    expect([x!.status, y!.status].sort()).toEqual([201, 409]);
+    const loser = x!.status === 409 ? x! : y!;
+    expect(loser.body).toMatchObject({ code: 'idempotency_key_reused', detail: 'this Idempotency-Key was used with a different request' });
+    const winner = x!.status === 201 ? x! : y!;
+    expect((await svc.as(a.apiKey).get(`/v1/accounts/${a.id}/balance`)).body.balance).toBe(1_000 - 50 - 11 - 30 - (winner.body.amount as number));
     expect(await checkLedgerIntegrity(svc.db.prisma)).toEqual([]);
   }, 120_000);
 });

@@ -78,11 +78,74 @@ const SINGLE_METHOD = 'POST';
 const SINGLE_ROUTE = '/v1/consumptions {}';
 const SINGLE_SPELLED_PATH = '/v1/consumptions';
 
+/** A consumption under an idempotency key: the single request it is, or that a batch item stands for. */
+export interface KeyedConsumption {
+  key: string;
+  /** The single request's hash (api/idempotency.ts), and earlier forms of it a stored record may carry. */
+  requestHash: string;
+  sameRequestHashes: string[];
+  /** The consumption but its id: the key's resource id becomes its id. */
+  input: Omit<BatchConsumptionInput, 'consumptionId'>;
+}
+
+/** The answer to one keyed consumption, and whether it was stored before (a replay). */
+export interface KeyedAnswer {
+  outcome: Outcome;
+  replayed: boolean;
+}
+
 export interface BatchDeps {
   db: Db;
   temporal: Client;
   config: Config;
   eagerStart?: boolean | undefined;
+}
+
+/**
+ * Many keyed consumptions of one principal (`scope`) at once, in four statements and one workflow whatever
+ * their number: every key claimed in one statement (api/idempotency.ts claimKeys), a stored answer
+ * replayed, a key reused with another body refused (409, `reusedDetail`), the rest run by one batch
+ * workflow (twins of one key run once), and every answer stored under its key in one statement — the
+ * first stored answer wins, so a twin that stored first is answered instead. One answer per entry, in order.
+ */
+export async function runKeyed(
+  { db, temporal, config, eagerStart }: BatchDeps,
+  scope: string,
+  entries: readonly KeyedConsumption[],
+  reusedDetail: string,
+): Promise<KeyedAnswer[]> {
+  const records = await claimKeys(db, scope, entries);
+  const answers: KeyedAnswer[] = new Array(entries.length);
+  const toRun = new Map<string, { key: string; input: BatchConsumptionInput }>();
+  const waiting: { index: number; key: string }[] = [];
+  entries.forEach((e, index) => {
+    const record = records.get(e.key)!;
+    if (record.requestHash !== e.requestHash && !e.sameRequestHashes.includes(record.requestHash)) {
+      answers[index] = { outcome: problemOutcome(new HttpProblem('idempotency_key_reused', reusedDetail)), replayed: false };
+    } else if (record.outcome) {
+      answers[index] = { outcome: record.outcome, replayed: true };
+    } else {
+      waiting.push({ index, key: e.key });
+      if (!toRun.has(record.resourceId)) toRun.set(record.resourceId, { key: e.key, input: { ...e.input, consumptionId: record.resourceId } });
+    }
+  });
+  if (toRun.size === 0) return answers;
+
+  const runs = [...toRun.values()];
+  const outcomes = await executeConsumptionBatch(
+    temporal,
+    { taskQueue: config.temporal.taskQueue, eagerStart },
+    scope,
+    runs.map((x) => x.input),
+  );
+  const mine = new Map<string, Outcome>();
+  runs.forEach(({ key, input }, i) => mine.set(key, consumptionOutcome(asConsumptionResult(input, outcomes[i]!))));
+  const final = await storeOutcomes(db, scope, mine);
+  for (const w of waiting) {
+    const outcome = final.get(w.key)!;
+    answers[w.index] = { outcome, replayed: outcome !== mine.get(w.key) };
+  }
+  return answers;
 }
 
 /**
@@ -131,49 +194,17 @@ export async function consumeBatch({ db, temporal, config, eagerStart }: BatchDe
     return false;
   });
 
-  // 3. The keys: replay what is stored, refuse a key reused with another body, run the rest.
-  const hashed = known.map((v) => ({ ...v, requestHash: hashRequest(SINGLE_METHOD, SINGLE_ROUTE, v.raw) }));
-  const records = hashed.length > 0 ? await claimKeys(db, scope, hashed) : new Map();
-  const toRun = new Map<string, { key: string; input: BatchConsumptionInput }>();
-  const waiting: { index: number; key: string }[] = [];
-  for (const v of hashed) {
-    const record = records.get(v.key)!;
-    if (record.requestHash !== v.requestHash && record.requestHash !== hashRequest(SINGLE_METHOD, SINGLE_SPELLED_PATH, v.raw)) {
-      results[v.index] = batchItemResult(v.key, problemOutcome(new HttpProblem('idempotency_key_reused', 'this key was used with a different request')));
-    } else if (record.outcome) {
-      results[v.index] = batchItemResult(v.key, record.outcome);
-    } else {
-      waiting.push({ index: v.index, key: v.key });
-      if (!toRun.has(record.resourceId)) {
-        const account = accounts.get(v.body.accountId)!;
-        toRun.set(record.resourceId, {
-          key: v.key,
-          input: {
-            consumptionId: record.resourceId,
-            accountId: account.id,
-            fundingAccountId: fundingAccountId(account),
-            amount: v.amount,
-            ...consumptionFields(v.body),
-          },
-        });
-      }
-    }
-  }
-
-  // 4. One workflow for the batch; each answer stored under its key.
-  if (toRun.size > 0) {
-    const runs = [...toRun.values()];
-    const outcomes = await executeConsumptionBatch(
-      temporal,
-      { taskQueue: config.temporal.taskQueue, eagerStart },
-      scope,
-      runs.map((x) => x.input),
-    );
-    const answers = new Map<string, Outcome>();
-    runs.forEach(({ key, input }, i) => answers.set(key, consumptionOutcome(asConsumptionResult(input, outcomes[i]!))));
-    // First answer wins, as for single requests: a twin that stored first is answered instead.
-    const final = await storeOutcomes(db, scope, answers);
-    for (const w of waiting) results[w.index] = batchItemResult(w.key, final.get(w.key)!);
-  }
+  // 3. The keys and the workflow, as for single requests that arrived together.
+  const entries = known.map((v) => {
+    const account = accounts.get(v.body.accountId)!;
+    return {
+      key: v.key,
+      requestHash: hashRequest(SINGLE_METHOD, SINGLE_ROUTE, v.raw),
+      sameRequestHashes: [hashRequest(SINGLE_METHOD, SINGLE_SPELLED_PATH, v.raw)],
+      input: { accountId: account.id, fundingAccountId: fundingAccountId(account), amount: v.amount, ...consumptionFields(v.body) },
+    };
+  });
+  const answers = entries.length > 0 ? await runKeyed({ db, temporal, config, eagerStart }, scope, entries, 'this key was used with a different request') : [];
+  known.forEach((v, i) => (results[v.index] = batchItemResult(v.key, answers[i]!.outcome)));
   return results;
 }

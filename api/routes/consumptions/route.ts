@@ -3,37 +3,32 @@
 // ./batch-route.ts.
 import { Router } from 'express';
 import type { AppDeps } from '../../deps.ts';
-import { principalId, principalOf } from '../../principal.ts';
+import { principalOf } from '../../principal.ts';
 import { fundingAccountId } from '../../../db/accounts.ts';
 import { accountFor } from '../../access.ts';
-import { idempotent } from '../../idempotency.ts';
+import { idempotencyScope, sendOutcome } from '../../idempotency.ts';
 import { parse } from '../../validation.ts';
 import { Id } from '../../schemas.ts';
 import { consumptionView } from '../../views/consumption.ts';
 import { CreateConsumption } from './validators.ts';
-import { consumptionFields, consumptionOutcome, consumptionWithRefundsFor, pricedAmount } from './helpers.ts';
+import { consumptionFields, consumptionWithRefundsFor, pricedAmount } from './helpers.ts';
 import { singleConsumptions } from './singles.ts';
 
 export function consumptionsRouter({ db, temporal, config, eagerStart }: AppDeps): Router {
   const r = Router();
-  const singles = singleConsumptions(temporal, { taskQueue: config.temporal.taskQueue, eagerStart }, config.consumptionsInFlightPerCaller);
+  const singles = singleConsumptions({ db, temporal, config, eagerStart }, config.consumptionsInFlightPerCaller);
 
   r.post('/consumptions', async (req, res) => {
     const principal = principalOf(req);
     const body = parse(CreateConsumption, req.body);
     const account = await accountFor(db, principal, body.accountId);
     const amount = pricedAmount(body, config.prices);
-    await idempotent(db, req, res, async (consumptionId) =>
-      consumptionOutcome(
-        await singles.submit(principalId(principal), {
-          consumptionId,
-          accountId: account.id,
-          fundingAccountId: fundingAccountId(account),
-          amount,
-          ...consumptionFields(body),
-        }),
-      ),
-    );
+    const { principal: caller, ...keyed } = idempotencyScope(req);
+    const { outcome, replayed } = await singles.submit(caller, {
+      ...keyed,
+      input: { accountId: account.id, fundingAccountId: fundingAccountId(account), amount, ...consumptionFields(body) },
+    });
+    sendOutcome(res, outcome, replayed);
   });
 
   r.get('/consumptions/:id', async (req, res) => {

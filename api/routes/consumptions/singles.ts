@@ -1,40 +1,49 @@
-// How POST /v1/consumptions runs its debits: each caller's single consumptions go through a Coalescer
-// (api/coalescer.ts) in this API process. Up to CONSUMPTIONS_IN_FLIGHT_PER_CALLER run at once as their
-// own consumption workflows (`consumption:<id>`), as they always did; the ones that arrive while that many
-// are in flight wait, and when one finishes they go together in one batch workflow (the same workflow and
-// debit as POST /v1/consumptions/batch, one wallet lock and one transaction for all of them).
+// How POST /v1/consumptions runs: each caller's single consumptions go through a Coalescer
+// (api/coalescer.ts) in this API process. Up to CONSUMPTIONS_IN_FLIGHT_PER_CALLER run at once on their
+// own, as they always did: the key claimed, the consumption's own workflow (`consumption:<id>`), the
+// answer stored. The ones that arrive while that many are in flight wait, and when one finishes they go
+// together, as the items of a batch go (./helpers.ts runKeyed): their keys claimed in one statement, one
+// batch workflow that debits each wallet once for all of them, their answers stored in one statement.
 //
 // Nothing about a request's answer depends on the path it took: a consumption id is decided once under its
-// wallet's lock whichever path decides it (db/consumption-debits.ts), a batch decision is answered as the
-// single workflow's result (asConsumptionResult), and each request stores its own answer under its
-// Idempotency-Key as before. A lone request is never delayed; under load, one workflow start carries many
-// debits, which is what lets single consumptions keep up with the workflow engine (docs/benchmarks.md).
-import type { Client } from '@temporalio/client';
+// wallet's lock whichever workflow decides it (db/consumption-debits.ts), a batch decision is answered as
+// the single workflow's result (asConsumptionResult), and each request's answer is stored under its own
+// Idempotency-Key and replayed from there. A lone request is never delayed; under load, one workflow start
+// and two idempotency statements carry many consumptions, which is what lets single consumptions keep up
+// with the workflow engine (docs/benchmarks.md).
 import { Coalescer } from '../../coalescer.ts';
+import { idempotentOutcome, type IdempotencyScope } from '../../idempotency.ts';
 import { consumptionRuns } from '../../metrics.ts';
-import { executeConsumption, type ConsumptionTarget } from '../../../workflows/consumption/client.ts';
-import type { ConsumptionResult } from '../../../workflows/consumption/definitions.ts';
-import { executeConsumptionBatch } from '../../../workflows/consumption-batch/client.ts';
-import { asConsumptionResult, MAX_BATCH_ITEMS, type BatchConsumptionInput } from '../../../workflows/consumption-batch/definitions.ts';
+import { executeConsumption } from '../../../workflows/consumption/client.ts';
+import { MAX_BATCH_ITEMS } from '../../../workflows/consumption-batch/definitions.ts';
+import { consumptionOutcome, runKeyed, type BatchDeps, type KeyedAnswer, type KeyedConsumption } from './helpers.ts';
 
-export type SingleConsumptions = Coalescer<BatchConsumptionInput, ConsumptionResult>;
+export type SingleConsumptions = Coalescer<KeyedConsumption, KeyedAnswer>;
+
+const REUSED = 'this Idempotency-Key was used with a different request';
 
 /** The coalescer of one API process's single consumptions, one lane per caller (its principal id). */
-export function singleConsumptions(temporal: Client, target: ConsumptionTarget, inFlightPerCaller: number): SingleConsumptions {
-  return new Coalescer<BatchConsumptionInput, ConsumptionResult>({
+export function singleConsumptions(deps: BatchDeps, inFlightPerCaller: number): SingleConsumptions {
+  const target = { taskQueue: deps.config.temporal.taskQueue, eagerStart: deps.eagerStart === true };
+  return new Coalescer<KeyedConsumption, KeyedAnswer>({
     maxInFlight: inFlightPerCaller,
     maxBatch: MAX_BATCH_ITEMS,
-    idOf: (input) => input.consumptionId,
-    // The single workflow resolves the funding account itself, at the debit.
-    runOne: ({ fundingAccountId: _funding, ...input }) => {
+    // Twins (a request and its retry) ride once; the same key with another body is its own entry (a 409).
+    idOf: (e) => `${e.key}\n${e.requestHash}`,
+    runOne: (e, caller) => {
       consumptionRuns.inc({ path: 'own', unit: 'workflows' });
       consumptionRuns.inc({ path: 'own', unit: 'consumptions' });
-      return executeConsumption(temporal, target, input);
+      const scope: IdempotencyScope = { principal: caller, key: e.key, requestHash: e.requestHash, sameRequestHashes: e.sameRequestHashes };
+      // The single workflow resolves the funding account itself, at the debit.
+      const { fundingAccountId: _funding, ...input } = e.input;
+      return idempotentOutcome(deps.db, scope, async (consumptionId) =>
+        consumptionOutcome(await executeConsumption(deps.temporal, target, { ...input, consumptionId })),
+      );
     },
-    runMany: async (inputs, caller) => {
+    runMany: (entries, caller) => {
       consumptionRuns.inc({ path: 'batch', unit: 'workflows' });
-      consumptionRuns.inc({ path: 'batch', unit: 'consumptions' }, inputs.length);
-      return (await executeConsumptionBatch(temporal, target, caller, inputs)).map((o, i) => asConsumptionResult(inputs[i]!, o));
+      consumptionRuns.inc({ path: 'batch', unit: 'consumptions' }, entries.length);
+      return runKeyed(deps, caller, entries, REUSED);
     },
   });
 }
