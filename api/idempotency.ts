@@ -9,7 +9,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Db } from '../db/client.ts';
-import { Prisma } from '../generated/prisma/client.ts';
 import { principalId, principalOf } from './principal.ts';
 import { HttpProblem, problemBody, toHttpProblem } from './problem.ts';
 

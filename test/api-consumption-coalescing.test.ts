@@ -5,7 +5,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { pino } from 'pino';
+import request from 'supertest';
+import { createApp } from '../api/app.ts';
+import { createWorker } from '../worker/worker.ts';
 import { startTestService, type TestService } from './support/service.ts';
+import { until } from './support/wait.ts';
 import { checkLedgerIntegrity, post } from '../db/ledger.ts';
 import { consumptionWorkflowId } from '../workflows/ids.ts';
 
@@ -109,6 +115,8 @@ describe('single consumptions arriving together', () => {
     const [first, second] = answers.slice(10);
     expect(second!.body.id).toBe(first!.body.id);
     expect(second!.body.balanceAfter).toBe(first!.body.balanceAfter);
+    // As when twins race alone: one answer is fresh, the other says it was replayed.
+    expect([first!.replayed, second!.replayed].sort()).toEqual([false, true]);
     expect(await svc.db.prisma.consumption.count({ where: { accountId: a.id, amount: 11 } })).toBe(1);
     const reused = await consume(a.apiKey, { accountId: a.id, amount: 12 }, 'twin');
     expect(reused).toMatchObject({ status: 409, body: { code: 'idempotency_key_reused' } });
@@ -126,5 +134,56 @@ describe('single consumptions arriving together', () => {
     const winner = x!.status === 201 ? x! : y!;
     expect((await svc.as(a.apiKey).get(`/v1/accounts/${a.id}/balance`)).body.balance).toBe(1_000 - 50 - 11 - 30 - (winner.body.amount as number));
     expect(await checkLedgerIntegrity(svc.db.prisma)).toEqual([]);
+  }, 120_000);
+
+  it('a group whose workflow does not answer in time: its new keys are 503 and stored nowhere, a replay riding with them is still answered; once a worker polls, every retry debits once', async () => {
+    // A task queue nobody polls yet, and a short Temporal deadline: the lone request's own workflow starts
+    // and does not answer; the three that waited behind it go together when it gives up.
+    const taskQueue = `later-${randomUUID()}`;
+    const config = { ...svc.config, temporal: { ...svc.config.temporal, taskQueue }, apiTemporalTimeoutMs: 1_500, consumptionsInFlightPerCaller: 1 };
+    const app = createApp({ db: svc.db.prisma, temporal: svc.env.client, config, logger: pino({ level: 'silent' }) });
+    const a = await svc.account({ balance: 1_000 });
+    const post = (key: string, amount: number) =>
+      request(app).post('/v1/consumptions').set('Authorization', `Bearer ${a.apiKey}`).set('Idempotency-Key', key).send({ accountId: a.id, amount });
+    const kept = await consume(a.apiKey, { accountId: a.id, amount: 10 }, 'kept');
+    expect(kept.status).toBe(201);
+
+    const [blocker, n1, n2, replay] = await Promise.all([post('blocker', 1), post('n1', 2), post('n2', 3), post('kept', 10)]);
+    for (const r of [blocker, n1, n2]) {
+      expect(r.status).toBe(503);
+      expect(r.body).toMatchObject({ code: 'service_unavailable', dependency: 'temporal' });
+    }
+    expect(replay.status).toBe(201);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body).toEqual(kept.body);
+    const open = await svc.db.prisma.idempotencyRecord.findMany({ where: { principal: `account:${a.id}`, key: { in: ['blocker', 'n1', 'n2'] } } });
+    expect(open.map((r) => r.completedAt)).toEqual([null, null, null]);
+    expect((await svc.as(a.apiKey).get(`/v1/accounts/${a.id}/balance`)).body.balance).toBe(990);
+
+    const worker = await createWorker({ connection: svc.env.nativeConnection, taskQueue, db: svc.db.prisma, temporal: svc.env.client, charging: config });
+    const running = worker.run();
+    try {
+      for (const [key, amount] of [
+        ['blocker', 1],
+        ['n1', 2],
+        ['n2', 3],
+      ] as const) {
+        const r = await until(
+          async () => {
+            const res = await post(key, amount);
+            return res.status === 201 ? res : undefined;
+          },
+          `${key} to be debited once a worker polls`,
+          60_000,
+        );
+        expect(r.body).toMatchObject({ amount });
+        expect(await svc.db.prisma.ledgerEntry.count({ where: { consumptionId: r.body.id as string } })).toBe(1);
+      }
+      expect((await svc.as(a.apiKey).get(`/v1/accounts/${a.id}/balance`)).body.balance).toBe(984);
+      expect(await checkLedgerIntegrity(svc.db.prisma)).toEqual([]);
+    } finally {
+      worker.shutdown();
+      await running;
+    }
   }, 120_000);
 });

@@ -2,29 +2,38 @@
 // once, who waits, what goes together, and what each waiter is answered.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { describe, expect, it } from 'vitest';
-import { Coalescer } from '../api/coalescer.ts';
+import { Coalescer, type Settled } from '../api/coalescer.ts';
 
 interface Run {
   lane: string;
   items: string[];
   many: boolean;
   context: string | undefined;
-  settle: (results: string[]) => void;
+  settle: (results: (string | Error)[]) => void;
   fail: (err: Error) => void;
 }
 
 const requestContext = new AsyncLocalStorage<string>();
 
-function harness(maxInFlight: number, maxBatch = 1_000) {
+function harness(maxInFlight: number, maxBatch = 1_000, maxWaiting = 1_000) {
   const runs: Run[] = [];
   const start = (lane: string, items: string[], many: boolean) =>
-    new Promise<string[]>((resolve, reject) => runs.push({ lane, items, many, context: requestContext.getStore(), settle: resolve, fail: reject }));
+    new Promise<(string | Error)[]>((resolve, reject) => runs.push({ lane, items, many, context: requestContext.getStore(), settle: resolve, fail: reject }));
   const coalescer = new Coalescer<string, string>({
     maxInFlight,
     maxBatch,
+    maxWaiting,
     idOf: (item) => item.split('#')[0]!,
-    runOne: async (item, lane) => (await start(lane, [item], false))[0]!,
-    runMany: (items, lane) => start(lane, items, true),
+    asTwin: (r) => `${r} (twin)`,
+    overloaded: () => new Error('too many waiting'),
+    runOne: async (item, lane) => {
+      if (item === 'throws') throw new Error('thrown at once');
+      const [r] = await start(lane, [item], false);
+      if (r instanceof Error) throw r;
+      return r!;
+    },
+    runMany: async (items, lane): Promise<Settled<string>[]> =>
+      (await start(lane, items, true)).map((r) => (r instanceof Error ? { ok: false, error: r } : { ok: true, value: r })),
   });
   // Each submit as a request of its own, with its own async context.
   const submit = (lane: string, item: string) => requestContext.run(`request ${item}`, () => coalescer.submit(lane, item));
@@ -69,7 +78,7 @@ describe('coalescer', () => {
     ]);
   });
 
-  it('runs twins (the same id) once and answers both with that result', async () => {
+  it('runs twins (the same id) once: the first gets the result, the other asTwin of it', async () => {
     const { runs, submit } = harness(1);
     void submit('caller', 'x');
     const first = submit('caller', 'k#1');
@@ -79,7 +88,7 @@ describe('coalescer', () => {
     await tick();
     expect(runs[1]).toMatchObject({ items: ['k#1', 'm'], many: true });
     runs[1]!.settle(['for k', 'for m']);
-    expect([await first, await twin, await other]).toEqual(['for k', 'for k', 'for m']);
+    expect([await first, await twin, await other]).toEqual(['for k', 'for k (twin)', 'for m']);
   });
 
   it('a lone waiter runs on its own, not as a batch of one', async () => {
@@ -123,7 +132,38 @@ describe('coalescer', () => {
     expect(await d).toBe('done d');
   });
 
-  it('a waiting group runs in its oldest request’s context (its deadline), not in the context of the run that freed the slot', async () => {
+  it('answers each item of a run on its own: one item failing fails only its requests', async () => {
+    const { runs, submit } = harness(1);
+    void submit('caller', 'a');
+    const b = submit('caller', 'b');
+    const c = submit('caller', 'c');
+    answer(runs[0]!);
+    await tick();
+    runs[1]!.settle(['replayed b', new Error('no workflow for c')]);
+    expect(await b).toBe('replayed b');
+    await expect(c).rejects.toThrow('no workflow for c');
+  });
+
+  it('a run that throws at once is a failed request, not a stuck lane', async () => {
+    const { runs, submit, coalescer } = harness(1);
+    await expect(submit('caller', 'throws')).rejects.toThrow('thrown at once');
+    await tick();
+    expect(coalescer.stats()).toEqual({ lanes: 0, inFlight: 0, waiting: 0 });
+    const a = submit('caller', 'a');
+    answer(runs[0]!);
+    expect(await a).toBe('done a');
+  });
+
+  it('refuses a newcomer when maxWaiting already wait in its lane', async () => {
+    const { runs, submit } = harness(1, 1_000, 2);
+    void submit('caller', 'a');
+    void submit('caller', 'b');
+    void submit('caller', 'c');
+    await expect(submit('caller', 'd')).rejects.toThrow('too many waiting');
+    answer(runs[0]!);
+  });
+
+  it('a waiting group runs in its newest request’s context (the latest deadline), not in the context of the run that freed the slot', async () => {
     const { runs, submit } = harness(1);
     void submit('caller', 'a');
     void submit('caller', 'b');
@@ -131,11 +171,12 @@ describe('coalescer', () => {
     expect(runs[0]!.context).toBe('request a');
     answer(runs[0]!);
     await tick();
-    expect(runs[1]!.context).toBe('request b');
+    expect(runs[1]!.context).toBe('request c');
   });
 
-  it('refuses a lane size or batch size below 1', () => {
+  it('refuses a lane size, batch size or queue size below 1', () => {
     expect(() => harness(0)).toThrow(/at least 1/);
     expect(() => harness(1, 0)).toThrow(/at least 1/);
+    expect(() => harness(1, 1, 0)).toThrow(/at least 1/);
   });
 });

@@ -1,7 +1,7 @@
 // What every fault scenario checks afterwards, against the real database and Temporal: no ledger entry
 // lost or doubled, the ledger consistent, balances as expected, and every workflow closed or waiting as
 // it should.
-import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import { checkLedgerIntegrity } from '../../db/ledger.ts';
 import type { Db } from '../../db/client.ts';
 import { until, type Answer } from './harness.ts';
@@ -108,7 +108,10 @@ export async function consumptionDeciders(v: Verdict, client: Client, db: Db, ta
         .describe()
         .then(
           () => true,
-          () => false,
+          (err: unknown) => {
+            if (err instanceof WorkflowNotFoundError) return false;
+            throw err;
+          },
         );
       if (exists) own.push(workflowId);
       else batched.push(id);

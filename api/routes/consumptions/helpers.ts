@@ -15,6 +15,7 @@ import { canActFor, visibleOr404 } from '../../access.ts';
 import { principalId, type Principal } from '../../principal.ts';
 import { claimKeys, hashRequest, isIdempotencyKey, storeOutcomes, type Outcome } from '../../idempotency.ts';
 import { HttpProblem, problemBody, toHttpProblem, zodProblem } from '../../problem.ts';
+import type { Settled } from '../../coalescer.ts';
 import { businessEvents } from '../../metrics.ts';
 import { parse } from '../../validation.ts';
 import { batchItemResult, consumptionCreatedView, type BatchItemResult } from '../../views/consumption.ts';
@@ -102,28 +103,33 @@ export interface BatchDeps {
 }
 
 /**
- * Many keyed consumptions of one principal (`scope`) at once, in four statements and one workflow whatever
- * their number: every key claimed in one statement (api/idempotency.ts claimKeys), a stored answer
+ * Many keyed consumptions of one principal at once, in a fixed number of statements and one workflow
+ * whatever their number: every key claimed at once (api/idempotency.ts claimKeys), a stored answer
  * replayed, a key reused with another body refused (409, `reusedDetail`), the rest run by one batch
- * workflow (twins of one key run once), and every answer stored under its key in one statement — the
- * first stored answer wins, so a twin that stored first is answered instead. One answer per entry, in order.
+ * workflow (twins of one key run once), and every new answer stored under its key at once — the first
+ * stored answer wins, so a twin that stored first is answered instead. One answer per entry, in order:
+ * when the workflow or the store fails (Temporal or the database unreachable), the entries that needed
+ * them get that error, and the replays and refusals known before are still answered.
  */
 export async function runKeyed(
   { db, temporal, config, eagerStart }: BatchDeps,
-  scope: string,
+  principal: string,
   entries: readonly KeyedConsumption[],
-  reusedDetail: string,
-): Promise<KeyedAnswer[]> {
-  const records = await claimKeys(db, scope, entries);
-  const answers: KeyedAnswer[] = new Array(entries.length);
+  { reusedDetail, onWorkflow }: { reusedDetail: string; onWorkflow?: (consumptions: number) => void },
+): Promise<Settled<KeyedAnswer>[]> {
+  const records = await claimKeys(db, principal, entries);
+  const answers: Settled<KeyedAnswer>[] = new Array(entries.length);
   const toRun = new Map<string, { key: string; input: BatchConsumptionInput }>();
   const waiting: { index: number; key: string }[] = [];
   entries.forEach((e, index) => {
-    const record = records.get(e.key)!;
-    if (record.requestHash !== e.requestHash && !e.sameRequestHashes.includes(record.requestHash)) {
-      answers[index] = { outcome: problemOutcome(new HttpProblem('idempotency_key_reused', reusedDetail)), replayed: false };
+    const record = records.get(e.key);
+    if (!record) {
+      // Deleted between the claim and its read (the retention schedule): nothing ran; the client retries.
+      answers[index] = { ok: false, error: new Error(`idempotency record of key ${e.key} vanished while claimed`) };
+    } else if (record.requestHash !== e.requestHash && !e.sameRequestHashes.includes(record.requestHash)) {
+      answers[index] = { ok: true, value: { outcome: problemOutcome(new HttpProblem('idempotency_key_reused', reusedDetail)), replayed: false } };
     } else if (record.outcome) {
-      answers[index] = { outcome: record.outcome, replayed: true };
+      answers[index] = { ok: true, value: { outcome: record.outcome, replayed: true } };
     } else {
       waiting.push({ index, key: e.key });
       if (!toRun.has(record.resourceId)) toRun.set(record.resourceId, { key: e.key, input: { ...e.input, consumptionId: record.resourceId } });
@@ -131,19 +137,24 @@ export async function runKeyed(
   });
   if (toRun.size === 0) return answers;
 
-  const runs = [...toRun.values()];
-  const outcomes = await executeConsumptionBatch(
-    temporal,
-    { taskQueue: config.temporal.taskQueue, eagerStart },
-    scope,
-    runs.map((x) => x.input),
-  );
-  const mine = new Map<string, Outcome>();
-  runs.forEach(({ key, input }, i) => mine.set(key, consumptionOutcome(asConsumptionResult(input, outcomes[i]!))));
-  const final = await storeOutcomes(db, scope, mine);
-  for (const w of waiting) {
-    const outcome = final.get(w.key)!;
-    answers[w.index] = { outcome, replayed: outcome !== mine.get(w.key) };
+  try {
+    const runs = [...toRun.values()];
+    onWorkflow?.(runs.length);
+    const outcomes = await executeConsumptionBatch(
+      temporal,
+      { taskQueue: config.temporal.taskQueue, eagerStart },
+      principal,
+      runs.map((x) => x.input),
+    );
+    const mine = new Map<string, Outcome>();
+    runs.forEach(({ key, input }, i) => mine.set(key, consumptionOutcome(asConsumptionResult(input, outcomes[i]!))));
+    const final = await storeOutcomes(db, principal, mine);
+    for (const w of waiting) {
+      const outcome = final.get(w.key)!;
+      answers[w.index] = { ok: true, value: { outcome, replayed: outcome !== mine.get(w.key) } };
+    }
+  } catch (error) {
+    for (const w of waiting) answers[w.index] = { ok: false, error };
   }
   return answers;
 }
@@ -204,7 +215,16 @@ export async function consumeBatch({ db, temporal, config, eagerStart }: BatchDe
       input: { accountId: account.id, fundingAccountId: fundingAccountId(account), amount: v.amount, ...consumptionFields(v.body) },
     };
   });
-  const answers = entries.length > 0 ? await runKeyed({ db, temporal, config, eagerStart }, scope, entries, 'this key was used with a different request') : [];
-  known.forEach((v, i) => (results[v.index] = batchItemResult(v.key, answers[i]!.outcome)));
+  const answers =
+    entries.length > 0
+      ? await runKeyed({ db, temporal, config, eagerStart }, scope, entries, { reusedDetail: 'this key was used with a different request' })
+      : [];
+  // A batch is one request: a failure to run it (Temporal or the database down) is its one 503.
+  const failed = answers.find((a) => !a.ok);
+  if (failed && !failed.ok) throw failed.error;
+  known.forEach((v, i) => {
+    const a = answers[i]!;
+    if (a.ok) results[v.index] = batchItemResult(v.key, a.value.outcome);
+  });
   return results;
 }
