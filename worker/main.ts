@@ -36,6 +36,8 @@ const worker = await createWorker({
   ...serviceActivityDeps(db.prisma, config, logger, client),
   workflowBundlePath: config.workflowBundlePath,
   maxCachedWorkflows: config.workerMaxCachedWorkflows,
+  maxConcurrentWorkflowTasks: config.workerMaxConcurrentWorkflowTasks,
+  maxConcurrentActivities: config.workerMaxConcurrentActivities,
 });
 const running = worker.run();
 const dispatcher = startWebhookDispatcher({ db: db.prisma, temporal: client, taskQueue: config.temporal.taskQueue, settings: config.webhooks, logger });

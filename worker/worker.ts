@@ -13,6 +13,12 @@ export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', impo
  */
 export const MAX_CACHED_WORKFLOWS = 500;
 
+/** Workflow tasks a worker runs at once (the SDK's default: 40). */
+export const MAX_CONCURRENT_WORKFLOW_TASKS = 40;
+
+/** Activities a worker runs at once (the SDK's default: 100). */
+export const MAX_CONCURRENT_ACTIVITIES = 100;
+
 /**
  * Pure modules the workflow bundle imports, evaluated once in the worker's reusable V8 context instead
  * of once per workflow run: the workflow entry imports the charge workflow, hence the business calendar
@@ -33,10 +39,15 @@ export interface WorkerSetup extends ActivityDeps {
   workflowBundlePath?: string;
   /** Workflows kept in the cache (WORKER_MAX_CACHED_WORKFLOWS); default MAX_CACHED_WORKFLOWS. */
   maxCachedWorkflows?: number;
+  /** Workflow tasks run at once (WORKER_MAX_CONCURRENT_WORKFLOW_TASKS); default MAX_CONCURRENT_WORKFLOW_TASKS. */
+  maxConcurrentWorkflowTasks?: number;
+  /** Activities run at once (WORKER_MAX_CONCURRENT_ACTIVITIES); default MAX_CONCURRENT_ACTIVITIES. */
+  maxConcurrentActivities?: number;
 }
 
 export function createWorker(setup: WorkerSetup): Promise<Worker> {
-  const { connection, namespace, taskQueue, options, workflowBundlePath, maxCachedWorkflows, ...deps } = setup;
+  const { connection, namespace, taskQueue, options, workflowBundlePath, maxCachedWorkflows, maxConcurrentWorkflowTasks, maxConcurrentActivities, ...deps } =
+    setup;
   return Worker.create({
     connection,
     namespace: namespace ?? 'default',
@@ -44,6 +55,8 @@ export function createWorker(setup: WorkerSetup): Promise<Worker> {
     ...(workflowBundlePath ? { workflowBundle: { codePath: workflowBundlePath } } : { workflowsPath }),
     activities: createActivities(deps),
     maxCachedWorkflows: maxCachedWorkflows ?? MAX_CACHED_WORKFLOWS,
+    maxConcurrentWorkflowTaskExecutions: maxConcurrentWorkflowTasks ?? MAX_CONCURRENT_WORKFLOW_TASKS,
+    maxConcurrentActivityTaskExecutions: maxConcurrentActivities ?? MAX_CONCURRENT_ACTIVITIES,
     bundlerOptions: { preloadModules: PRELOADED_WORKFLOW_MODULES },
     ...options,
   });
