@@ -105,10 +105,6 @@ const EnvSchema = z.object({
   BANK_WEBHOOK_SECRET: z.string().min(16, 'BANK_WEBHOOK_SECRET must be at least 16 characters').optional(),
   /** Workflows a worker keeps in its cache (0: none); unset: worker/worker.ts's MAX_CACHED_WORKFLOWS. */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().nonnegative().optional(),
-  /** Workflow tasks a worker runs at once (the SDK's maxConcurrentWorkflowTaskExecutions, at least 2); unset: worker/worker.ts's. */
-  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).optional(),
-  /** Activities a worker runs at once (maxConcurrentActivityTaskExecutions); unset: worker/worker.ts's. */
-  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).optional(),
 });
 
 export interface BankAccount {
@@ -163,9 +159,6 @@ export interface Config {
   webhookSecrets: { gateway: string; bank: string };
   /** The worker's workflow cache size; undefined: worker/worker.ts's default. */
   workerMaxCachedWorkflows: number | undefined;
-  /** Workflow tasks and activities a worker runs at once; undefined: worker/worker.ts's defaults. */
-  workerMaxConcurrentWorkflowTasks: number | undefined;
-  workerMaxConcurrentActivities: number | undefined;
 }
 
 /** Webhook delivery settings (SPEC §6.3); `encryptionKey` is resolved at start-up (runtime/webhook-key.ts). */
@@ -233,8 +226,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     virtualAccountValidHours: e.VIRTUAL_ACCOUNT_VALID_HOURS,
     webhookSecrets: { gateway: e.GATEWAY_WEBHOOK_SECRET ?? randomBytes(32).toString('hex'), bank: e.BANK_WEBHOOK_SECRET ?? randomBytes(32).toString('hex') },
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
-    workerMaxConcurrentWorkflowTasks: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
-    workerMaxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
   };
 }
 

@@ -38,7 +38,7 @@ import { temporalCliPath } from '../config/temporal-binaries.ts';
 import { openDatabase } from '../db/client.ts';
 import { createAccount } from '../db/accounts.ts';
 import { checkLedgerIntegrity, post } from '../db/ledger.ts';
-import { createWorker } from '../worker/worker.ts';
+import { createWorker, WORKER_HEAP_MB } from '../worker/worker.ts';
 import { serviceActivityDeps } from '../worker/deps.ts';
 import { createApp } from '../api/app.ts';
 
@@ -150,6 +150,17 @@ function workerRss(): number {
   }
 }
 
+/** CPU time (ms, user + system, all threads) the worker process has used so far (BENCH_WORKER=process), else 0. */
+function workerCpuMs(): number {
+  if (!workerChild?.pid) return 0;
+  try {
+    const fields = readFileSync(`/proc/${workerChild.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks of 1/100 s
+  } catch {
+    return 0;
+  }
+}
+
 function memoryLine(label: string): { rss: number; heapUsed: number; temporal: number; worker: number } {
   const m = process.memoryUsage();
   const temporal = childRss('temporal');
@@ -210,11 +221,14 @@ const client = new Client({ connection: env.nativeConnection });
 // BENCH_WORKER=process (the waiting scenario): the worker runs as `npm run worker` does, in its own
 // process, so its resident memory is measured apart from the API and the load generator of this one.
 const WORKER_PROCESS = WAITING > 0 && process.env.BENCH_WORKER === 'process';
+// With `npm run worker`'s V8 heap limit (worker/worker.ts's WORKER_HEAP_MB); BENCH_WORKER_HEAP_MB=0: Node's default.
+const WORKER_HEAP = Number(process.env.BENCH_WORKER_HEAP_MB ?? WORKER_HEAP_MB);
+const WORKER_HEAP_ARGS = WORKER_HEAP > 0 ? [`--max-old-space-size=${WORKER_HEAP}`] : [];
 let worker: Worker | undefined;
 let running: Promise<void> = Promise.resolve();
 let workerChild: ChildProcess | undefined;
 if (WORKER_PROCESS) {
-  workerChild = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../worker/main.ts', import.meta.url))], {
+  workerChild = spawn(process.execPath, [...WORKER_HEAP_ARGS, '--import', 'tsx', fileURLToPath(new URL('../worker/main.ts', import.meta.url))], {
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
@@ -500,6 +514,7 @@ async function waitingScenario(count: number) {
   console.log(
     `\n${count} charges waiting at once: ${bankIdx.length} bank transfers (${config.schedule.confirmWithinBusinessHours} business hours to the confirmation reminder), ${count - bankIdx.length} virtual accounts (valid ${config.virtualAccountValidHours} hours)`,
   );
+  if (workerChild) console.log(`worker process: V8 heap limit ${WORKER_HEAP ? `${WORKER_HEAP} MB` : "Node's default"} (BENCH_WORKER_HEAP_MB)`);
   const before = memoryLine('before');
   const charges: string[] = new Array(count);
   const accountNumbers: string[] = new Array(count);
@@ -517,6 +532,14 @@ async function waitingScenario(count: number) {
   let created = 0;
   let retried = 0;
   const samples: string[] = [];
+  // The worker process's CPU per operation of each phase (BENCH_WORKER=process): what the memory settings cost.
+  let cpuMark = workerCpuMs();
+  const workerCpuPerOp = (ops: number) => {
+    const now = workerCpuMs();
+    const perOp = (now - cpuMark) / Math.max(ops, 1);
+    cpuMark = now;
+    return perOp;
+  };
   const opening = await load('POST /v1/charges (bank transfer | virtual account), c=64', count, 64, async (i) => {
     const body = bank(i)
       ? { accountId, amount: AMOUNT, method: 'bank_transfer', depositorName: `Depositor ${i}` }
@@ -541,6 +564,7 @@ async function waitingScenario(count: number) {
     const issued = bank(i) || accountNumbers[i] ? '' : ' without account';
     return { status: `${r.status}${issued}` };
   });
+  const openingCpu = workerCpuPerOp(count);
   const waitingBy = await db.prisma.charge.groupBy({ by: ['method'], where: { accountId, status: 'awaiting_deposit' }, _count: true });
   const waiting = waitingBy.reduce((sum, m) => sum + m._count, 0);
   console.log(
@@ -562,6 +586,7 @@ async function waitingScenario(count: number) {
   // Half the virtual accounts are paid before their dueAt: the simulated gateway takes the deposit and posts
   // its signed notification to /webhooks/gateway, which credits the charge through its (mostly evicted) workflow.
   phase = 'deposits';
+  cpuMark = workerCpuMs();
   console.log('\nhalf the virtual accounts paid through the sandbox (the gateway notifies the webhook)');
   const dueAts = await db.prisma.simulatedVirtualAccount.aggregate({ where: { chargeId: { in: depositIdx.map((i) => charges[i]!) } }, _min: { dueAt: true } });
   const deposits = await load('POST /v1/sandbox/virtual-accounts/{n}/deposits, c=32', depositIdx.length, 32, async (k) => {
@@ -575,6 +600,7 @@ async function waitingScenario(count: number) {
           : `${r.status}:${String(r.body.code ?? '')}:${note?.status ?? note?.error}:${note?.body?.status ?? note?.body?.code}`,
     };
   });
+  const depositCpu = workerCpuPerOp(depositIdx.length);
   const depositMargin = ((dueAts._min.dueAt?.getTime() ?? 0) - Date.now()) / 1000;
   console.log(`  the earliest dueAt of the paid accounts was still ${depositMargin.toFixed(0)} s away after the last deposit`);
 
@@ -601,6 +627,7 @@ async function waitingScenario(count: number) {
   }
 
   phase = 'endings';
+  cpuMark = workerCpuMs();
   console.log('\nending the bank transfers: every other one confirmed, the rest cancelled');
   const endings = await load('confirm-deposit / cancel, c=64', bankIdx.length, 64, async (k) => {
     const i = bankIdx[k]!;
@@ -612,6 +639,7 @@ async function waitingScenario(count: number) {
     const expected = confirm ? 'succeeded' : 'cancelled';
     return { status: r.status === 200 && r.body.status === expected ? expected : `${r.status}:${String(r.body.status ?? r.body.code)}` };
   });
+  const endingCpu = workerCpuPerOp(bankIdx.length);
   const afterEndings = memoryLine('after the bank transfers ended');
 
   // The other half of the virtual accounts expire at their dueAt: a timer firing on an evicted workflow,
@@ -660,6 +688,7 @@ async function waitingScenario(count: number) {
     `\nsummary: ${count} waiting (${bankIdx.length} bank transfers, ${count - bankIdx.length} virtual accounts); ${workerChild ? 'worker' : 'service'} rss before ${w(before)}, at rest ${w(rest)}, peak while opening ${w(peaks.get('opening'))}, after reminders ${w(afterReminders)}, after endings ${w(afterEndings)}, after expiry ${w(afterExpiry)}, peak overall ${mb(Math.max(...[...peaks.values()].map((m) => (workerChild ? m.worker : m.rss))))}` +
       `${workerChild ? `; API rss at rest ${mb(rest.rss)}, peak ${mb(Math.max(...[...peaks.values()].map((m) => m.rss)))}` : ''}; Temporal ${mb(rest.temporal)}` +
       `; opening ${opening.rate.toFixed(0)}/s p50 ${opening.p50.toFixed(0)} ms p99 ${opening.p99.toFixed(0)} ms (${retried} 503s retried)` +
+      `${workerChild ? `; worker cpu per charge opened ${openingCpu.toFixed(1)} ms, per deposit ${depositCpu.toFixed(1)} ms, per bank-transfer ending ${endingCpu.toFixed(1)} ms` : ''}` +
       `; balance reads c=1 p50 ${reads1.p50.toFixed(1)} ms p99 ${reads1.p99.toFixed(1)} ms, c=16 ${reads.rate.toFixed(0)}/s p50 ${reads.p50.toFixed(1)} ms p99 ${reads.p99.toFixed(1)} ms` +
       `; reminders ${reminded}/${bankIdx.length}; deposits ${deposits.statuses}; endings ${endings.statuses}; expired ${expired}/${expireIds.length}` +
       `; statuses ${statuses}; balance ${wallet.balance} (expected ${expectedBalance}); ledger problems ${problems.length}; largest charge history ${largest} events`,

@@ -69,8 +69,6 @@ const worker = await createWorker({
   ...serviceActivityDeps(db.prisma, config, logger, client),
   workflowBundlePath: config.workflowBundlePath,
   maxCachedWorkflows: config.workerMaxCachedWorkflows,
-  maxConcurrentWorkflowTasks: config.workerMaxConcurrentWorkflowTasks,
-  maxConcurrentActivities: config.workerMaxConcurrentActivities,
 });
 const workerRun = worker.run();
 await ensureIdempotencyRetentionSchedule(client, { taskQueue: config.temporal.taskQueue, retentionDays: config.idempotencyRetentionDays }).catch(

@@ -1,27 +1,16 @@
-// The settings that size a worker and the virtual accounts' validity are read from the environment as
-// numbers, validated at start-up: a fraction of an hour is a valid validity (the waiting benchmark lets
-// virtual accounts expire within the run), a worker's concurrency is a whole number within the SDK's bounds.
+// How a worker process is sized: `npm run worker` starts it with the V8 heap limit worker/worker.ts
+// documents (the limit, not the concurrency, bounds how far its memory swings under load), and the
+// virtual accounts' validity is read as a number of hours that may be a fraction (the waiting benchmark
+// lets virtual accounts expire within the run).
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config.ts';
+import { WORKER_HEAP_MB } from '../worker/worker.ts';
 
-describe('worker sizing settings', () => {
-  it('are unset by default, so worker/worker.ts chooses', () => {
-    const config = loadConfig({});
-    expect(config.workerMaxCachedWorkflows).toBeUndefined();
-    expect(config.workerMaxConcurrentWorkflowTasks).toBeUndefined();
-    expect(config.workerMaxConcurrentActivities).toBeUndefined();
-  });
-
-  it('take whole numbers', () => {
-    const config = loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '250', WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '8', WORKER_MAX_CONCURRENT_ACTIVITIES: '20' });
-    expect(config).toMatchObject({ workerMaxCachedWorkflows: 250, workerMaxConcurrentWorkflowTasks: 8, workerMaxConcurrentActivities: 20 });
-  });
-
-  it('refuse what the SDK would refuse: fewer than 2 workflow tasks, no activity, fractions, words', () => {
-    expect(() => loadConfig({ WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '1' })).toThrow(/WORKER_MAX_CONCURRENT_WORKFLOW_TASKS/);
-    expect(() => loadConfig({ WORKER_MAX_CONCURRENT_ACTIVITIES: '0' })).toThrow(/WORKER_MAX_CONCURRENT_ACTIVITIES/);
-    expect(() => loadConfig({ WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '2.5' })).toThrow(/WORKER_MAX_CONCURRENT_WORKFLOW_TASKS/);
-    expect(() => loadConfig({ WORKER_MAX_CONCURRENT_ACTIVITIES: 'many' })).toThrow(/WORKER_MAX_CONCURRENT_ACTIVITIES/);
+describe('the worker process', () => {
+  it('npm run worker starts it with the heap limit worker/worker.ts measured (WORKER_HEAP_MB)', () => {
+    const scripts = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.worker).toBe(`tsx --max-old-space-size=${WORKER_HEAP_MB} worker/main.ts`);
   });
 });
 

@@ -13,11 +13,27 @@ export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', impo
  */
 export const MAX_CACHED_WORKFLOWS = 500;
 
-/** Workflow tasks a worker runs at once (the SDK's default: 40). */
-export const MAX_CONCURRENT_WORKFLOW_TASKS = 40;
-
-/** Activities a worker runs at once (the SDK's default: 100). */
-export const MAX_CONCURRENT_ACTIVITIES = 100;
+/**
+ * The V8 heap limit (MB) of a worker process: `npm run worker` starts it with
+ * `--max-old-space-size=768` (package.json; test/config-worker.test.ts keeps the two equal).
+ *
+ * This limit, not the number of workflow tasks in flight, is what sets how high the worker's memory
+ * swings under load. Node's default limit here is about 4 GB (it follows the machine's memory), and V8
+ * lets a heap with a limit of 2 GB or more grow to about 4× its live size before a full collection
+ * (a smaller limit: about 1.3–1.6×). The worker's live heap is about 100 MB on the main thread (Prisma,
+ * the SDK's activations and completions) plus the cached workflows on the workflow thread, so its main
+ * heap alone swung between 100 and 365 MB while charges were opened 64 at a time, and the process from
+ * 0.7 to 1.2 GB resident. Measured with `npm run bench -- --waiting 3000` (BENCH_WORKER=process, 3,000
+ * bank-transfer and virtual-account charges): highest resident memory 1,094 MB with Node's default
+ * limit, 731 MB with 768 MB, flat at 700–730 MB through opening, deposits, endings and expiries, and no
+ * slower (32 openings/s against 28/s). Fewer workflow tasks and activities at once (10 and 20 instead of
+ * the SDK's 40 and 100) did not lower it (1,149 MB) and slowed opening to 21/s.
+ *
+ * 768 MB is room for several times the live heap of each thread (the workflow thread has its own heap with
+ * the same limit); a larger cache (WORKER_MAX_CACHED_WORKFLOWS) needs a larger limit. The SDK also sizes
+ * its defaults from this limit (MAX_CACHED_WORKFLOWS overrides its cache size).
+ */
+export const WORKER_HEAP_MB = 768;
 
 /**
  * Pure modules the workflow bundle imports, evaluated once in the worker's reusable V8 context instead
@@ -39,15 +55,10 @@ export interface WorkerSetup extends ActivityDeps {
   workflowBundlePath?: string;
   /** Workflows kept in the cache (WORKER_MAX_CACHED_WORKFLOWS); default MAX_CACHED_WORKFLOWS. */
   maxCachedWorkflows?: number;
-  /** Workflow tasks run at once (WORKER_MAX_CONCURRENT_WORKFLOW_TASKS); default MAX_CONCURRENT_WORKFLOW_TASKS. */
-  maxConcurrentWorkflowTasks?: number;
-  /** Activities run at once (WORKER_MAX_CONCURRENT_ACTIVITIES); default MAX_CONCURRENT_ACTIVITIES. */
-  maxConcurrentActivities?: number;
 }
 
 export function createWorker(setup: WorkerSetup): Promise<Worker> {
-  const { connection, namespace, taskQueue, options, workflowBundlePath, maxCachedWorkflows, maxConcurrentWorkflowTasks, maxConcurrentActivities, ...deps } =
-    setup;
+  const { connection, namespace, taskQueue, options, workflowBundlePath, maxCachedWorkflows, ...deps } = setup;
   return Worker.create({
     connection,
     namespace: namespace ?? 'default',
@@ -55,8 +66,6 @@ export function createWorker(setup: WorkerSetup): Promise<Worker> {
     ...(workflowBundlePath ? { workflowBundle: { codePath: workflowBundlePath } } : { workflowsPath }),
     activities: createActivities(deps),
     maxCachedWorkflows: maxCachedWorkflows ?? MAX_CACHED_WORKFLOWS,
-    maxConcurrentWorkflowTaskExecutions: maxConcurrentWorkflowTasks ?? MAX_CONCURRENT_WORKFLOW_TASKS,
-    maxConcurrentActivityTaskExecutions: maxConcurrentActivities ?? MAX_CONCURRENT_ACTIVITIES,
     bundlerOptions: { preloadModules: PRELOADED_WORKFLOW_MODULES },
     ...options,
   });
