@@ -24,10 +24,11 @@ export const MAX_CACHED_WORKFLOWS = 500;
  * the SDK's activations and completions) plus the cached workflows on the workflow thread, so its main
  * heap alone swung between 100 and 365 MB while charges were opened 64 at a time, and the process from
  * 0.7 to 1.2 GB resident. Measured with `npm run bench -- --waiting 3000` (BENCH_WORKER=process, 3,000
- * bank-transfer and virtual-account charges): highest resident memory 1,094 MB with Node's default
- * limit, 731 MB with 768 MB, flat at 700–730 MB through opening, deposits, endings and expiries, and no
- * slower (32 openings/s against 28/s). Fewer workflow tasks and activities at once (10 and 20 instead of
- * the SDK's 40 and 100) did not lower it (1,149 MB) and slowed opening to 21/s.
+ * bank-transfer and virtual-account charges, two runs each): highest resident memory 1,094 / 1,113 MB
+ * with Node's default limit, 731 / 699 MB with 768 MB, flat at 700–730 MB through opening, deposits,
+ * endings and expiries; 10,000 waiting peaked at 724 MB. The price is more frequent collections: 15–25 %
+ * more worker CPU per charge opened, paid or ended. Fewer workflow tasks and activities at once (10 and 20
+ * instead of the SDK's 40 and 100) did not lower it (1,149 MB) and slowed opening to 21/s.
  *
  * 768 MB is room for several times the live heap of each thread (the workflow thread has its own heap with
  * the same limit); a larger cache (WORKER_MAX_CACHED_WORKFLOWS) needs a larger limit. The SDK also sizes
