@@ -1,4 +1,5 @@
 // `npm run worker`: a Temporal worker alone, against DATABASE_URL and TEMPORAL_ADDRESS (run many).
+import { getHeapStatistics } from 'node:v8';
 import { Client } from '@temporalio/client';
 import { loadConfig } from '../config/config.ts';
 import { openDatabase } from '../db/client.ts';
@@ -6,7 +7,7 @@ import { createLogger, installTemporalLogging } from '../runtime/logger.ts';
 import { connectWorker } from '../runtime/connect.ts';
 import { onShutdown } from '../runtime/shutdown.ts';
 import { workerTelemetryOptions } from '../runtime/worker-telemetry.ts';
-import { createWorker } from './worker.ts';
+import { createWorker, WORKER_HEAP_MB } from './worker.ts';
 import { serviceActivityDeps } from './deps.ts';
 import { ensureIdempotencyRetentionSchedule } from './schedules.ts';
 import { resolveWebhookKey } from '../runtime/webhook-key.ts';
@@ -18,6 +19,14 @@ installTemporalLogging(logger, workerTelemetryOptions(config.workerMetricsAddres
 if (!config.databaseUrl || !config.temporal.address) {
   logger.fatal('npm run worker needs DATABASE_URL and TEMPORAL_ADDRESS (use npm start for the all-in-one service)');
   process.exit(2);
+}
+// From a heap limit of 2 GB, V8 lets each heap grow to about 4× its live size between full collections:
+// started without `npm run worker`'s limit, the worker's memory swings far higher under load (worker.ts).
+const heapLimitMb = getHeapStatistics().heap_size_limit / 1024 / 1024;
+if (heapLimitMb >= 2048) {
+  logger.warn(
+    `the V8 heap limit is ${heapLimitMb.toFixed(0)} MB: start the worker with --max-old-space-size=${WORKER_HEAP_MB} (npm run worker does) to keep its memory bounded under load`,
+  );
 }
 config.webhooks.encryptionKey = resolveWebhookKey(config.webhooks.encryptionKey, config.dataDir).key;
 const db = await openDatabase({
