@@ -13,6 +13,7 @@ import { startPostgres, type Postgres } from './postgres.ts';
 import { setupTemporalSchema, TemporalServer, type TemporalDb } from './temporal.ts';
 import { ManagedProcess } from './process.ts';
 import type { StackPorts } from './ports.ts';
+import { WORKER_HEAP_MB } from '../../worker/worker.ts';
 
 export interface StackOptions {
   /** The repository (where api/ and worker/ live). */
@@ -135,7 +136,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         {
           name,
           command: process.execPath,
-          args: ['--import', 'tsx', entry],
+          // A worker runs as `npm run worker` runs it: with its V8 heap limit (worker/worker.ts WORKER_HEAP_MB).
+          args: [...(entry === 'worker/main.ts' ? [`--max-old-space-size=${WORKER_HEAP_MB}`] : []), '--import', 'tsx', entry],
           cwd: opts.root,
           env,
           logFile: join(opts.dir, 'logs', `${name}.log`),

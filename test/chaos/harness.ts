@@ -14,6 +14,7 @@ import { workflowsPath } from '../../worker/worker.ts';
 import { repoRoot, temporalCliPath } from '../../config/temporal-binaries.ts';
 import { openDatabase, type Database } from '../../db/client.ts';
 import { freePort } from '../support/ports.ts';
+import { WORKER_HEAP_MB } from '../../worker/worker.ts';
 export { freePort };
 export { TcpProxy } from '../support/tcp-proxy.ts';
 
@@ -292,7 +293,9 @@ export async function spawnService(
   opts: { port?: number; env?: Record<string, string> } = {},
 ): Promise<Proc> {
   const port = opts.port ?? (kind === 'worker' ? 0 : await freePort());
-  const proc = spawnLogged(name, s.dataDir, process.execPath, ['--import', 'tsx', ENTRY[kind]], serviceEnv(s, { PORT: String(port), ...opts.env }));
+  // A worker runs as `npm run worker` runs it: with its V8 heap limit (worker/worker.ts WORKER_HEAP_MB).
+  const flags = kind === 'worker' ? [`--max-old-space-size=${WORKER_HEAP_MB}`] : [];
+  const proc = spawnLogged(name, s.dataDir, process.execPath, [...flags, '--import', 'tsx', ENTRY[kind]], serviceEnv(s, { PORT: String(port), ...opts.env }));
   const ready =
     kind === 'worker'
       ? async () => readFileSync(proc.logFile, 'utf8').includes('worker polling task queue')
