@@ -58,8 +58,10 @@ export function createApp(deps: AppDeps): Express {
   app.use(answerWithin(deps.config.apiRequestTimeoutMs));
   // Signed webhooks verify their raw body: mounted before the JSON parser.
   app.use(inboundWebhooksRouter(deps));
-  // A batch of up to 1,000 consumptions is larger than any other request (its own limit; the next parser skips it).
-  app.use('/v1/consumptions/batch', express.json({ limit: '2mb', strict: true }));
+  // A batch of up to 1,000 consumptions is larger than any other request (its own limit; the next parser skips
+  // it). It becomes one workflow's input, which must fit Temporal's payload limit (2 MB by default) with the
+  // ids added to each item: a larger body is refused here (400), before any key is claimed.
+  app.use('/v1/consumptions/batch', express.json({ limit: '1536kb', strict: true }));
   app.use(express.json({ limit: '100kb', strict: true }));
 
   app.use(healthRouter(deps));

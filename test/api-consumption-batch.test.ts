@@ -105,6 +105,17 @@ describe('results in item order', () => {
     expect(await balanceOf(partner.id)).toBe(990);
   });
 
+  it('a batch too large for one workflow input (1,000 items with 500-character Hangul memos) is one 400 before any key is claimed', async () => {
+    const a = await svc.account({ balance: 1_000_000 });
+    const p = uid();
+    const items = Array.from({ length: 1_000 }, (_, i) => ({ key: `${p}-${i}`, accountId: a.id, amount: 1, memo: '가'.repeat(500) }));
+    const res = await batch(a, items);
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ code: 'validation_error' });
+    expect(await svc.db.prisma.idempotencyRecord.count({ where: { key: { startsWith: `${p}-` } } })).toBe(0);
+    expect(await balanceOf(a.id)).toBe(1_000_000);
+  });
+
   it('a malformed envelope is one 400 and changes nothing', async () => {
     const a = await svc.account({ balance: 100 });
     const item = { key: `k-${uid()}`, accountId: a.id, amount: 1 };
