@@ -1,6 +1,6 @@
 // Consumptions: POST debits the funding account once per principal and Idempotency-Key (its own workflow
-// decides, or a batch workflow with the caller's other consumptions of the moment: ./singles.ts); GET reads a consumption back with its refunds. The batch endpoint is in
-// ./batch-route.ts.
+// decides, or a batch workflow with the caller's other consumptions of the moment: ./singles.ts); GET
+// reads a consumption back with its refunds. The batch endpoint is in ./batch-route.ts.
 import { Router } from 'express';
 import type { AppDeps } from '../../deps.ts';
 import { principalOf } from '../../principal.ts';
