@@ -64,7 +64,11 @@ export function toHttpProblem(err: unknown): HttpProblem | undefined {
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   if (res.headersSent) return;
   const problem = toHttpProblem(err);
-  if (problem) return sendProblem(res, problem.code, problem.detail, problem.extra);
+  if (problem) {
+    // A 503 of our own (a caller's queue full) is retried like an outage's: say when.
+    if (problem.status === 503) res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+    return sendProblem(res, problem.code, problem.detail, problem.extra);
+  }
   const e = err as { type?: string; status?: number; expose?: boolean; message?: string };
   // body-parser: malformed JSON, wrong content type, too large.
   if (e.type === 'entity.parse.failed' || (e.expose && e.status && e.status >= 400 && e.status < 500)) {
