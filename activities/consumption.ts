@@ -4,7 +4,7 @@ import { ledgerTransaction } from '../db/ledger.ts';
 import { BusinessError } from '../domain/errors.ts';
 import { toPoints } from '../domain/money.ts';
 import { consumerOf, consumptionDebitKey, debitOne, debitWallet } from '../db/consumption-debits.ts';
-import type { ConsumptionInput, ConsumptionRecord, DebitResult } from '../workflows/consumption/definitions.ts';
+import { debitedRecord, type ConsumptionInput, type ConsumptionRecord, type DebitResult } from '../workflows/consumption/definitions.ts';
 import type { Tx } from '../db/ledger.ts';
 import { claimAutoRecharge } from '../db/auto-recharge.ts';
 import { asActivity } from './failures.ts';
@@ -81,18 +81,14 @@ async function debitOnce(tx: Tx, input: ConsumptionInput): Promise<Decided> {
       return { debited: { ...consumptionRecord(existing, debit.balanceAfter), autoRechargeDue: await holdsClaim(tx, setting, funding, input.consumptionId) } };
     }
     case 'debited': {
-      const record: ConsumptionRecord = {
+      const record = debitedRecord(input, {
         id: input.consumptionId,
         accountId: input.accountId,
         fundingAccountId: funding,
         amount: input.amount,
         balanceAfter: debit.balanceAfter,
-        item: input.item ?? null,
-        quantity: input.quantity ?? null,
-        reference: input.reference ?? null,
-        memo: input.memo ?? null,
         createdAt: debit.createdAt.toISOString(),
-      };
+      });
       return { debited: { ...record, autoRechargeDue: await claimIfDue(tx, setting, funding, debit.balanceAfter, input.consumptionId) } };
     }
   }
@@ -110,19 +106,7 @@ async function decideLocked(tx: Tx, input: ConsumptionInput, funding: string, se
   if (d.status === 'insufficient_balance') {
     return { refused: { balance: d.balance, required: d.required, fundingAccountId: d.fundingAccountId, autoRechargeDue: due } };
   }
-  const record: ConsumptionRecord = {
-    id: d.id,
-    accountId: d.accountId,
-    fundingAccountId: d.fundingAccountId,
-    amount: d.amount,
-    balanceAfter: d.balanceAfter,
-    item: input.item ?? null,
-    quantity: input.quantity ?? null,
-    reference: input.reference ?? null,
-    memo: input.memo ?? null,
-    createdAt: d.createdAt,
-  };
-  return { debited: { ...record, autoRechargeDue: due } };
+  return { debited: { ...debitedRecord(input, d), autoRechargeDue: due } };
 }
 
 export type AutoRechargeSetting = { enabled: boolean; threshold: bigint } | null;

@@ -15,20 +15,13 @@ import type { Tx } from './ledger.ts';
 import { crossedThreshold, detectBalanceCrossings } from './balance-alerts.ts';
 import { toPoints } from '../domain/money.ts';
 import { consumptionWorkflowId, stepKey } from '../workflows/ids.ts';
+import type { ConsumptionInput } from '../workflows/consumption/definitions.ts';
 
 /** The business key of a consumption's debit entry, whichever path (single or batch) posts it. */
 export const consumptionDebitKey = (consumptionId: string) => stepKey(consumptionWorkflowId(consumptionId), 'debit');
 
-export interface DebitRequest {
-  consumptionId: string;
-  /** The account on whose behalf it is consumed (a parent-billed sub-account for its partner's wallet). */
-  accountId: string;
-  amount: number;
-  item?: string | null;
-  quantity?: number | null;
-  reference?: string | null;
-  memo?: string | null;
-}
+/** One consumption to decide: the consumption workflow's own input. */
+export type DebitRequest = ConsumptionInput;
 
 export type DebitDecision =
   | {

@@ -1,5 +1,5 @@
 // Shared by the consumption batch workflow and its callers: input, result, and nothing that does I/O.
-import type { ConsumptionInput, ConsumptionResult } from '../consumption/definitions.ts';
+import { debitedRecord, type ConsumptionInput, type ConsumptionResult } from '../consumption/definitions.ts';
 
 /** One consumption of a batch: a single consumption's input and the wallet it debits. */
 export interface BatchConsumptionInput extends ConsumptionInput {
@@ -44,19 +44,5 @@ export type ConsumptionBatchWorkflow = (typeof import('../index.ts'))[typeof con
 /** A batch decision as the single consumption's result (the same answer whichever path decided it). */
 export function asConsumptionResult(input: BatchConsumptionInput, o: BatchConsumptionOutcome): ConsumptionResult {
   if (o.status !== 'succeeded') return o;
-  return {
-    status: 'succeeded',
-    consumption: {
-      id: o.id,
-      accountId: input.accountId,
-      fundingAccountId: o.fundingAccountId,
-      amount: o.amount,
-      balanceAfter: o.balanceAfter,
-      item: input.item ?? null,
-      quantity: input.quantity ?? null,
-      reference: input.reference ?? null,
-      memo: input.memo ?? null,
-      createdAt: o.createdAt,
-    },
-  };
+  return { status: 'succeeded', consumption: debitedRecord(input, { ...o, accountId: input.accountId }) };
 }

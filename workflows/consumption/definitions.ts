@@ -1,6 +1,7 @@
 // Shared by the consumption workflow and its callers: input, result, and nothing that does I/O.
 export interface ConsumptionInput {
   consumptionId: string;
+  /** The account on whose behalf it is consumed (a parent-billed sub-account for its partner's wallet). */
   accountId: string;
   amount: number;
   item?: string | null;
@@ -20,6 +21,32 @@ export interface ConsumptionRecord {
   reference: string | null;
   memo: string | null;
   createdAt: string;
+}
+
+/** What a debit decided for a consumption; the rest of its record is the request's own fields. */
+export interface DebitedAs {
+  id: string;
+  accountId: string;
+  fundingAccountId: string;
+  amount: number;
+  balanceAfter: number;
+  createdAt: string;
+}
+
+/** The record of a debited consumption: what the debit decided, with the request's item, quantity, reference and memo. */
+export function debitedRecord(input: Pick<ConsumptionInput, 'item' | 'quantity' | 'reference' | 'memo'>, debit: DebitedAs): ConsumptionRecord {
+  return {
+    id: debit.id,
+    accountId: debit.accountId,
+    fundingAccountId: debit.fundingAccountId,
+    amount: debit.amount,
+    balanceAfter: debit.balanceAfter,
+    item: input.item ?? null,
+    quantity: input.quantity ?? null,
+    reference: input.reference ?? null,
+    memo: input.memo ?? null,
+    createdAt: debit.createdAt,
+  };
 }
 
 /** The debit activity's answer: the record, and whether the funding account's auto-recharge is due. */

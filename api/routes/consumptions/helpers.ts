@@ -13,7 +13,7 @@ import { asConsumptionResult, type BatchConsumptionInput } from '../../../workfl
 import { executeConsumptionBatch } from '../../../workflows/consumption-batch/client.ts';
 import { canActFor, visibleOr404 } from '../../access.ts';
 import { principalId, type Principal } from '../../principal.ts';
-import { claimKeys, hashRequest, isIdempotencyKey, storeOutcomes, type Outcome } from '../../idempotency.ts';
+import { claimKeys, hashRequest, isIdempotencyKey, storeOutcomes, type IdempotencyScope, type Outcome } from '../../idempotency.ts';
 import { HttpProblem, problemBody, toHttpProblem, zodProblem } from '../../problem.ts';
 import type { Settled } from '../../coalescer.ts';
 import { businessEvents } from '../../metrics.ts';
@@ -80,11 +80,7 @@ const SINGLE_ROUTE = '/v1/consumptions {}';
 const SINGLE_SPELLED_PATH = '/v1/consumptions';
 
 /** A consumption under an idempotency key: the single request it is, or that a batch item stands for. */
-export interface KeyedConsumption {
-  key: string;
-  /** The single request's hash (api/idempotency.ts), and earlier forms of it a stored record may carry. */
-  requestHash: string;
-  sameRequestHashes: string[];
+export interface KeyedConsumption extends Omit<Required<IdempotencyScope>, 'principal'> {
   /** The consumption but its id: the key's resource id becomes its id. */
   input: Omit<BatchConsumptionInput, 'consumptionId'>;
 }

@@ -13,7 +13,7 @@
 // with the workflow engine (docs/benchmarks.md).
 import { Coalescer } from '../../coalescer.ts';
 import { HttpProblem } from '../../problem.ts';
-import { idempotentOutcome, type IdempotencyScope } from '../../idempotency.ts';
+import { idempotentOutcome } from '../../idempotency.ts';
 import { consumptionRuns } from '../../metrics.ts';
 import { executeConsumption } from '../../../workflows/consumption/client.ts';
 import { consumptionOutcome, runKeyed, type BatchDeps, type KeyedAnswer, type KeyedConsumption } from './helpers.ts';
@@ -45,11 +45,9 @@ export function singleConsumptions(deps: BatchDeps, inFlightPerCaller: number): 
     overloaded: () =>
       new HttpProblem('service_unavailable', `more than ${MAX_WAITING} consumptions of this caller are waiting; retry with the same Idempotency-Key`),
     // The caller (lane) is the principal whose key space the Idempotency-Key is in.
-    runOne: (e, principal) => {
-      const scope: IdempotencyScope = { principal, key: e.key, requestHash: e.requestHash, sameRequestHashes: e.sameRequestHashes };
+    runOne: ({ input: { fundingAccountId: _funding, ...input }, ...keyed }, principal) => {
       // The single workflow resolves the funding account itself, at the debit.
-      const { fundingAccountId: _funding, ...input } = e.input;
-      return idempotentOutcome(deps.db, scope, async (consumptionId) => {
+      return idempotentOutcome(deps.db, { principal, ...keyed }, async (consumptionId) => {
         countRun('own', 1);
         return consumptionOutcome(await executeConsumption(deps.temporal, target, { ...input, consumptionId }));
       });
